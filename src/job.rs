@@ -1,0 +1,164 @@
+//! Durable jobs: side effects derived from events, written in the same transaction as the
+//! state that caused them, run later by the worker.
+//!
+//! Invariants: a job's `key` is unique (enqueueing the same key twice keeps one job); a job's
+//! handler is idempotent on that key, so a run repeated after a crash does no harm; a failing
+//! job is retried with exponential backoff and, after `max_attempts`, stays visible as
+//! `failed` instead of vanishing.
+
+use crate::ids::{JobId, TicketId};
+use crate::ticket::{Ticket, TicketEvent};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What a job does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobKind {
+    /// Add "Ваше обращение №N принято / Your request #N has been received" to the public
+    /// thread (delivery by email follows with the email channel).
+    SendAcknowledgement {
+        /// The ticket.
+        ticket_id: TicketId,
+    },
+}
+
+impl JobKind {
+    /// Stable kind name (stored).
+    pub fn name(&self) -> &'static str {
+        match self {
+            JobKind::SendAcknowledgement { .. } => "send_acknowledgement",
+        }
+    }
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewJob {
+    /// Unique idempotency key.
+    pub key: String,
+    /// What to do.
+    pub kind: JobKind,
+    /// Not before.
+    pub run_at: DateTime<Utc>,
+    /// Attempts before giving up.
+    pub max_attempts: i32,
+}
+
+/// Job state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Waiting for `run_at`.
+    Queued,
+    /// Claimed by a worker until its lease ends.
+    Running,
+    /// Finished.
+    Done,
+    /// Gave up after `max_attempts`; visible for an operator.
+    Failed,
+}
+
+impl JobStatus {
+    /// Stable text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+    /// Parses stored text.
+    pub fn parse(s: &str) -> Option<Self> {
+        [JobStatus::Queued, JobStatus::Running, JobStatus::Done, JobStatus::Failed]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// A stored job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Id.
+    pub id: JobId,
+    /// Idempotency key.
+    pub key: String,
+    /// What to do.
+    pub kind: JobKind,
+    /// State.
+    pub status: JobStatus,
+    /// Attempts started so far (including the current one).
+    pub attempts: i32,
+    /// Limit.
+    pub max_attempts: i32,
+    /// Not before.
+    pub run_at: DateTime<Utc>,
+    /// The last failure, for operators.
+    pub last_error: Option<String>,
+}
+
+/// Default attempts for a job.
+pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
+
+/// Backoff before attempt `attempts + 1`: 2^attempts seconds, capped at one hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = u32::try_from(attempts.clamp(0, 12)).unwrap_or(12);
+    Duration::seconds((1_i64 << exp).min(3600))
+}
+
+/// What to do after a failed attempt.
+pub fn after_failure(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if job.attempts >= job.max_attempts { None } else { Some(now + backoff(job.attempts)) }
+}
+
+/// The jobs implied by a ticket's events (pure; the store writes them with the events).
+pub fn jobs_for(ticket: &Ticket, events: &[TicketEvent], now: DateTime<Utc>) -> Vec<NewJob> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            TicketEvent::Created { .. } => Some(NewJob {
+                key: format!("ack:{}", ticket.id),
+                kind: JobKind::SendAcknowledgement { ticket_id: ticket.id },
+                run_at: now,
+                max_attempts: DEFAULT_MAX_ATTEMPTS,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::tests::{t0, ticket};
+
+    #[test]
+    fn creation_enqueues_one_acknowledgement() {
+        let t = ticket();
+        let jobs = jobs_for(&t, &[TicketEvent::Created { channel: t.channel, priority: t.priority }], t0());
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].key, "ack:1");
+        assert!(jobs_for(&t, &[TicketEvent::NoteAdded], t0()).is_empty());
+    }
+
+    #[test]
+    fn backoff_grows_then_caps_and_gives_up() {
+        assert_eq!(backoff(0), Duration::seconds(1));
+        assert_eq!(backoff(3), Duration::seconds(8));
+        assert_eq!(backoff(40), Duration::seconds(3600));
+        let mut j = Job {
+            id: JobId(1),
+            key: "k".into(),
+            kind: JobKind::SendAcknowledgement { ticket_id: TicketId(1) },
+            status: JobStatus::Running,
+            attempts: 1,
+            max_attempts: 2,
+            run_at: t0(),
+            last_error: None,
+        };
+        assert_eq!(after_failure(&j, t0()), Some(t0() + Duration::seconds(2)));
+        j.attempts = 2;
+        assert_eq!(after_failure(&j, t0()), None);
+    }
+}

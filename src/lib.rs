@@ -1,0 +1,38 @@
+//! # Lossless — the domain core
+//!
+//! Pure Rust: no I/O, no async runtime, no clock reads. Everything here builds for
+//! `wasm32-unknown-unknown` (checked by `make test`) so the UI can share types and rules.
+//! Time is always a parameter (`now: DateTime<Utc>`), randomness (portal tokens) comes in
+//! from the caller, and storage/live fan-out are reached only through the [`ports`].
+//!
+//! ## Glossary (used everywhere in code, UI and docs)
+//! - **Ticket** — one customer request with a unique human number (`LL-1042`), a status,
+//!   a priority, a channel, one contact, an optional owner (agent) and group, tags.
+//! - **Message** — an entry of a ticket's thread: inbound (from the customer) or outbound
+//!   (from us); public (the customer sees it) or internal (a note; never leaves the team).
+//! - **Contact** — a customer, with handles (email, phone, …) that identify them across channels.
+//! - **Agent** — a team member who works tickets; has a role (agent, manager, admin).
+//! - **Group** — a team of agents; tickets are routed to groups.
+//! - **Channel** — where a request came from (web form, API, email, …).
+//! - **Queue / View** — a filtered, ordered list of tickets (mine, unassigned, a group's).
+//! - **Rule** — automation on events (later issues).
+//! - **SlaPolicy** — response/resolution targets (later issues).
+//! - **Job** — a durable side effect derived from events, run by the worker, idempotent by key.
+//! - **LiveEvent** — a best-effort hint that a screen is stale; never data.
+//! - **History** — the durable record of every change: who, what, when.
+
+pub mod actor;
+pub mod contact;
+pub mod error;
+pub mod ids;
+pub mod intake;
+pub mod job;
+pub mod live;
+pub mod message;
+pub mod notify;
+pub mod ports;
+pub mod services;
+pub mod team;
+pub mod ticket;
+
+pub use chrono::{DateTime, Utc};

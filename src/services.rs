@@ -1,0 +1,295 @@
+//! Use cases. Each entry point authorizes the actor, loads what it needs through the
+//! [`Store`](crate::ports::Store), applies a pure transition, stores state + history + jobs in
+//! one call, and only after that commit publishes a live hint.
+//!
+//! Server functions, REST handlers and the job worker are thin adapters over these functions.
+
+use crate::actor::{Actor, ActorRef, Permission};
+use crate::contact::Contact;
+use crate::error::{DomainError, FieldErrors};
+use crate::ids::{AgentId, GroupId, NumberPrefix, PortalToken, TicketId, TicketNumber};
+use crate::intake::ValidRequest;
+use crate::job::{Job, JobKind, jobs_for};
+use crate::live::LiveEvent;
+use crate::message::{MAX_BODY_CHARS, Message, MessageDraft, Visibility};
+use crate::notify;
+use crate::ports::{Clock, CreateTicket, Created, IntakeKey, LiveBus, QueueQuery, QueueRow, Store, StoreError, UpdateTicket};
+use crate::ticket::{HistoryEntry, Priority, Status, Ticket, TicketDraft, TicketEvent};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The ports a service call needs.
+#[derive(Clone)]
+pub struct Ports {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Live hints.
+    pub live: Arc<dyn LiveBus>,
+    /// Ticket number prefix.
+    pub prefix: NumberPrefix,
+}
+
+impl From<StoreError> for DomainError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => DomainError::NotFound,
+            StoreError::Conflict => DomainError::Conflict,
+            StoreError::Duplicate(f) => {
+                let mut errs = FieldErrors::default();
+                errs.push(f, "taken");
+                DomainError::Invalid(errs)
+            }
+            StoreError::Backend(m) => DomainError::Storage(m),
+        }
+    }
+}
+
+/// Creates a ticket from a validated request (web form, API). Idempotent on `key`.
+/// The caller acknowledges the source only after this returns `Ok` (the commit happened).
+pub async fn submit_request(p: &Ports, req: ValidRequest, key: Option<IntakeKey>, token: PortalToken) -> Result<Created, DomainError> {
+    let now = crate::ports::to_micros(p.clock.now());
+    let c = CreateTicket {
+        draft: TicketDraft {
+            subject: req.subject,
+            priority: req.priority,
+            channel: req.channel,
+            group: None,
+            portal_token: token,
+            lang: req.lang,
+            now,
+        },
+        prefix: p.prefix.clone(),
+        contact: req.contact,
+        body: req.message,
+        intake_key: key,
+    };
+    let created = p.store.create_ticket(c).await?;
+    if !created.replayed {
+        p.live.publish(LiveEvent::for_ticket(&created.ticket));
+    }
+    Ok(created)
+}
+
+/// A queue for an agent.
+pub async fn queue(p: &Ports, actor: &Actor, q: &QueueQuery) -> Result<Vec<QueueRow>, DomainError> {
+    actor.require(Permission::ViewQueue)?;
+    Ok(p.store.queue(q).await?)
+}
+
+/// Everything an agent sees of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentTicketView {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Its contact.
+    pub contact: Option<Contact>,
+    /// Thread including internal notes.
+    pub messages: Vec<Message>,
+    /// History.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A ticket for an agent, by number.
+pub async fn agent_ticket(p: &Ports, actor: &Actor, number: &TicketNumber) -> Result<AgentTicketView, DomainError> {
+    actor.require(Permission::ViewQueue)?;
+    let ticket = p.store.ticket_by_number(number).await?.ok_or(DomainError::NotFound)?;
+    let contact = p.store.contact(ticket.contact_id).await?;
+    let messages = p.store.messages(ticket.id, true).await?;
+    let history = p.store.history(ticket.id).await?;
+    Ok(AgentTicketView { ticket, contact, messages, history })
+}
+
+/// What the customer sees: the ticket and its public messages only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalView {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Public messages only.
+    pub messages: Vec<Message>,
+}
+
+/// The portal view of the ticket a token opens; `NotFound` for any unknown token.
+pub async fn portal_ticket(p: &Ports, token: &PortalToken) -> Result<PortalView, DomainError> {
+    let ticket = p.store.ticket_by_token(token).await?.ok_or(DomainError::NotFound)?;
+    let messages = p.store.messages(ticket.id, false).await?;
+    debug_assert!(messages.iter().all(|m| m.visibility == Visibility::Public));
+    Ok(PortalView { ticket, messages })
+}
+
+fn check_body(body: &str) -> Result<String, DomainError> {
+    let b = body.trim();
+    let mut errs = FieldErrors::default();
+    if b.is_empty() {
+        errs.push("body", "required");
+    } else if b.chars().count() > MAX_BODY_CHARS {
+        errs.push("body", "too_long");
+    }
+    if errs.is_empty() { Ok(b.to_owned()) } else { Err(DomainError::Invalid(errs)) }
+}
+
+/// Stores `after` (computed from `before`) with its events and messages, then publishes.
+async fn commit(p: &Ports, before: &Ticket, after: Ticket, actor: ActorRef, events: Vec<TicketEvent>, messages: Vec<MessageDraft>) -> Result<Ticket, DomainError> {
+    if events.is_empty() && messages.is_empty() {
+        return Ok(after);
+    }
+    let now = after.updated_at;
+    let jobs = jobs_for(&after, &events, now);
+    let stored = p
+        .store
+        .update_ticket(UpdateTicket { expected_version: before.version, ticket: after, actor, events, messages, jobs, now })
+        .await?;
+    p.live.publish(LiveEvent::for_ticket(&stored));
+    Ok(stored)
+}
+
+async fn load_at(p: &Ports, id: TicketId, version: i64) -> Result<Ticket, DomainError> {
+    let t = p.store.ticket(id).await?.ok_or(DomainError::NotFound)?;
+    if t.version != version {
+        return Err(DomainError::Conflict);
+    }
+    Ok(t)
+}
+
+/// An agent's public reply, made from the version the agent saw.
+pub async fn reply(p: &Ports, actor: &Actor, id: TicketId, version: i64, body: &str) -> Result<Ticket, DomainError> {
+    actor.require(Permission::ReplyTicket)?;
+    let body = check_body(body)?;
+    let before = load_at(p, id, version).await?;
+    let mut after = before.clone();
+    let now = crate::ports::to_micros(p.clock.now());
+    let events = after.agent_replied(now)?;
+    commit(p, &before, after, actor.as_ref(), events, vec![MessageDraft::reply(actor.as_ref(), body)]).await
+}
+
+/// An internal note.
+pub async fn add_note(p: &Ports, actor: &Actor, id: TicketId, version: i64, body: &str) -> Result<Ticket, DomainError> {
+    actor.require(Permission::AddNote)?;
+    let body = check_body(body)?;
+    let before = load_at(p, id, version).await?;
+    let mut after = before.clone();
+    let now = crate::ports::to_micros(p.clock.now());
+    let events = after.note_added(now);
+    commit(p, &before, after, actor.as_ref(), events, vec![MessageDraft::note(actor.as_ref(), body)]).await
+}
+
+/// Field changes an agent makes on a ticket page (each `Some` is a change).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketChange {
+    /// New status.
+    pub status: Option<Status>,
+    /// New priority.
+    pub priority: Option<Priority>,
+    /// New owner (`Some(None)` unassigns).
+    pub assignee: Option<Option<AgentId>>,
+    /// New group (`Some(None)` removes it).
+    pub group: Option<Option<GroupId>>,
+    /// Tags to add.
+    pub add_tags: Vec<String>,
+    /// Tags to remove.
+    pub remove_tags: Vec<String>,
+}
+
+/// Applies field changes made from the version the agent saw.
+pub async fn change_ticket(p: &Ports, actor: &Actor, id: TicketId, version: i64, change: &TicketChange) -> Result<Ticket, DomainError> {
+    actor.require(Permission::ChangeTicket)?;
+    if let Some(to) = change.assignee {
+        if to.is_some() && to == actor.agent_id() {
+            actor.require(Permission::TakeTicket)?;
+        } else {
+            actor.require(Permission::AssignTicket)?;
+        }
+    }
+    let before = load_at(p, id, version).await?;
+    let mut t = before.clone();
+    let now = crate::ports::to_micros(p.clock.now());
+    let mut events = Vec::new();
+    if let Some(g) = change.group {
+        events.extend(t.move_to_group(g, now));
+    }
+    if let Some(a) = change.assignee {
+        if let Some(agent) = a {
+            p.store.agent(agent).await?.ok_or_else(|| invalid("assignee"))?;
+        }
+        events.extend(t.assign(a, now)?);
+    }
+    if let Some(pr) = change.priority {
+        events.extend(t.reprioritize(pr, now));
+    }
+    if let Some(s) = change.status {
+        events.extend(t.move_to(s, now)?);
+    }
+    for tag in &change.add_tags {
+        events.extend(t.tag(tag, now)?);
+    }
+    for tag in &change.remove_tags {
+        events.extend(t.untag(tag, now));
+    }
+    commit(p, &before, t, actor.as_ref(), events, Vec::new()).await
+}
+
+fn invalid(field: &str) -> DomainError {
+    let mut e = FieldErrors::default();
+    e.push(field, "invalid");
+    DomainError::Invalid(e)
+}
+
+/// Retries a change that is computed afresh from the current ticket when it lost a race
+/// (customer replies and system jobs must not fail because an agent saved at the same time).
+async fn with_retry<F>(p: &Ports, id: TicketId, mut f: F) -> Result<Ticket, DomainError>
+where
+    F: FnMut(&Ticket) -> Result<Option<(Ticket, ActorRef, Vec<TicketEvent>, Vec<MessageDraft>)>, DomainError>,
+{
+    let mut last = DomainError::Conflict;
+    for _ in 0..8 {
+        let before = p.store.ticket(id).await?.ok_or(DomainError::NotFound)?;
+        let Some((after, actor, events, msgs)) = f(&before)? else {
+            return Ok(before);
+        };
+        match commit(p, &before, after, actor, events, msgs).await {
+            Err(DomainError::Conflict) => last = DomainError::Conflict,
+            other => return other,
+        }
+    }
+    Err(last)
+}
+
+/// The customer answers in the portal; reopens a pending or resolved ticket.
+pub async fn portal_reply(p: &Ports, token: &PortalToken, body: &str) -> Result<Ticket, DomainError> {
+    let body = check_body(body)?;
+    let ticket = p.store.ticket_by_token(token).await?.ok_or(DomainError::NotFound)?;
+    let actor = Actor::Customer { contact: ticket.contact_id, ticket: ticket.id };
+    actor.require(Permission::CustomerReply)?;
+    actor.require_customer_of(ticket.id)?;
+    let now = crate::ports::to_micros(p.clock.now());
+    with_retry(p, ticket.id, |before| {
+        let mut after = before.clone();
+        let events = after.customer_replied(now)?;
+        let msg = MessageDraft::from_customer(actor.as_ref(), body.clone());
+        Ok(Some((after, actor.as_ref(), events, vec![msg])))
+    })
+    .await
+}
+
+/// Runs one job. Idempotent: running it again after a crash changes nothing more.
+pub async fn run_job(p: &Ports, job: &Job) -> Result<(), DomainError> {
+    match &job.kind {
+        JobKind::SendAcknowledgement { ticket_id } => {
+            const KEY: &str = "ack";
+            if p.store.has_message(*ticket_id, KEY).await? {
+                return Ok(());
+            }
+            let now = crate::ports::to_micros(p.clock.now());
+            with_retry(p, *ticket_id, |before| {
+                let mut after = before.clone();
+                let events = after.acknowledged(now);
+                let text = notify::acknowledgement(before.lang, &before.number);
+                let msg = MessageDraft::reply(ActorRef::System, text).with_dedupe_key(KEY.to_owned());
+                Ok(Some((after, ActorRef::System, events, vec![msg])))
+            })
+            .await?;
+            Ok(())
+        }
+    }
+}
