@@ -1,0 +1,56 @@
+//! `GET /api/live`: the agents' websocket. Authenticated by the session cookie; sends each
+//! hint as a JSON text frame (`{"type":"ticket_changed",…}` or `{"type":"resync"}`), pings
+//! every 30 s, and turns a lagging subscription into a resync instead of buffering forever.
+
+use super::AppState;
+use crate::live::Hint;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Upgrades signed-in agents; 401 for anyone else.
+pub async fn handler(State(s): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    if lossless_app::ssr::agent_from_headers(&s.ports, &headers).await.is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let hub = s.hub.clone();
+    ws.on_upgrade(move |socket| serve(socket, hub))
+}
+
+fn frame(h: &Hint) -> Option<String> {
+    match h {
+        Hint::Event(ev) => serde_json::to_string(ev).ok(),
+        Hint::Resync => Some(r#"{"type":"resync"}"#.to_owned()),
+    }
+}
+
+async fn serve(mut socket: WebSocket, hub: crate::live::Hub) {
+    let mut rx = hub.subscribe();
+    let mut ping = tokio::time::interval(Duration::from_secs(30));
+    ping.tick().await;
+    loop {
+        let out = tokio::select! {
+            h = rx.recv() => match h {
+                Ok(h) => frame(&h),
+                Err(RecvError::Lagged(_)) => frame(&Hint::Resync),
+                Err(RecvError::Closed) => return,
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { return; }
+                None
+            }
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => None,
+            },
+        };
+        if let Some(text) = out
+            && socket.send(Message::Text(text.into())).await.is_err()
+        {
+            return;
+        }
+    }
+}

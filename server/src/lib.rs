@@ -1,0 +1,166 @@
+//! # lossless-server
+//!
+//! The `lossless` binary's library: configuration, the SQL stores (SQLite by default,
+//! PostgreSQL for several nodes), the live bus, the job worker, HTTP wiring and seeding.
+//! Business decisions are not made here: handlers parse input, call one core service
+//! (`lossless::services`) and map the result.
+//!
+//! [`start`] runs a complete node (used by `main` and by the integration tests, which start
+//! real servers on `127.0.0.1:0`).
+
+#![recursion_limit = "256"]
+
+pub mod config;
+pub mod http;
+pub mod live;
+pub mod seed;
+pub mod store;
+pub mod worker;
+
+use chrono::{DateTime, Utc};
+use config::Config;
+use http::AppState;
+use http::guard::RateLimiter;
+use leptos::config::LeptosOptions;
+use live::{Hub, LocalBus, PgBus};
+use lossless::ports::{Clock, LiveBus};
+use lossless::services::Ports;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::SqlStore;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The real clock (the only place that reads it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// `n` random bytes as lowercase hex.
+pub fn random_hex(n: usize) -> String {
+    (0..n).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+}
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Database unreachable, locked or not migrated.
+    #[error("database: {0}")]
+    Store(#[from] lossless::ports::StoreError),
+    /// Seeding failed.
+    #[error("seeding: {0}")]
+    Seed(String),
+    /// Could not listen.
+    #[error("listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running node.
+pub struct Server {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// Its store.
+    pub store: SqlStore,
+    /// Its core ports.
+    pub ports: Ports,
+    /// Its live hub.
+    pub hub: Hub,
+    stop: watch::Sender<bool>,
+    serve: JoinHandle<()>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Stops accepting, lets the worker finish its round, closes the database.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.serve.await;
+        for t in self.background {
+            t.abort();
+            let _ = t.await;
+        }
+        self.store.close().await;
+    }
+
+    /// Runs until Ctrl-C / SIGTERM, then stops.
+    pub async fn run_until_signal(self) {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.stop().await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Starts a complete node: store, live bus, seeding, HTTP, job worker.
+pub async fn start(cfg: Config) -> Result<Server, StartError> {
+    let store = SqlStore::connect(&cfg.database_url).await?;
+    let hub = Hub::default();
+    let mut background = Vec::new();
+    let live: Arc<dyn LiveBus> = match store.pg_pool() {
+        Some(pool) => {
+            background.push(tokio::spawn(live::listen(pool.clone(), hub.clone())));
+            Arc::new(PgBus::new(pool.clone()))
+        }
+        None => Arc::new(LocalBus(hub.clone())),
+    };
+    let ports = Ports { store: Arc::new(store.clone()), clock: Arc::new(SystemClock), live, prefix: cfg.number_prefix.clone() };
+    seed::ensure_admin(&ports, &cfg).await?;
+    if cfg.demo {
+        seed::demo(&ports).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
+    let addr = listener.local_addr()?;
+    let public_url: Arc<str> = cfg.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).into();
+    let leptos = LeptosOptions::builder()
+        .output_name("lossless")
+        .site_root(cfg.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        ports: ports.clone(),
+        hub: hub.clone(),
+        leptos,
+        limiter: Arc::new(RateLimiter::new(cfg.rate_limit_per_minute, cfg.rate_limit_burst)),
+        public_url,
+        app: lossless_app::ssr::AppContext { ports: ports.clone(), secure_cookies: cfg.secure_cookies },
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    if cfg.worker {
+        background.push(tokio::spawn(worker::run(ports.clone(), cfg.node_id.clone(), hub.clone(), stop_rx.clone())));
+    }
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let mut stop_serve = stop_rx;
+    let serve = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop_serve.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!(error = %e, "server failed");
+        }
+    });
+    tracing::info!(%addr, node = %cfg.node_id, "lossless is listening");
+    Ok(Server { addr, store, ports, hub, stop: stop_tx, serve, background })
+}

@@ -1,0 +1,117 @@
+//! Live fan-out of hints after commit.
+//!
+//! Each node has a [`Hub`] (a tokio broadcast channel) that its websockets and its job worker
+//! subscribe to. On SQLite (one node) publishing sends straight into the hub. On PostgreSQL a
+//! hint is sent with `pg_notify` and every node — including the sender — receives it through
+//! its `LISTEN` connection and feeds its own hub, so sockets on node B see what node A
+//! committed. Hints are best effort: when the listener reconnects, or a slow socket lags, a
+//! [`Hint::Resync`] tells clients to refetch everything.
+
+use lossless::live::LiveEvent;
+use lossless::ports::LiveBus;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// The PostgreSQL NOTIFY channel.
+pub const PG_CHANNEL: &str = "lossless_live";
+
+/// What goes to the node's subscribers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hint {
+    /// Something changed.
+    Event(LiveEvent),
+    /// Hints may have been lost: refetch everything.
+    Resync,
+}
+
+/// One node's fan-out point.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    tx: broadcast::Sender<Hint>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self { tx: broadcast::channel(1024).0 }
+    }
+}
+
+impl Hub {
+    /// A new subscription (lagging subscribers get `RecvError::Lagged`: resync).
+    pub fn subscribe(&self) -> broadcast::Receiver<Hint> {
+        self.tx.subscribe()
+    }
+    /// Sends to every subscriber of this node (no subscribers is fine).
+    pub fn send(&self, h: Hint) {
+        let _ = self.tx.send(h);
+    }
+}
+
+/// Single-node bus: straight into the hub.
+#[derive(Debug, Clone)]
+pub struct LocalBus(pub Hub);
+
+impl LiveBus for LocalBus {
+    fn publish(&self, ev: LiveEvent) {
+        self.0.send(Hint::Event(ev));
+    }
+}
+
+/// Multi-node bus over PostgreSQL NOTIFY.
+#[derive(Debug, Clone)]
+pub struct PgBus {
+    pool: PgPool,
+}
+
+impl PgBus {
+    /// Publishes through `pool`; run [`listen`] on every node to receive.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+impl LiveBus for PgBus {
+    fn publish(&self, ev: LiveEvent) {
+        let pool = self.pool.clone();
+        let Ok(payload) = serde_json::to_string(&ev) else { return };
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(PG_CHANNEL).bind(payload).execute(&pool).await {
+                tracing::warn!(error = %e, "live hint not sent");
+            }
+        });
+    }
+}
+
+/// Feeds `hub` from PostgreSQL notifications until the process ends; reconnects forever and
+/// asks clients to resync after every gap.
+pub async fn listen(pool: PgPool, hub: Hub) {
+    loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut l) => {
+                if let Err(e) = l.listen(PG_CHANNEL).await {
+                    tracing::warn!(error = %e, "LISTEN failed");
+                } else {
+                    hub.send(Hint::Resync);
+                    loop {
+                        match l.try_recv().await {
+                            Ok(Some(n)) => match serde_json::from_str::<LiveEvent>(n.payload()) {
+                                Ok(ev) => hub.send(Hint::Event(ev)),
+                                Err(e) => tracing::warn!(error = %e, "bad live payload"),
+                            },
+                            // The connection dropped; sqlx reconnects on the next call.
+                            Ok(None) => hub.send(Hint::Resync),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "live listener failed");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "live listener cannot connect"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

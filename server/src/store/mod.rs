@@ -1,0 +1,354 @@
+//! SQL storage: the [`Store`] port on SQLite (the default, one process per database file)
+//! and PostgreSQL (several nodes may share it).
+//!
+//! Layout:
+//! - `ops.rs` holds every business query, written **once**; [`sqlite`] and [`pg`] each
+//!   compile that file as their `ops` module against their own pool and connection types
+//!   (sqlx has no common executor for two concrete databases that keeps chrono/JSON types,
+//!   and code generic over `sqlx::Database` drowns in trait bounds).
+//! - [`sqlite`] and [`pg`] add only what differs: connecting, migrations, how a write
+//!   transaction starts (`BEGIN IMMEDIATE` on SQLite), the ticket number sequence and job
+//!   claiming (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
+//! - [`codec`] turns stored text back into domain values, independent of the database.
+//!
+//! Invariants:
+//! - Every write runs in one transaction (`BEGIN IMMEDIATE` on SQLite, so concurrent
+//!   writers queue on the busy timeout instead of failing on a lock upgrade).
+//! - Timestamps are truncated to microseconds ([`to_micros`]) before they are written, so
+//!   a value read back equals the value written on both databases. SQLite stores them as
+//!   sqlx's RFC 3339 text (`…+00:00`, 0, 3 or 6 fraction digits), which compares correctly
+//!   as text; no SQL here writes a time that did not come in as a bound parameter.
+//! - A SQLite database file is used by one process: [`SqlStore::connect`] holds an
+//!   exclusive lock on `<file>.lock` until [`SqlStore::close`] or drop.
+//! - SQL uses `$1..$n` placeholders, `RETURNING` and `ON CONFLICT`, which both databases
+//!   understand.
+
+mod codec;
+mod pg;
+mod sqlite;
+
+use chrono::{DateTime, Duration, Utc};
+use lossless::contact::Contact;
+use lossless::ids::{
+    AgentId, ContactId, EmailAddress, GroupId, JobId, PortalToken, TicketId, TicketNumber,
+};
+use lossless::job::{Job, JobStatus, NewJob};
+use lossless::message::Message;
+use lossless::ports::{
+    BoxFuture, CreateTicket, Created, QueueQuery, QueueRow, Store, StoreError, StoreResult,
+    UpdateTicket, to_micros,
+};
+use lossless::team::{Agent, Group, NewAgent};
+use lossless::ticket::{HistoryEntry, Ticket};
+use std::sync::{Arc, Mutex};
+
+/// Which database a [`SqlStore`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A local SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The [`Store`] on SQLite or PostgreSQL. Cheap to clone (an `Arc` inside).
+#[derive(Clone)]
+pub struct SqlStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// The SQLite lock file, held (locked) while the store is open.
+    lock: Mutex<Option<std::fs::File>>,
+}
+
+enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Pg(sqlx::PgPool),
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqlStore {
+    /// Opens the database named by `url` and runs its migrations.
+    ///
+    /// - `sqlite://path/to.db` (relative to the working directory), `sqlite:///abs/path.db`
+    ///   or `sqlite::memory:` (one connection, for tests): creates missing directories and
+    ///   the file, turns on WAL, a 5 s busy timeout, foreign keys and `synchronous=NORMAL`,
+    ///   and locks `<file>.lock` so a second process on the same file fails here. Query
+    ///   parameters (`?mode=…`) are ignored.
+    /// - `postgres://…` / `postgresql://…`.
+    pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+        let (pool, lock) = if url.starts_with("sqlite:") {
+            let (pool, lock) = sqlite::connect(url).await?;
+            (Pool::Sqlite(pool), lock)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Pool::Pg(pg::connect(url).await?), None)
+        } else {
+            return Err(StoreError::Backend(
+                "unsupported database URL: expected sqlite://… or postgres://…".to_owned(),
+            ));
+        };
+        Ok(SqlStore {
+            inner: Arc::new(Inner {
+                pool,
+                lock: Mutex::new(lock),
+            }),
+        })
+    }
+
+    /// The database kind.
+    pub fn backend(&self) -> Backend {
+        match self.inner.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// The PostgreSQL pool (for `LISTEN`/`NOTIFY`), if this store runs on PostgreSQL.
+    pub fn pg_pool(&self) -> Option<&sqlx::PgPool> {
+        match &self.inner.pool {
+            Pool::Pg(p) => Some(p),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    /// Closes the pool (waits for connections in use) and releases the SQLite lock file,
+    /// so the same file can be opened again. Calls on a closed store fail with `Backend`.
+    pub async fn close(&self) {
+        match &self.inner.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Pg(p) => p.close().await,
+        }
+        // Dropping the file releases the lock; the guard is never held across an await.
+        if let Ok(mut g) = self.inner.lock.lock() {
+            g.take();
+        }
+    }
+}
+
+/// Runs the same operation on whichever pool the store has.
+macro_rules! dispatch {
+    ($self:ident . $op:ident ( $($arg:expr),* )) => {
+        Box::pin(async move {
+            match &$self.inner.pool {
+                Pool::Sqlite(p) => sqlite::ops::$op(p, $($arg),*).await,
+                Pool::Pg(p) => pg::ops::$op(p, $($arg),*).await,
+            }
+        })
+    };
+}
+
+impl Store for SqlStore {
+    fn create_ticket(&self, c: CreateTicket) -> BoxFuture<'_, StoreResult<Created>> {
+        dispatch!(self.create_ticket(c))
+    }
+
+    fn update_ticket(&self, u: UpdateTicket) -> BoxFuture<'_, StoreResult<Ticket>> {
+        dispatch!(self.update_ticket(u))
+    }
+
+    fn ticket(&self, id: TicketId) -> BoxFuture<'_, StoreResult<Option<Ticket>>> {
+        dispatch!(self.ticket(id))
+    }
+
+    fn ticket_by_number(&self, n: &TicketNumber) -> BoxFuture<'_, StoreResult<Option<Ticket>>> {
+        let n = n.to_string();
+        dispatch!(self.ticket_by_number(n))
+    }
+
+    fn ticket_by_token(&self, t: &PortalToken) -> BoxFuture<'_, StoreResult<Option<Ticket>>> {
+        let t = t.as_str().to_owned();
+        dispatch!(self.ticket_by_token(t))
+    }
+
+    fn queue(&self, q: &QueueQuery) -> BoxFuture<'_, StoreResult<Vec<QueueRow>>> {
+        let q = q.clone();
+        dispatch!(self.queue(q))
+    }
+
+    fn messages(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> BoxFuture<'_, StoreResult<Vec<Message>>> {
+        dispatch!(self.messages(ticket, include_internal))
+    }
+
+    fn has_message(&self, ticket: TicketId, dedupe_key: &str) -> BoxFuture<'_, StoreResult<bool>> {
+        let key = dedupe_key.to_owned();
+        dispatch!(self.has_message(ticket, key))
+    }
+
+    fn history(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<HistoryEntry>>> {
+        dispatch!(self.history(ticket))
+    }
+
+    fn contact(&self, id: ContactId) -> BoxFuture<'_, StoreResult<Option<Contact>>> {
+        dispatch!(self.contact(id))
+    }
+
+    fn create_agent(&self, a: NewAgent) -> BoxFuture<'_, StoreResult<Agent>> {
+        dispatch!(self.create_agent(a))
+    }
+
+    fn agent_by_email(
+        &self,
+        e: &EmailAddress,
+    ) -> BoxFuture<'_, StoreResult<Option<(Agent, String)>>> {
+        let e = e.as_str().to_owned();
+        dispatch!(self.agent_by_email(e))
+    }
+
+    fn agent(&self, id: AgentId) -> BoxFuture<'_, StoreResult<Option<Agent>>> {
+        dispatch!(self.agent(id))
+    }
+
+    fn agents(&self) -> BoxFuture<'_, StoreResult<Vec<Agent>>> {
+        dispatch!(self.agents())
+    }
+
+    fn create_group(&self, name: &str) -> BoxFuture<'_, StoreResult<Group>> {
+        let name = name.to_owned();
+        dispatch!(self.create_group(name))
+    }
+
+    fn groups(&self) -> BoxFuture<'_, StoreResult<Vec<Group>>> {
+        dispatch!(self.groups())
+    }
+
+    fn add_group_member(&self, g: GroupId, a: AgentId) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.add_group_member(g, a))
+    }
+
+    fn agent_groups(&self, a: AgentId) -> BoxFuture<'_, StoreResult<Vec<GroupId>>> {
+        dispatch!(self.agent_groups(a))
+    }
+
+    fn create_session(
+        &self,
+        token_hash: &str,
+        agent: AgentId,
+        expires_at: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let h = token_hash.to_owned();
+        let expires_at = to_micros(expires_at);
+        dispatch!(self.create_session(h, agent, expires_at))
+    }
+
+    fn session_agent(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<Agent>>> {
+        let h = token_hash.to_owned();
+        let now = to_micros(now);
+        dispatch!(self.session_agent(h, now))
+    }
+
+    fn delete_session(&self, token_hash: &str) -> BoxFuture<'_, StoreResult<()>> {
+        let h = token_hash.to_owned();
+        dispatch!(self.delete_session(h))
+    }
+
+    fn enqueue_jobs(&self, jobs: Vec<NewJob>) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.enqueue_jobs(jobs))
+    }
+
+    fn claim_jobs(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<Job>>> {
+        let worker = worker.to_owned();
+        let now = to_micros(now);
+        let until = to_micros(now + lease);
+        dispatch!(self.claim_jobs(worker, now, until, limit))
+    }
+
+    fn complete_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let worker = worker.to_owned();
+        let now = to_micros(now);
+        dispatch!(self.complete_job(id, worker, now))
+    }
+
+    fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let worker = worker.to_owned();
+        let error = error.to_owned();
+        let retry_at = retry_at.map(to_micros);
+        dispatch!(self.fail_job(id, worker, error, retry_at))
+    }
+
+    fn jobs(&self, status: Option<JobStatus>, limit: i64) -> BoxFuture<'_, StoreResult<Vec<Job>>> {
+        dispatch!(self.jobs(status, limit))
+    }
+
+    fn ticket_count(&self) -> BoxFuture<'_, StoreResult<i64>> {
+        dispatch!(self.ticket_count())
+    }
+}
+
+/// Maps a database error: unique violations become `Duplicate(field)`, the rest `Backend`.
+fn db_err_dup(field: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match e.as_database_error() {
+        Some(d) if d.is_unique_violation() => StoreError::Duplicate(field),
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// Maps a database error (unique violations become `Duplicate("unique")`).
+fn db_err(e: sqlx::Error) -> StoreError {
+    db_err_dup("unique")(e)
+}
+
+/// Maps a database error: a missing referenced row (foreign key) becomes `NotFound`.
+fn db_err_ref(e: sqlx::Error) -> StoreError {
+    match e.as_database_error() {
+        Some(d) if d.is_foreign_key_violation() => StoreError::NotFound,
+        _ => db_err(e),
+    }
+}
+
+/// A migrator over embedded `(version, description, sql)` migrations.
+fn migrator(list: &[(i64, &'static str, &'static str)]) -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr as _;
+    sqlx::migrate::Migrator::with_migrations(
+        list.iter()
+            .map(|&(version, description, sql)| {
+                sqlx::migrate::Migration::new(
+                    version,
+                    description.into(),
+                    sqlx::migrate::MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Claimed jobs in the order they were due.
+fn sorted_jobs(mut jobs: Vec<Job>) -> StoreResult<Vec<Job>> {
+    jobs.sort_by_key(|j| (j.run_at, j.id));
+    Ok(jobs)
+}

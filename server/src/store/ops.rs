@@ -1,0 +1,890 @@
+//! Every business query of the store, written once.
+//!
+//! This file is compiled twice: [`super::sqlite`] and [`super::pg`] each declare it as their
+//! `ops` module (`#[path = "ops.rs"] mod ops;`) next to a `type Db` naming their database,
+//! so the same SQL and the same Rust run on both databases and are type-checked against
+//! each (sqlx has no common executor for two concrete databases that keeps chrono/JSON
+//! types, and code generic over `sqlx::Database` drowns in trait bounds). The parent module
+//! supplies the only dialect-specific parts:
+//! - `begin(pool)`: starts a write transaction (`BEGIN IMMEDIATE` on SQLite);
+//! - `next_ticket_seq(conn)`: the next ticket number (counter row / sequence);
+//! - `claim_jobs(..)`: re-exported here (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
+//!
+//! Invariants kept here:
+//! - one transaction per write method: state, history rows and jobs commit together;
+//! - an intake receipt is inserted first (`ON CONFLICT DO NOTHING`), so concurrent creates
+//!   with one idempotency key make one ticket and the losers replay it;
+//! - contact handles are unique across contacts; a contact is found by any of its handles
+//!   and, if a concurrent transaction registered a handle first, that contact is used;
+//! - ticket updates are compare-and-set on `version`;
+//! - message dedupe keys (per ticket) and job keys are inserted with `ON CONFLICT DO NOTHING`;
+//! - every time written is truncated to microseconds.
+
+use super::super::codec::{self, RawAgent, RawJob, RawMessage, RawTicket};
+use super::super::{db_err, db_err_dup, db_err_ref};
+use super::{Db, begin, next_ticket_seq};
+use chrono::{DateTime, Utc};
+use lossless::actor::ActorRef;
+use lossless::contact::{Contact, ContactDraft, Handle};
+use lossless::ids::{AgentId, ContactId, GroupId, JobId, TicketId, TicketNumber};
+use lossless::job::{Job, JobStatus, NewJob, jobs_for};
+use lossless::message::{Message, MessageDraft};
+use lossless::ports::{
+    CreateTicket, Created, IntakeKey, QueueQuery, QueueRow, QueueView, StoreError, StoreResult,
+    UpdateTicket, to_micros,
+};
+use lossless::team::{Agent, Group, NewAgent};
+use lossless::ticket::{HistoryEntry, Status, Ticket, TicketEvent};
+use sqlx::Row as _;
+use std::collections::BTreeSet;
+
+pub(crate) use super::claim_jobs;
+
+type DbPool = sqlx::Pool<Db>;
+type Conn = <Db as sqlx::Database>::Connection;
+type DbRow = <Db as sqlx::Database>::Row;
+
+// ---- rows -------------------------------------------------------------------
+
+fn raw_ticket(r: &DbRow) -> Result<RawTicket, sqlx::Error> {
+    Ok(RawTicket {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        subject: r.try_get("subject")?,
+        status: r.try_get("status")?,
+        priority: r.try_get("priority")?,
+        channel: r.try_get("channel")?,
+        contact_id: r.try_get("contact_id")?,
+        assignee_id: r.try_get("assignee_id")?,
+        group_id: r.try_get("group_id")?,
+        tags: r.try_get("tags")?,
+        portal_token: r.try_get("portal_token")?,
+        lang: r.try_get("lang")?,
+        version: r.try_get("version")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        first_response_at: r.try_get("first_response_at")?,
+        resolved_at: r.try_get("resolved_at")?,
+    })
+}
+
+fn ticket_from_row(r: &DbRow) -> StoreResult<Ticket> {
+    raw_ticket(r).map_err(db_err)?.into_ticket()
+}
+
+fn message_from_row(r: &DbRow) -> StoreResult<Message> {
+    let raw = (|| {
+        Ok::<_, sqlx::Error>(RawMessage {
+            id: r.try_get("id")?,
+            ticket_id: r.try_get("ticket_id")?,
+            direction: r.try_get("direction")?,
+            visibility: r.try_get("visibility")?,
+            author_kind: r.try_get("author_kind")?,
+            author_id: r.try_get("author_id")?,
+            body: r.try_get("body")?,
+            attachments: r.try_get("attachments")?,
+            created_at: r.try_get("created_at")?,
+        })
+    })()
+    .map_err(db_err)?;
+    raw.into_message()
+}
+
+fn agent_from_row(r: &DbRow) -> StoreResult<Agent> {
+    let raw = (|| {
+        Ok::<_, sqlx::Error>(RawAgent {
+            id: r.try_get("id")?,
+            email: r.try_get("email")?,
+            name: r.try_get("name")?,
+            role: r.try_get("role")?,
+            lang: r.try_get("lang")?,
+        })
+    })()
+    .map_err(db_err)?;
+    raw.into_agent()
+}
+
+/// A `jobs` row (also used by the dialect's `claim_jobs`).
+pub(crate) fn job_from_row(r: &DbRow) -> StoreResult<Job> {
+    let raw = (|| {
+        Ok::<_, sqlx::Error>(RawJob {
+            id: r.try_get("id")?,
+            key: r.try_get("key")?,
+            payload: r.try_get("payload")?,
+            status: r.try_get("status")?,
+            attempts: r.try_get("attempts")?,
+            max_attempts: r.try_get("max_attempts")?,
+            run_at: r.try_get("run_at")?,
+            last_error: r.try_get("last_error")?,
+        })
+    })()
+    .map_err(db_err)?;
+    raw.into_job()
+}
+
+fn group_from_row(r: &DbRow) -> StoreResult<Group> {
+    Ok(Group {
+        id: GroupId(r.try_get("id").map_err(db_err)?),
+        name: r.try_get("name").map_err(db_err)?,
+    })
+}
+
+// ---- writes inside a transaction ------------------------------------------
+
+/// Appends a message; `false` when its dedupe key already exists on the ticket.
+async fn insert_message(
+    c: &mut Conn,
+    ticket: TicketId,
+    m: &MessageDraft,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let (author_kind, author_id) = codec::actor_parts(m.author);
+    let done = sqlx::query(
+        "INSERT INTO messages (ticket_id, direction, visibility, author_kind, author_id, body, \
+         attachments, dedupe_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (ticket_id, dedupe_key) DO NOTHING",
+    )
+    .bind(ticket.0)
+    .bind(m.direction.as_str())
+    .bind(m.visibility.as_str())
+    .bind(author_kind)
+    .bind(author_id)
+    .bind(&m.body)
+    .bind(codec::to_json(&m.attachments)?)
+    .bind(m.dedupe_key.as_deref())
+    .bind(to_micros(now))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(done.rows_affected() == 1)
+}
+
+async fn insert_history(
+    c: &mut Conn,
+    ticket: TicketId,
+    actor: ActorRef,
+    events: &[TicketEvent],
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let (actor_kind, actor_id) = codec::actor_parts(actor);
+    for e in events {
+        sqlx::query(
+            "INSERT INTO history (ticket_id, actor_kind, actor_id, kind, event, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(ticket.0)
+        .bind(actor_kind)
+        .bind(actor_id)
+        .bind(e.name())
+        .bind(codec::to_json(e)?)
+        .bind(to_micros(at))
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+async fn insert_jobs(c: &mut Conn, jobs: &[NewJob]) -> StoreResult<()> {
+    for j in jobs {
+        sqlx::query(
+            "INSERT INTO jobs (key, kind, payload, status, attempts, max_attempts, run_at) \
+             VALUES ($1, $2, $3, 'queued', 0, $4, $5) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&j.key)
+        .bind(j.kind.name())
+        .bind(codec::to_json(&j.kind)?)
+        .bind(i64::from(j.max_attempts))
+        .bind(to_micros(j.run_at))
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The contact owning the first of `handles` that has an owner.
+async fn find_contact(c: &mut Conn, handles: &BTreeSet<&Handle>) -> StoreResult<Option<ContactId>> {
+    for h in handles {
+        let row =
+            sqlx::query("SELECT contact_id FROM contact_handles WHERE kind = $1 AND value = $2")
+                .bind(h.kind())
+                .bind(h.value())
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_err)?;
+        if let Some(r) = row {
+            return Ok(Some(ContactId(r.try_get(0).map_err(db_err)?)));
+        }
+    }
+    Ok(None)
+}
+
+/// Gives `contact` those of `handles` nobody owns; returns how many it got.
+async fn attach_handles(
+    c: &mut Conn,
+    contact: ContactId,
+    handles: &BTreeSet<&Handle>,
+) -> StoreResult<usize> {
+    let mut attached = 0;
+    for h in handles {
+        let done = sqlx::query(
+            "INSERT INTO contact_handles (contact_id, kind, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (kind, value) DO NOTHING",
+        )
+        .bind(contact.0)
+        .bind(h.kind())
+        .bind(h.value())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() == 1 {
+            attached += 1;
+        }
+    }
+    Ok(attached)
+}
+
+/// Finds the contact by any handle (adding the new handles to it), or creates it.
+async fn find_or_create_contact(
+    c: &mut Conn,
+    draft: &ContactDraft,
+    now: DateTime<Utc>,
+) -> StoreResult<ContactId> {
+    // Sorted and unique: a fixed insert order keeps concurrent creators from
+    // deadlocking on each other's handles.
+    let handles: BTreeSet<&Handle> = draft.handles.iter().collect();
+    // PostgreSQL: a concurrent transaction may register one of these handles
+    // between our lookup and our insert; then we drop our new contact and use
+    // theirs. Twice is enough (the second lookup sees their commit).
+    for _ in 0..3 {
+        if let Some(id) = find_contact(&mut *c, &handles).await? {
+            attach_handles(&mut *c, id, &handles).await?;
+            if !draft.name.trim().is_empty() {
+                sqlx::query("UPDATE contacts SET name = $2 WHERE id = $1 AND name = ''")
+                    .bind(id.0)
+                    .bind(draft.name.trim())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db_err)?;
+            }
+            return Ok(id);
+        }
+        let row =
+            sqlx::query("INSERT INTO contacts (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(draft.name.trim())
+                .bind(to_micros(now))
+                .fetch_one(&mut *c)
+                .await
+                .map_err(db_err)?;
+        let id = ContactId(row.try_get(0).map_err(db_err)?);
+        if attach_handles(&mut *c, id, &handles).await? == handles.len() {
+            return Ok(id);
+        }
+        sqlx::query("DELETE FROM contacts WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?;
+    }
+    Err(StoreError::Conflict)
+}
+
+// ---- tickets ----------------------------------------------------------------
+
+async fn replay(pool: &DbPool, k: &IntakeKey) -> StoreResult<Created> {
+    let row = sqlx::query(
+        "SELECT t.* FROM intake_receipts r JOIN tickets t ON t.id = r.ticket_id \
+         WHERE r.source = $1 AND r.key = $2",
+    )
+    .bind(&k.source)
+    .bind(&k.key)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    match row {
+        Some(r) => Ok(Created {
+            ticket: ticket_from_row(&r)?,
+            replayed: true,
+        }),
+        None => Err(StoreError::Backend(
+            "intake receipt without a ticket".to_owned(),
+        )),
+    }
+}
+
+pub(crate) async fn create_ticket(pool: &DbPool, c: CreateTicket) -> StoreResult<Created> {
+    let CreateTicket {
+        mut draft,
+        prefix,
+        contact,
+        body,
+        intake_key,
+    } = c;
+    draft.now = to_micros(draft.now);
+    let now = draft.now;
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    if let Some(k) = &intake_key {
+        // Inserted first: a concurrent create with the same key waits here for
+        // our commit, then finds the receipt taken and replays our ticket.
+        let fresh = sqlx::query(
+            "INSERT INTO intake_receipts (source, key, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (source, key) DO NOTHING",
+        )
+        .bind(&k.source)
+        .bind(&k.key)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected()
+            == 1;
+        if !fresh {
+            tx.rollback().await.map_err(db_err)?;
+            return replay(pool, k).await;
+        }
+    }
+    let contact_id = find_or_create_contact(&mut tx, &contact, now).await?;
+    let seq = next_ticket_seq(&mut tx).await?;
+    let (mut ticket, events) =
+        draft.materialize(TicketId(0), TicketNumber::new(&prefix, seq), contact_id);
+    let row = sqlx::query(
+        "INSERT INTO tickets (number, number_seq, subject, status, priority, priority_rank, channel, \
+         contact_id, assignee_id, group_id, tags, portal_token, lang, version, created_at, updated_at, \
+         first_response_at, resolved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         RETURNING id",
+    )
+    .bind(ticket.number.to_string())
+    .bind(seq)
+    .bind(&ticket.subject)
+    .bind(ticket.status.as_str())
+    .bind(ticket.priority.as_str())
+    .bind(i64::from(ticket.priority.rank()))
+    .bind(ticket.channel.as_str())
+    .bind(ticket.contact_id.0)
+    .bind(ticket.assignee.map(|a| a.0))
+    .bind(ticket.group.map(|g| g.0))
+    .bind(codec::to_json(&ticket.tags)?)
+    .bind(ticket.portal_token.as_str())
+    .bind(ticket.lang.code())
+    .bind(ticket.version)
+    .bind(ticket.created_at)
+    .bind(ticket.updated_at)
+    .bind(ticket.first_response_at)
+    .bind(ticket.resolved_at)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err_dup("portal_token"))?;
+    ticket.id = TicketId(row.try_get(0).map_err(db_err)?);
+    let author = ActorRef::Contact(contact_id);
+    insert_message(
+        &mut tx,
+        ticket.id,
+        &MessageDraft::from_customer(author, body),
+        now,
+    )
+    .await?;
+    insert_history(&mut tx, ticket.id, author, &events, now).await?;
+    insert_jobs(&mut tx, &jobs_for(&ticket, &events, now)).await?;
+    if let Some(k) = &intake_key {
+        sqlx::query("UPDATE intake_receipts SET ticket_id = $3 WHERE source = $1 AND key = $2")
+            .bind(&k.source)
+            .bind(&k.key)
+            .bind(ticket.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(Created {
+        ticket,
+        replayed: false,
+    })
+}
+
+pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult<Ticket> {
+    let UpdateTicket {
+        expected_version,
+        ticket: t,
+        actor,
+        events,
+        messages,
+        jobs,
+        now,
+    } = u;
+    let now = to_micros(now);
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let row = sqlx::query(
+        "UPDATE tickets SET subject = $3, status = $4, priority = $5, priority_rank = $6, \
+         assignee_id = $7, group_id = $8, tags = $9, lang = $10, updated_at = $11, \
+         first_response_at = $12, resolved_at = $13, version = version + 1 \
+         WHERE id = $1 AND version = $2 RETURNING *",
+    )
+    .bind(t.id.0)
+    .bind(expected_version)
+    .bind(&t.subject)
+    .bind(t.status.as_str())
+    .bind(t.priority.as_str())
+    .bind(i64::from(t.priority.rank()))
+    .bind(t.assignee.map(|a| a.0))
+    .bind(t.group.map(|g| g.0))
+    .bind(codec::to_json(&t.tags)?)
+    .bind(t.lang.code())
+    .bind(to_micros(t.updated_at))
+    .bind(t.first_response_at.map(to_micros))
+    .bind(t.resolved_at.map(to_micros))
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let Some(row) = row else {
+        let exists = sqlx::query("SELECT id FROM tickets WHERE id = $1")
+            .bind(t.id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        return Err(if exists.is_some() {
+            StoreError::Conflict
+        } else {
+            StoreError::NotFound
+        });
+    };
+    let stored = ticket_from_row(&row)?;
+    for m in &messages {
+        insert_message(&mut tx, stored.id, m, now).await?;
+    }
+    insert_history(&mut tx, stored.id, actor, &events, now).await?;
+    insert_jobs(&mut tx, &jobs).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(stored)
+}
+
+async fn ticket_where(
+    pool: &DbPool,
+    sql: &'static str,
+    key: sqlx::Either<i64, String>,
+) -> StoreResult<Option<Ticket>> {
+    let q = sqlx::query(sql);
+    let q = match key {
+        sqlx::Either::Left(id) => q.bind(id),
+        sqlx::Either::Right(s) => q.bind(s),
+    };
+    let row = q.fetch_optional(pool).await.map_err(db_err)?;
+    row.as_ref().map(ticket_from_row).transpose()
+}
+
+pub(crate) async fn ticket(pool: &DbPool, id: TicketId) -> StoreResult<Option<Ticket>> {
+    ticket_where(
+        pool,
+        "SELECT * FROM tickets WHERE id = $1",
+        sqlx::Either::Left(id.0),
+    )
+    .await
+}
+
+pub(crate) async fn ticket_by_number(pool: &DbPool, number: String) -> StoreResult<Option<Ticket>> {
+    ticket_where(
+        pool,
+        "SELECT * FROM tickets WHERE number = $1",
+        sqlx::Either::Right(number),
+    )
+    .await
+}
+
+pub(crate) async fn ticket_by_token(pool: &DbPool, token: String) -> StoreResult<Option<Ticket>> {
+    ticket_where(
+        pool,
+        "SELECT * FROM tickets WHERE portal_token = $1",
+        sqlx::Either::Right(token),
+    )
+    .await
+}
+
+pub(crate) async fn ticket_count(pool: &DbPool) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) FROM tickets")
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+    row.try_get(0).map_err(db_err)
+}
+
+pub(crate) async fn queue(pool: &DbPool, q: QueueQuery) -> StoreResult<Vec<QueueRow>> {
+    enum Arg {
+        Int(i64),
+        Text(&'static str),
+    }
+    let mut args: Vec<Arg> = Vec::new();
+    let mut param = |a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    let mut sql = String::from(
+        "SELECT t.*, c.name AS contact_name FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE ",
+    );
+    let statuses: Vec<Status> = if q.statuses.is_empty() {
+        vec![Status::New, Status::Open, Status::Pending]
+    } else {
+        q.statuses.clone()
+    };
+    let list: Vec<String> = statuses
+        .iter()
+        .map(|s| param(Arg::Text(s.as_str())))
+        .collect();
+    sql.push_str(&format!("t.status IN ({})", list.join(", ")));
+    if !q.priorities.is_empty() {
+        let list: Vec<String> = q
+            .priorities
+            .iter()
+            .map(|p| param(Arg::Int(i64::from(p.rank()))))
+            .collect();
+        sql.push_str(&format!(" AND t.priority_rank IN ({})", list.join(", ")));
+    }
+    match q.view {
+        QueueView::All => {}
+        QueueView::Mine(a) => {
+            sql.push_str(&format!(" AND t.assignee_id = {}", param(Arg::Int(a.0))))
+        }
+        QueueView::Unassigned => sql.push_str(" AND t.assignee_id IS NULL"),
+        QueueView::Group(g) => sql.push_str(&format!(" AND t.group_id = {}", param(Arg::Int(g.0)))),
+    }
+    sql.push_str(&format!(
+        " ORDER BY t.priority_rank DESC, t.created_at ASC, t.id ASC LIMIT {}",
+        param(Arg::Int(q.limit.max(0)))
+    ));
+    // Only placeholders are formatted into the text; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        query = match a {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    let rows = query.fetch_all(pool).await.map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(QueueRow {
+                ticket: ticket_from_row(r)?,
+                contact_name: r.try_get("contact_name").map_err(db_err)?,
+            })
+        })
+        .collect()
+}
+
+// ---- thread and history ---------------------------------------------------
+
+pub(crate) async fn messages(
+    pool: &DbPool,
+    ticket: TicketId,
+    include_internal: bool,
+) -> StoreResult<Vec<Message>> {
+    let rows = sqlx::query(
+        "SELECT * FROM messages WHERE ticket_id = $1 AND (visibility = 'public' OR $2) \
+         ORDER BY created_at, id",
+    )
+    .bind(ticket.0)
+    .bind(include_internal)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(message_from_row).collect()
+}
+
+pub(crate) async fn has_message(
+    pool: &DbPool,
+    ticket: TicketId,
+    dedupe_key: String,
+) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT id FROM messages WHERE ticket_id = $1 AND dedupe_key = $2")
+        .bind(ticket.0)
+        .bind(dedupe_key)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    Ok(row.is_some())
+}
+
+pub(crate) async fn history(pool: &DbPool, ticket: TicketId) -> StoreResult<Vec<HistoryEntry>> {
+    let rows = sqlx::query(
+        "SELECT ticket_id, actor_kind, actor_id, event, at FROM history WHERE ticket_id = $1 \
+         ORDER BY at, id",
+    )
+    .bind(ticket.0)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("actor_kind").map_err(db_err)?;
+            let event: String = r.try_get("event").map_err(db_err)?;
+            Ok(HistoryEntry {
+                ticket_id: TicketId(r.try_get("ticket_id").map_err(db_err)?),
+                actor: codec::actor_from_parts(&kind, r.try_get("actor_id").map_err(db_err)?)?,
+                event: codec::event(&event)?,
+                at: r.try_get("at").map_err(db_err)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn contact(pool: &DbPool, id: ContactId) -> StoreResult<Option<Contact>> {
+    let Some(row) = sqlx::query("SELECT id, name FROM contacts WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+    else {
+        return Ok(None);
+    };
+    let rows =
+        sqlx::query("SELECT kind, value FROM contact_handles WHERE contact_id = $1 ORDER BY id")
+            .bind(id.0)
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?;
+    let handles = rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind").map_err(db_err)?;
+            let value: String = r.try_get("value").map_err(db_err)?;
+            codec::handle(&kind, &value)
+        })
+        .collect::<StoreResult<Vec<Handle>>>()?;
+    Ok(Some(Contact {
+        id,
+        name: row.try_get("name").map_err(db_err)?,
+        handles,
+    }))
+}
+
+// ---- team ----------------------------------------------------------------------
+
+pub(crate) async fn create_agent(pool: &DbPool, a: NewAgent) -> StoreResult<Agent> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let row = sqlx::query(
+        "INSERT INTO agents (email, name, role, lang, password_hash) VALUES ($1, $2, $3, $4, $5) \
+         RETURNING id",
+    )
+    .bind(a.email.as_str())
+    .bind(&a.name)
+    .bind(a.role.as_str())
+    .bind(a.lang.code())
+    .bind(&a.password_hash)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err_dup("email"))?;
+    let id = AgentId(row.try_get(0).map_err(db_err)?);
+    tx.commit().await.map_err(db_err)?;
+    Ok(Agent {
+        id,
+        email: a.email,
+        name: a.name,
+        role: a.role,
+        lang: a.lang,
+    })
+}
+
+pub(crate) async fn agent_by_email(
+    pool: &DbPool,
+    email: String,
+) -> StoreResult<Option<(Agent, String)>> {
+    let row = sqlx::query("SELECT * FROM agents WHERE lower(email) = lower($1)")
+        .bind(email)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    match row {
+        Some(r) => Ok(Some((
+            agent_from_row(&r)?,
+            r.try_get("password_hash").map_err(db_err)?,
+        ))),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn agent(pool: &DbPool, id: AgentId) -> StoreResult<Option<Agent>> {
+    let row = sqlx::query("SELECT * FROM agents WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    row.as_ref().map(agent_from_row).transpose()
+}
+
+pub(crate) async fn agents(pool: &DbPool) -> StoreResult<Vec<Agent>> {
+    let rows = sqlx::query("SELECT * FROM agents ORDER BY name, id")
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    rows.iter().map(agent_from_row).collect()
+}
+
+pub(crate) async fn create_group(pool: &DbPool, name: String) -> StoreResult<Group> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let row = sqlx::query("INSERT INTO groups (name) VALUES ($1) RETURNING id, name")
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err_dup("name"))?;
+    let g = group_from_row(&row)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(g)
+}
+
+pub(crate) async fn groups(pool: &DbPool) -> StoreResult<Vec<Group>> {
+    let rows = sqlx::query("SELECT id, name FROM groups ORDER BY name, id")
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    rows.iter().map(group_from_row).collect()
+}
+
+pub(crate) async fn add_group_member(pool: &DbPool, g: GroupId, a: AgentId) -> StoreResult<()> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO group_members (group_id, agent_id) VALUES ($1, $2) \
+         ON CONFLICT (group_id, agent_id) DO NOTHING",
+    )
+    .bind(g.0)
+    .bind(a.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err_ref)?;
+    tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn agent_groups(pool: &DbPool, a: AgentId) -> StoreResult<Vec<GroupId>> {
+    let rows =
+        sqlx::query("SELECT group_id FROM group_members WHERE agent_id = $1 ORDER BY group_id")
+            .bind(a.0)
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?;
+    rows.iter()
+        .map(|r| Ok(GroupId(r.try_get(0).map_err(db_err)?)))
+        .collect()
+}
+
+// ---- sessions --------------------------------------------------------------------
+
+pub(crate) async fn create_session(
+    pool: &DbPool,
+    token_hash: String,
+    agent: AgentId,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    sqlx::query("INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(token_hash)
+        .bind(agent.0)
+        .bind(to_micros(expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match e.as_database_error() {
+            Some(d) if d.is_unique_violation() => StoreError::Duplicate("session"),
+            _ => db_err_ref(e),
+        })?;
+    tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn session_agent(
+    pool: &DbPool,
+    token_hash: String,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Agent>> {
+    let row = sqlx::query(
+        "SELECT a.* FROM sessions s JOIN agents a ON a.id = s.agent_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(agent_from_row).transpose()
+}
+
+pub(crate) async fn delete_session(pool: &DbPool, token_hash: String) -> StoreResult<()> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)
+}
+
+// ---- jobs ----------------------------------------------------------------------
+
+pub(crate) async fn enqueue_jobs(pool: &DbPool, jobs: Vec<NewJob>) -> StoreResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    insert_jobs(&mut tx, &jobs).await?;
+    tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn complete_job(
+    pool: &DbPool,
+    id: JobId,
+    worker: String,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    sqlx::query(
+        "UPDATE jobs SET status = 'done', done_at = $3, lease_until = NULL \
+         WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+    )
+    .bind(id.0)
+    .bind(worker)
+    .bind(to_micros(now))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn fail_job(
+    pool: &DbPool,
+    id: JobId,
+    worker: String,
+    error: String,
+    retry_at: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let q = match retry_at {
+        Some(at) => sqlx::query(
+            "UPDATE jobs SET status = 'queued', run_at = $4, last_error = $3, lease_until = NULL \
+             WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+        )
+        .bind(id.0)
+        .bind(worker)
+        .bind(error)
+        .bind(to_micros(at)),
+        None => sqlx::query(
+            "UPDATE jobs SET status = 'failed', last_error = $3, lease_until = NULL \
+             WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+        )
+        .bind(id.0)
+        .bind(worker)
+        .bind(error),
+    };
+    q.execute(&mut *tx).await.map_err(db_err)?;
+    tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn jobs(
+    pool: &DbPool,
+    status: Option<JobStatus>,
+    limit: i64,
+) -> StoreResult<Vec<Job>> {
+    let rows = sqlx::query(
+        "SELECT * FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+    )
+    .bind(status.map(JobStatus::as_str))
+    .bind(limit.max(0))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(job_from_row).collect()
+}

@@ -1,0 +1,94 @@
+//! PostgreSQL dialect: connecting, migrations (sqlx takes an advisory lock, so several
+//! nodes may start at once), transactions, the ticket number sequence and job claiming
+//! with `FOR UPDATE SKIP LOCKED`. The business queries come from the shared `ops.rs`,
+//! compiled here as [`ops`].
+//!
+//! Invariants: ticket numbers come from `ticket_number_seq` (never reused); concurrent
+//! claimers lock disjoint job rows, and a row another node claimed meanwhile is re-checked
+//! against the claim condition before it is updated, so no job is claimed twice.
+
+use self::ops::job_from_row;
+use super::db_err;
+use chrono::{DateTime, Utc};
+use lossless::job::Job;
+use lossless::ports::{StoreError, StoreResult};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres, Row as _, Transaction};
+
+/// The database the shared queries run on here.
+type Db = sqlx::Postgres;
+
+/// The shared business queries, compiled for this dialect.
+// Deliberately loaded once per dialect: that is how each query is written only once.
+#[allow(clippy::duplicate_mod)]
+#[path = "ops.rs"]
+pub(crate) mod ops;
+
+/// Migrations, in order. Never edit one that was released; append.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/postgres/0001_init.sql"),
+)];
+
+/// Connects to the server of a `postgres://` URL and migrates the database.
+pub(super) async fn connect(url: &str) -> StoreResult<PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .connect(url)
+        .await
+        .map_err(db_err)?;
+    super::migrator(MIGRATIONS)
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Backend(format!("postgres migrations: {e}")))?;
+    Ok(pool)
+}
+
+/// Starts a transaction (READ COMMITTED; the queries lock what they rely on).
+async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    pool.begin().await
+}
+
+/// The next ticket number.
+async fn next_ticket_seq(c: &mut sqlx::PgConnection) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT nextval('ticket_number_seq')")
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.try_get(0).map_err(db_err)
+}
+
+/// Claims due jobs (queued and due, or running with an expired lease) for `worker`.
+pub(crate) async fn claim_jobs(
+    pool: &PgPool,
+    worker: String,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<Job>> {
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "WITH c AS ( \
+             SELECT id FROM jobs \
+             WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND lease_until < $1) \
+             ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         UPDATE jobs j SET status = 'running', locked_by = $2, lease_until = $3, attempts = j.attempts + 1 \
+         FROM c WHERE j.id = c.id \
+         RETURNING j.*",
+    )
+    .bind(now)
+    .bind(worker)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    super::sorted_jobs(
+        rows.iter()
+            .map(job_from_row)
+            .collect::<StoreResult<Vec<Job>>>()?,
+    )
+}

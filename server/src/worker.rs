@@ -1,0 +1,66 @@
+//! The job worker: claims due jobs with a lease, runs them through the core
+//! ([`lossless::services::run_job`], idempotent per job), then completes them or schedules a
+//! retry with backoff; after `max_attempts` a job stays `failed` and visible.
+//!
+//! Leases make every job run on exactly one node at a time: PostgreSQL claims with
+//! `FOR UPDATE SKIP LOCKED`, and a node that dies mid-job lets its lease expire so another
+//! node takes the job over. The worker wakes on live hints (new work was committed somewhere)
+//! and polls every second otherwise.
+
+use crate::live::Hub;
+use chrono::Duration;
+use lossless::job::after_failure;
+use lossless::services::{Ports, run_job};
+use std::time::Duration as StdDuration;
+use tokio::sync::watch;
+
+/// How long a claimed job is ours.
+pub const LEASE_SECS: i64 = 60;
+/// Jobs claimed per round.
+pub const BATCH: i64 = 32;
+
+/// Runs until `stop` turns true.
+pub async fn run(ports: Ports, node: String, hub: Hub, mut stop: watch::Receiver<bool>) {
+    let mut hints = hub.subscribe();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let worked = round(&ports, &node).await;
+        if worked > 0 {
+            continue;
+        }
+        tokio::select! {
+            _ = hints.recv() => {}
+            _ = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// Claims and runs one batch; returns how many jobs it ran.
+pub async fn round(ports: &Ports, node: &str) -> usize {
+    let now = ports.clock.now();
+    let jobs = match ports.store.claim_jobs(node, now, Duration::seconds(LEASE_SECS), BATCH).await {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::warn!(error = %e, "claiming jobs failed");
+            tokio::time::sleep(StdDuration::from_secs(1)).await;
+            return 0;
+        }
+    };
+    for job in &jobs {
+        let result = match run_job(ports, job).await {
+            Ok(()) => ports.store.complete_job(job.id, node, ports.clock.now()).await,
+            Err(e) => {
+                tracing::warn!(job = job.id.0, kind = job.kind.name(), error = %e, "job failed");
+                let retry = after_failure(job, ports.clock.now());
+                ports.store.fail_job(job.id, node, &e.to_string(), retry).await
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(job = job.id.0, error = %e, "recording job result failed");
+        }
+    }
+    jobs.len()
+}

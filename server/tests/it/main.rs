@@ -1,0 +1,8 @@
+//! The one integration-test binary (each module is one area: the store story on both
+//! databases, the HTTP surface of a real node, several nodes on one PostgreSQL).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod http;
+mod nodes;
+mod story;
+mod support;

@@ -1,0 +1,1211 @@
+//! The store conformance story: one walk through every `Store` method, run against SQLite
+//! and PostgreSQL. A store change without a step here is incomplete.
+//!
+//! The story starts from an empty, migrated database and drives time explicitly (no clock
+//! reads), using the core's own transitions to build updates, so what it stores is what the
+//! services would store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::support::{self, Backend, SqlStore};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use lossless::actor::{ActorRef, Role};
+use lossless::contact::{ContactDraft, Handle};
+use lossless::ids::{
+    AgentId, ContactId, EmailAddress, GroupId, JobId, Lang, NumberPrefix, PhoneE164, PortalToken,
+    TicketId, TicketNumber,
+};
+use lossless::job::{Job, JobKind, JobStatus, NewJob, after_failure};
+use lossless::message::{Direction, MessageDraft, Visibility};
+use lossless::ports::{
+    CreateTicket, Created, IntakeKey, QueueQuery, QueueView, Store, StoreError, UpdateTicket,
+    to_micros,
+};
+use lossless::team::NewAgent;
+use lossless::ticket::{Channel, Priority, Status, Ticket, TicketDraft, TicketEvent};
+use std::collections::{BTreeSet, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).single().unwrap()
+}
+
+fn email(s: &str) -> EmailAddress {
+    EmailAddress::parse(s).unwrap()
+}
+
+fn phone(s: &str) -> PhoneE164 {
+    PhoneE164::parse(s).unwrap()
+}
+
+/// A fresh portal token per call.
+fn token() -> PortalToken {
+    static N: AtomicU64 = AtomicU64::new(1);
+    let mut bytes = [0x5a_u8; 16];
+    bytes[..8].copy_from_slice(&N.fetch_add(1, Ordering::Relaxed).to_be_bytes());
+    PortalToken::from_random(&bytes).unwrap()
+}
+
+fn create(
+    subject: &str,
+    priority: Priority,
+    now: DateTime<Utc>,
+    name: &str,
+    handles: Vec<Handle>,
+) -> CreateTicket {
+    CreateTicket {
+        draft: TicketDraft {
+            subject: subject.to_owned(),
+            priority,
+            channel: Channel::WebForm,
+            group: None,
+            portal_token: token(),
+            lang: Lang::Ru,
+            now,
+        },
+        prefix: NumberPrefix::default(),
+        contact: ContactDraft {
+            name: name.to_owned(),
+            handles,
+        },
+        body: format!("Body of {subject}"),
+        intake_key: None,
+    }
+}
+
+fn keyed(mut c: CreateTicket, source: &str, key: &str) -> CreateTicket {
+    c.intake_key = Some(IntakeKey {
+        source: source.to_owned(),
+        key: key.to_owned(),
+    });
+    c
+}
+
+fn update(
+    before: &Ticket,
+    after: Ticket,
+    actor: ActorRef,
+    events: Vec<TicketEvent>,
+    messages: Vec<MessageDraft>,
+    now: DateTime<Utc>,
+) -> UpdateTicket {
+    UpdateTicket {
+        expected_version: before.version,
+        ticket: after,
+        actor,
+        events,
+        messages,
+        jobs: Vec::new(),
+        now,
+    }
+}
+
+fn new_job(key: &str, ticket: i64, run_at: DateTime<Utc>, max_attempts: i32) -> NewJob {
+    NewJob {
+        key: key.to_owned(),
+        kind: JobKind::SendAcknowledgement {
+            ticket_id: TicketId(ticket),
+        },
+        run_at,
+        max_attempts,
+    }
+}
+
+async fn job(store: &SqlStore, key: &str) -> Job {
+    store
+        .jobs(None, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.key == key)
+        .unwrap()
+}
+
+fn ids(jobs: &[Job]) -> Vec<JobId> {
+    jobs.iter().map(|j| j.id).collect()
+}
+
+/// Every `Store` method, with the invariants the rest of Lossless relies on.
+pub async fn story(store: &SqlStore) {
+    let started = Instant::now();
+
+    // ---- empty database ---------------------------------------------------------------
+    assert_eq!(store.ticket_count().await.unwrap(), 0);
+    assert!(store.agents().await.unwrap().is_empty());
+    assert!(store.groups().await.unwrap().is_empty());
+    assert!(store.jobs(None, 100).await.unwrap().is_empty());
+    let all = |limit| QueueQuery {
+        view: QueueView::All,
+        statuses: vec![],
+        priorities: vec![],
+        limit,
+    };
+    assert!(store.queue(&all(50)).await.unwrap().is_empty());
+    assert_eq!(store.ticket(TicketId(1)).await.unwrap(), None);
+    assert_eq!(store.contact(ContactId(1)).await.unwrap(), None);
+
+    // ---- team: agents, groups, members ----------------------------------------------------
+    let new_agent = |mail: &str, name: &str, role| NewAgent {
+        email: email(mail),
+        name: name.to_owned(),
+        role,
+        lang: Lang::Ru,
+        password_hash: format!("$argon2id$hash-of-{name}"),
+    };
+    // Created out of name order: `agents()` sorts by name.
+    let boris = store
+        .create_agent(new_agent("boris@example.com", "Boris", Role::Agent))
+        .await
+        .unwrap();
+    let anna = store
+        .create_agent(new_agent("Anna@example.com", "Anna", Role::Admin))
+        .await
+        .unwrap();
+    assert_eq!(anna.email.as_str(), "Anna@example.com");
+    assert_eq!(anna.role, Role::Admin);
+    assert_ne!(anna.id, boris.id);
+    for dup in ["Anna@example.com", "anna@example.com", "ANNA@EXAMPLE.COM"] {
+        assert_eq!(
+            store
+                .create_agent(new_agent(dup, "Other", Role::Agent))
+                .await,
+            Err(StoreError::Duplicate("email")),
+            "{dup}"
+        );
+    }
+    assert_eq!(
+        store.agents().await.unwrap(),
+        vec![anna.clone(), boris.clone()]
+    );
+    assert_eq!(store.agent(anna.id).await.unwrap(), Some(anna.clone()));
+    assert_eq!(store.agent(AgentId(anna.id.0 + 1000)).await.unwrap(), None);
+    let (found, hash) = store
+        .agent_by_email(&email("anna@example.com"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, anna);
+    assert_eq!(hash, "$argon2id$hash-of-Anna");
+    assert_eq!(
+        store
+            .agent_by_email(&email("nobody@example.com"))
+            .await
+            .unwrap(),
+        None
+    );
+
+    let support_g = store.create_group("Support").await.unwrap();
+    let billing = store.create_group("Billing").await.unwrap();
+    assert_eq!(support_g.name, "Support");
+    assert_eq!(
+        store.create_group("Support").await,
+        Err(StoreError::Duplicate("name"))
+    );
+    assert_eq!(
+        store.groups().await.unwrap(),
+        vec![billing.clone(), support_g.clone()]
+    );
+    store
+        .add_group_member(support_g.id, boris.id)
+        .await
+        .unwrap();
+    store
+        .add_group_member(support_g.id, boris.id)
+        .await
+        .unwrap(); // idempotent
+    store.add_group_member(billing.id, boris.id).await.unwrap();
+    assert_eq!(
+        store.agent_groups(boris.id).await.unwrap(),
+        vec![support_g.id, billing.id]
+    );
+    assert!(store.agent_groups(anna.id).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .add_group_member(GroupId(billing.id.0 + 1000), anna.id)
+            .await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store
+            .add_group_member(billing.id, AgentId(anna.id.0 + 1000))
+            .await,
+        Err(StoreError::NotFound)
+    );
+
+    // ---- sessions -------------------------------------------------------------------------
+    store
+        .create_session("hash-1", anna.id, t0() + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_agent("hash-1", t0()).await.unwrap(),
+        Some(anna.clone())
+    );
+    assert_eq!(
+        store
+            .session_agent(
+                "hash-1",
+                t0() + Duration::hours(1) - Duration::microseconds(1)
+            )
+            .await
+            .unwrap(),
+        Some(anna.clone())
+    );
+    assert_eq!(
+        store
+            .session_agent("hash-1", t0() + Duration::hours(1))
+            .await
+            .unwrap(),
+        None,
+        "expired at its end"
+    );
+    assert_eq!(store.session_agent("unknown", t0()).await.unwrap(), None);
+    // Sub-second expiry compares as time on both databases (SQLite stores text).
+    let half = t0() + Duration::milliseconds(500);
+    store
+        .create_session("hash-2", boris.id, half)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .session_agent("hash-2", half - Duration::microseconds(1))
+            .await
+            .unwrap(),
+        Some(boris.clone())
+    );
+    assert_eq!(store.session_agent("hash-2", half).await.unwrap(), None);
+    assert_eq!(
+        store
+            .session_agent("hash-2", half + Duration::microseconds(1))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.session_agent("hash-2", t0()).await.unwrap(),
+        Some(boris.clone())
+    );
+    assert_eq!(
+        store.create_session("hash-1", boris.id, t0()).await,
+        Err(StoreError::Duplicate("session"))
+    );
+    assert_eq!(
+        store
+            .create_session("hash-3", AgentId(anna.id.0 + 1000), t0())
+            .await,
+        Err(StoreError::NotFound)
+    );
+    store.delete_session("hash-1").await.unwrap();
+    assert_eq!(store.session_agent("hash-1", t0()).await.unwrap(), None);
+    store.delete_session("hash-1").await.unwrap(); // deleting twice is fine
+    assert_eq!(
+        store.session_agent("hash-2", t0()).await.unwrap(),
+        Some(boris.clone()),
+        "other sessions live on"
+    );
+
+    // ---- create with an intake key, then replay --------------------------------------------
+    // Nanoseconds in: the store keeps microseconds, and returns what it stored.
+    let at_a = t0() + Duration::nanoseconds(123_456_789);
+    let ivan_mail = Handle::Email(email("ivan@example.ru"));
+    let c = keyed(
+        create(
+            "Не работает оплата",
+            Priority::Normal,
+            at_a,
+            "Иван",
+            vec![ivan_mail.clone()],
+        ),
+        "api",
+        "key-1",
+    );
+    let Created {
+        ticket: a,
+        replayed,
+    } = store.create_ticket(c.clone()).await.unwrap();
+    assert!(!replayed);
+    assert_eq!(a.number.to_string(), "LL-1001", "numbers start at 1001");
+    assert_eq!(a.version, 1);
+    assert_eq!(a.status, Status::New);
+    assert_eq!(a.created_at, to_micros(at_a));
+    assert_eq!(a.updated_at, to_micros(at_a));
+    assert_eq!(a.lang, Lang::Ru);
+    assert_eq!(
+        store.ticket(a.id).await.unwrap(),
+        Some(a.clone()),
+        "round trip"
+    );
+    assert_eq!(
+        store.ticket_by_number(&a.number).await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store
+            .ticket_by_number(&TicketNumber::parse("ll-1001").unwrap())
+            .await
+            .unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store
+            .ticket_by_number(&TicketNumber::parse("LL-9999").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.ticket_by_token(&a.portal_token).await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(store.ticket_by_token(&token()).await.unwrap(), None);
+    let ivan = store.contact(a.contact_id).await.unwrap().unwrap();
+    assert_eq!(ivan.name, "Иван");
+    assert_eq!(ivan.handles, vec![ivan_mail.clone()]);
+    let thread = store.messages(a.id, true).await.unwrap();
+    assert_eq!(thread.len(), 1);
+    assert_eq!(thread[0].ticket_id, a.id);
+    assert_eq!(thread[0].direction, Direction::Inbound);
+    assert_eq!(thread[0].visibility, Visibility::Public);
+    assert_eq!(thread[0].author, ActorRef::Contact(ivan.id));
+    assert_eq!(thread[0].body, "Body of Не работает оплата");
+    assert!(thread[0].attachments.is_empty());
+    assert_eq!(thread[0].created_at, a.created_at);
+    let h = store.history(a.id).await.unwrap();
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].ticket_id, a.id);
+    assert_eq!(h[0].actor, ActorRef::Contact(ivan.id));
+    assert_eq!(
+        h[0].event,
+        TicketEvent::Created {
+            channel: Channel::WebForm,
+            priority: Priority::Normal
+        }
+    );
+    assert_eq!(h[0].at, a.created_at);
+    let jobs = store.jobs(None, 100).await.unwrap();
+    assert_eq!(jobs.len(), 1, "creation enqueues the acknowledgement");
+    assert_eq!(jobs[0].key, format!("ack:{}", a.id));
+    assert_eq!(
+        jobs[0].kind,
+        JobKind::SendAcknowledgement { ticket_id: a.id }
+    );
+    assert_eq!(
+        (jobs[0].status, jobs[0].attempts, jobs[0].run_at),
+        (JobStatus::Queued, 0, a.created_at)
+    );
+    assert_eq!(jobs[0].last_error, None);
+
+    // Same key again (even with other content): the first ticket, nothing new written.
+    let mut again = c.clone();
+    again.body = "a retried request".into();
+    again.draft.portal_token = token();
+    let replay = store.create_ticket(again).await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.ticket, a);
+    assert_eq!(store.ticket_count().await.unwrap(), 1);
+    assert_eq!(store.messages(a.id, true).await.unwrap().len(), 1);
+    assert_eq!(store.jobs(None, 100).await.unwrap().len(), 1);
+    // The same key from another source is another request.
+    let other_source = keyed(
+        create(
+            "Other source",
+            Priority::Low,
+            at_a,
+            "Иван",
+            vec![ivan_mail.clone()],
+        ),
+        "web_form",
+        "key-1",
+    );
+    let o = store.create_ticket(other_source).await.unwrap();
+    assert!(!o.replayed);
+    assert_ne!(o.ticket.id, a.id);
+
+    // ---- contacts: found again by any handle, new handles attached ---------------------------
+    let ivan_phone = Handle::Phone(phone("+7 912 345-67-89"));
+    let b = store
+        .create_ticket(create(
+            "Второй вопрос",
+            Priority::High,
+            t0() + Duration::seconds(1),
+            "I. Petrov",
+            vec![ivan_phone.clone(), ivan_mail.clone()],
+        ))
+        .await
+        .unwrap()
+        .ticket;
+    assert_eq!(b.contact_id, ivan.id, "found by the email");
+    let ivan = store.contact(ivan.id).await.unwrap().unwrap();
+    assert_eq!(ivan.name, "Иван", "a known contact keeps its name");
+    assert_eq!(
+        ivan.handles.iter().collect::<BTreeSet<_>>(),
+        [&ivan_mail, &ivan_phone]
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+    );
+    let mut c_create = create(
+        "Срочно!",
+        Priority::Urgent,
+        t0() + Duration::seconds(1),
+        "",
+        vec![ivan_phone.clone()],
+    );
+    c_create.draft.group = Some(support_g.id);
+    let c = store.create_ticket(c_create).await.unwrap().ticket;
+    assert_eq!(c.contact_id, ivan.id, "found by the second handle alone");
+    assert_eq!(c.group, Some(support_g.id));
+    let maria_mail = Handle::Email(email("maria@example.com"));
+    let d = store
+        .create_ticket(create(
+            "Question",
+            Priority::Low,
+            t0() + Duration::seconds(2),
+            "Maria",
+            vec![maria_mail.clone()],
+        ))
+        .await
+        .unwrap()
+        .ticket;
+    assert_ne!(d.contact_id, ivan.id);
+    assert_eq!(
+        store.contact(d.contact_id).await.unwrap().unwrap().handles,
+        vec![maria_mail.clone()]
+    );
+    let seqs = [&a, &o.ticket, &b, &c, &d].map(|t| t.number.seq());
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "numbers increase: {seqs:?}"
+    );
+    assert_eq!(store.ticket_count().await.unwrap(), 5);
+
+    // ---- concurrent creates: distinct numbers, one contact, one ticket per intake key --------
+    let crowd_at = t0() + Duration::seconds(3);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let s = store.clone();
+        let crowd = Handle::Email(email("crowd@example.com"));
+        tasks.push(tokio::spawn(async move {
+            s.create_ticket(create(
+                &format!("crowd {i}"),
+                Priority::Low,
+                crowd_at,
+                "Crowd",
+                vec![crowd],
+            ))
+            .await
+        }));
+    }
+    let race_at = t0() + Duration::seconds(4);
+    let race_token = token();
+    for _ in 0..6 {
+        let s = store.clone();
+        let mut c = keyed(
+            create(
+                "raced",
+                Priority::Low,
+                race_at,
+                "Racer",
+                vec![Handle::Email(email("racer@example.com"))],
+            ),
+            "api",
+            "race",
+        );
+        c.draft.portal_token = race_token.clone();
+        tasks.push(tokio::spawn(async move { s.create_ticket(c).await }));
+    }
+    let mut crowd = Vec::new();
+    let mut raced = Vec::new();
+    for t in tasks {
+        let created = t.await.unwrap().unwrap();
+        if created.ticket.subject == "raced" {
+            raced.push(created)
+        } else {
+            crowd.push(created.ticket)
+        }
+    }
+    assert_eq!(crowd.len(), 20);
+    let numbers: HashSet<i64> = crowd.iter().map(|t| t.number.seq()).collect();
+    assert_eq!(numbers.len(), 20, "distinct numbers");
+    assert!(numbers.iter().all(|n| *n > d.number.seq()));
+    let crowd_contacts: HashSet<ContactId> = crowd.iter().map(|t| t.contact_id).collect();
+    assert_eq!(
+        crowd_contacts.len(),
+        1,
+        "one contact for one handle, even when created concurrently"
+    );
+    let crowd_contact = store
+        .contact(*crowd_contacts.iter().next().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        crowd_contact.handles,
+        vec![Handle::Email(email("crowd@example.com"))]
+    );
+    assert_eq!(
+        raced.iter().filter(|c| !c.replayed).count(),
+        1,
+        "one ticket per intake key"
+    );
+    assert!(raced.iter().all(|c| c.ticket.id == raced[0].ticket.id));
+    let raced = raced[0].ticket.clone();
+    assert_eq!(store.ticket_count().await.unwrap(), 26);
+    assert_eq!(
+        store.jobs(None, 100).await.unwrap().len(),
+        26,
+        "one acknowledgement per ticket"
+    );
+
+    // ---- updates: compare-and-set on version, messages, history, jobs ---------------------------
+    let t1 = t0() + Duration::minutes(5) + Duration::nanoseconds(1_500);
+    let mut after = a.clone();
+    let ev = after.assign(Some(anna.id), t1).unwrap();
+    let a2 = store
+        .update_ticket(update(
+            &a,
+            after.clone(),
+            ActorRef::Agent(anna.id),
+            ev,
+            vec![],
+            t1,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(a2.version, 2);
+    assert_eq!((a2.assignee, a2.status), (Some(anna.id), Status::Open));
+    assert_eq!(a2.updated_at, to_micros(t1));
+    assert_eq!(store.ticket(a.id).await.unwrap(), Some(a2.clone()));
+    // The same change again, made from the old version, lost the race.
+    assert_eq!(
+        store
+            .update_ticket(update(
+                &a,
+                after.clone(),
+                ActorRef::Agent(anna.id),
+                vec![],
+                vec![],
+                t1
+            ))
+            .await,
+        Err(StoreError::Conflict)
+    );
+    let mut ghost = after.clone();
+    ghost.id = TicketId(a.id.0 + 10_000);
+    assert_eq!(
+        store
+            .update_ticket(update(&a, ghost, ActorRef::System, vec![], vec![], t1))
+            .await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.ticket(a.id).await.unwrap(),
+        Some(a2.clone()),
+        "refused updates change nothing"
+    );
+
+    let t2 = t1 + Duration::minutes(1);
+    let mut after = a2.clone();
+    let ev = after.agent_replied(t2).unwrap();
+    let reply = MessageDraft::reply(ActorRef::Agent(anna.id), "Проверяем".into());
+    let a3 = store
+        .update_ticket(update(
+            &a2,
+            after,
+            ActorRef::Agent(anna.id),
+            ev,
+            vec![reply],
+            t2,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(a3.version, 3);
+    assert_eq!(a3.first_response_at, Some(to_micros(t2)));
+
+    let t3 = t2 + Duration::minutes(1);
+    let mut after = a3.clone();
+    let mut ev = after.note_added(t3);
+    ev.extend(after.tag(" VIP ", t3).unwrap());
+    ev.extend(after.reprioritize(Priority::High, t3));
+    let note = MessageDraft::note(ActorRef::Agent(anna.id), "internal: refund?".into());
+    let mut u = update(&a3, after, ActorRef::Agent(anna.id), ev, vec![note], t3);
+    u.jobs = vec![
+        new_job(&format!("ack:{}", a.id), a.id.0, t3, 3),
+        new_job("story:extra", a.id.0, t3 + Duration::days(30), 3),
+    ];
+    let a4 = store.update_ticket(u).await.unwrap();
+    assert_eq!(a4.tags, BTreeSet::from(["vip".to_owned()]));
+    assert_eq!(a4.priority, Priority::High);
+    assert_eq!(
+        store.jobs(None, 100).await.unwrap().len(),
+        27,
+        "a duplicate job key is skipped, a new one added"
+    );
+
+    // Dedupe keys: the acknowledgement is stored once however often the job runs.
+    let mut a_now = a4.clone();
+    for round in 0..2 {
+        let t = t3 + Duration::minutes(1 + round);
+        assert_eq!(store.has_message(a.id, "ack").await.unwrap(), round > 0);
+        let mut after = a_now.clone();
+        let ev = after.acknowledged(t);
+        let ack = MessageDraft::reply(ActorRef::System, "Ваше обращение принято".into())
+            .with_dedupe_key("ack".into());
+        a_now = store
+            .update_ticket(update(&a_now, after, ActorRef::System, ev, vec![ack], t))
+            .await
+            .unwrap();
+    }
+    assert!(store.has_message(a.id, "ack").await.unwrap());
+    assert!(!store.has_message(a.id, "other").await.unwrap());
+    assert!(
+        !store.has_message(b.id, "ack").await.unwrap(),
+        "dedupe keys are per ticket"
+    );
+    assert_eq!(a_now.version, 6);
+
+    let public = store.messages(a.id, false).await.unwrap();
+    let everything = store.messages(a.id, true).await.unwrap();
+    let bodies =
+        |m: &[lossless::message::Message]| m.iter().map(|m| m.body.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        bodies(&public),
+        [
+            "Body of Не работает оплата",
+            "Проверяем",
+            "Ваше обращение принято"
+        ]
+    );
+    assert_eq!(
+        bodies(&everything),
+        [
+            "Body of Не работает оплата",
+            "Проверяем",
+            "internal: refund?",
+            "Ваше обращение принято"
+        ]
+    );
+    assert!(public.iter().all(|m| m.visibility == Visibility::Public));
+    assert_eq!(everything[2].visibility, Visibility::Internal);
+    assert_eq!(everything[2].direction, Direction::Outbound);
+    assert_eq!(everything[2].author, ActorRef::Agent(anna.id));
+    assert_eq!(everything[2].created_at, to_micros(t3));
+    assert_eq!(everything[3].author, ActorRef::System);
+
+    let history = store.history(a.id).await.unwrap();
+    let expected = vec![
+        (
+            ActorRef::Contact(ivan.id),
+            TicketEvent::Created {
+                channel: Channel::WebForm,
+                priority: Priority::Normal,
+            },
+        ),
+        (
+            ActorRef::Agent(anna.id),
+            TicketEvent::Assigned {
+                from: None,
+                to: Some(anna.id),
+            },
+        ),
+        (
+            ActorRef::Agent(anna.id),
+            TicketEvent::StatusChanged {
+                from: Status::New,
+                to: Status::Open,
+            },
+        ),
+        (ActorRef::Agent(anna.id), TicketEvent::AgentReplied),
+        (ActorRef::Agent(anna.id), TicketEvent::NoteAdded),
+        (
+            ActorRef::Agent(anna.id),
+            TicketEvent::Tagged { tag: "vip".into() },
+        ),
+        (
+            ActorRef::Agent(anna.id),
+            TicketEvent::PriorityChanged {
+                from: Priority::Normal,
+                to: Priority::High,
+            },
+        ),
+        (ActorRef::System, TicketEvent::Acknowledged),
+        (ActorRef::System, TicketEvent::Acknowledged),
+    ];
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| (h.actor, h.event.clone()))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    assert!(history.windows(2).all(|w| w[0].at <= w[1].at));
+    assert_eq!(history[1].at, to_micros(t1));
+    assert!(history.iter().all(|h| h.ticket_id == a.id));
+
+    // Resolve D (resolved_at round trip) and put B into a group and back to normal.
+    let t4 = t3 + Duration::minutes(10);
+    let mut after = d.clone();
+    let ev = after.move_to(Status::Resolved, t4).unwrap();
+    let d2 = store
+        .update_ticket(update(&d, after, ActorRef::Agent(boris.id), ev, vec![], t4))
+        .await
+        .unwrap();
+    assert_eq!(d2.resolved_at, Some(to_micros(t4)));
+    assert_eq!(store.ticket(d.id).await.unwrap(), Some(d2.clone()));
+
+    // ---- queue views, filters and order -------------------------------------------------------
+    // Billing gets four tickets whose ages differ by less than a second (order by time, not text).
+    let mut billing_ids = Vec::new();
+    for (i, offset_us) in [500_000_i64, 0, 250_000, -1].into_iter().enumerate() {
+        let at = t0() + Duration::seconds(2) + Duration::microseconds(offset_us);
+        let mut cr = create(
+            &format!("billing {i}"),
+            Priority::Normal,
+            at,
+            "Maria",
+            vec![maria_mail.clone()],
+        );
+        cr.draft.group = Some(billing.id);
+        billing_ids.push(store.create_ticket(cr).await.unwrap().ticket.id);
+    }
+    let q = |view, statuses: Vec<Status>, priorities: Vec<Priority>, limit| QueueQuery {
+        view,
+        statuses,
+        priorities,
+        limit,
+    };
+    let rows = store
+        .queue(&q(QueueView::Group(billing.id), vec![], vec![], 50))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.ticket.id).collect::<Vec<_>>(),
+        [
+            billing_ids[3],
+            billing_ids[1],
+            billing_ids[2],
+            billing_ids[0]
+        ]
+    );
+    assert!(rows.iter().all(|r| r.contact_name == "Maria"));
+
+    let working = store.queue(&all(100)).await.unwrap();
+    // 30 tickets; D is resolved; the working set is new/open/pending.
+    assert_eq!(working.len(), 29);
+    assert!(working.iter().all(|r| matches!(
+        r.ticket.status,
+        Status::New | Status::Open | Status::Pending
+    )));
+    let key = |t: &Ticket| (std::cmp::Reverse(t.priority.rank()), t.created_at, t.id);
+    assert!(
+        working
+            .windows(2)
+            .all(|w| key(&w[0].ticket) < key(&w[1].ticket)),
+        "urgent first, then oldest, then id"
+    );
+    assert_eq!(working[0].ticket, c);
+    assert_eq!(working[0].contact_name, "Иван");
+    assert_eq!(working[1].ticket.id, a.id, "A is high now and older than B");
+    assert_eq!(working[1].ticket, a_now);
+    assert_eq!(working[2].ticket.id, b.id);
+    assert_eq!(
+        store
+            .queue(&all(2))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.ticket.id)
+            .collect::<Vec<_>>(),
+        [c.id, a.id]
+    );
+    assert!(store.queue(&all(0)).await.unwrap().is_empty());
+    let mine = store
+        .queue(&q(QueueView::Mine(anna.id), vec![], vec![], 50))
+        .await
+        .unwrap();
+    assert_eq!(mine.iter().map(|r| r.ticket.id).collect::<Vec<_>>(), [a.id]);
+    assert!(
+        store
+            .queue(&q(QueueView::Mine(boris.id), vec![], vec![], 50))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let unassigned = store
+        .queue(&q(QueueView::Unassigned, vec![], vec![], 100))
+        .await
+        .unwrap();
+    assert_eq!(unassigned.len(), 28);
+    assert!(unassigned.iter().all(|r| r.ticket.assignee.is_none()));
+    let support_q = store
+        .queue(&q(QueueView::Group(support_g.id), vec![], vec![], 50))
+        .await
+        .unwrap();
+    assert_eq!(
+        support_q.iter().map(|r| r.ticket.id).collect::<Vec<_>>(),
+        [c.id]
+    );
+    let resolved = store
+        .queue(&q(QueueView::All, vec![Status::Resolved], vec![], 50))
+        .await
+        .unwrap();
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0].ticket, d2);
+    assert_eq!(resolved[0].contact_name, "Maria");
+    let new_only = store
+        .queue(&q(QueueView::All, vec![Status::New], vec![], 100))
+        .await
+        .unwrap();
+    assert_eq!(new_only.len(), 28, "A is open");
+    let top = store
+        .queue(&q(
+            QueueView::All,
+            vec![],
+            vec![Priority::Urgent, Priority::High],
+            50,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        top.iter().map(|r| r.ticket.id).collect::<Vec<_>>(),
+        [c.id, a.id, b.id]
+    );
+    let low_any = store
+        .queue(&q(
+            QueueView::All,
+            vec![Status::New, Status::Resolved],
+            vec![Priority::Low],
+            100,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        low_any.len(),
+        23,
+        "D, the other-source ticket, 20 crowd tickets, the raced one"
+    );
+    assert_eq!(low_any[0].ticket.id, o.ticket.id, "oldest low first");
+    assert!(
+        low_any.iter().any(|r| r.ticket.id == d.id)
+            && low_any.iter().any(|r| r.ticket.id == raced.id)
+    );
+    assert!(
+        store
+            .queue(&q(QueueView::All, vec![Status::Closed], vec![], 50))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // ---- jobs: dedupe, claim with lease, concurrency, expiry, ownership, backoff -----------------
+    // Run the acknowledgements away first: claimed in due order, completed.
+    let tj = t0() + Duration::days(1);
+    let queued = store.jobs(Some(JobStatus::Queued), 1000).await.unwrap();
+    assert_eq!(queued.len(), 31, "30 acknowledgements and story:extra");
+    let drained = store
+        .claim_jobs("drain", tj, Duration::seconds(60), 1000)
+        .await
+        .unwrap();
+    assert_eq!(drained.len(), 30, "story:extra is not due yet");
+    assert!(
+        drained
+            .windows(2)
+            .all(|w| (w[0].run_at, w[0].id) < (w[1].run_at, w[1].id)),
+        "in due order"
+    );
+    assert!(
+        drained
+            .iter()
+            .all(|j| j.status == JobStatus::Running && j.attempts == 1)
+    );
+    for j in &drained {
+        store.complete_job(j.id, "drain", tj).await.unwrap();
+    }
+    assert_eq!(
+        store.jobs(Some(JobStatus::Done), 1000).await.unwrap().len(),
+        30
+    );
+    assert_eq!(
+        ids(&store.jobs(Some(JobStatus::Queued), 1000).await.unwrap()),
+        [job(store, "story:extra").await.id]
+    );
+    assert!(
+        store
+            .jobs(Some(JobStatus::Running), 1000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    store.enqueue_jobs(vec![]).await.unwrap();
+    store
+        .enqueue_jobs(vec![
+            new_job("j1", a.id.0, tj, 5),
+            new_job("j2", b.id.0, tj + Duration::seconds(10), 5),
+            new_job("j3", c.id.0, tj, 5),
+            new_job("j1", d.id.0, tj, 9), // duplicate key: skipped
+        ])
+        .await
+        .unwrap();
+    let j1 = job(store, "j1").await;
+    assert_eq!(
+        (j1.kind.clone(), j1.max_attempts, j1.status),
+        (
+            JobKind::SendAcknowledgement { ticket_id: a.id },
+            5,
+            JobStatus::Queued
+        )
+    );
+    let j2 = job(store, "j2").await;
+    let j3 = job(store, "j3").await;
+    let lease = Duration::seconds(30);
+    let got = store.claim_jobs("w1", tj, lease, 10).await.unwrap();
+    assert_eq!(ids(&got), [j1.id, j3.id], "due jobs only");
+    assert!(
+        got.iter()
+            .all(|j| j.status == JobStatus::Running && j.attempts == 1)
+    );
+    assert!(
+        store
+            .claim_jobs("w2", tj, lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased jobs are not claimed again"
+    );
+    assert!(
+        store
+            .claim_jobs("w2", tj + Duration::seconds(10), lease, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ids(&store
+            .claim_jobs("w2", tj + Duration::seconds(10), lease, 10)
+            .await
+            .unwrap()),
+        [j2.id]
+    );
+    // Completing someone else's job does nothing.
+    store.complete_job(j1.id, "w2", tj).await.unwrap();
+    assert_eq!(job(store, "j1").await.status, JobStatus::Running);
+    // w1 crashed: after its lease the jobs go to w2 and count another attempt.
+    assert!(
+        store
+            .claim_jobs("w2", tj + lease, lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the lease is still valid at its end"
+    );
+    let t_re = tj + lease + Duration::seconds(1);
+    let re = store.claim_jobs("w2", t_re, lease, 10).await.unwrap();
+    assert_eq!(ids(&re), [j1.id, j3.id]);
+    assert!(re.iter().all(|j| j.attempts == 2));
+    // The late w1 can neither complete nor fail them now.
+    store.complete_job(j1.id, "w1", t_re).await.unwrap();
+    store.fail_job(j3.id, "w1", "late", None).await.unwrap();
+    assert_eq!(job(store, "j1").await.status, JobStatus::Running);
+    assert_eq!(job(store, "j3").await.status, JobStatus::Running);
+    store.complete_job(j1.id, "w2", t_re).await.unwrap();
+    assert_eq!(job(store, "j1").await.status, JobStatus::Done);
+    store.complete_job(j1.id, "w2", t_re).await.unwrap(); // twice: still done
+    assert_eq!(job(store, "j1").await.status, JobStatus::Done);
+
+    // Failure with a retry time: queued again, error kept; without one: failed for good.
+    let retry = t_re + Duration::seconds(20);
+    store
+        .fail_job(j3.id, "w2", "smtp 451 try later", Some(retry))
+        .await
+        .unwrap();
+    let j3_now = job(store, "j3").await;
+    assert_eq!(
+        (j3_now.status, j3_now.run_at, j3_now.attempts),
+        (JobStatus::Queued, retry, 2)
+    );
+    assert_eq!(j3_now.last_error.as_deref(), Some("smtp 451 try later"));
+    assert!(
+        store
+            .claim_jobs("w3", retry - Duration::seconds(1), lease, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|j| j.id != j3.id)
+    );
+    let again = store.claim_jobs("w3", retry, lease, 10).await.unwrap();
+    assert!(ids(&again).contains(&j3.id));
+    store
+        .fail_job(j3.id, "w3", "smtp 550 no such user", None)
+        .await
+        .unwrap();
+    let j3_now = job(store, "j3").await;
+    assert_eq!((j3_now.status, j3_now.attempts), (JobStatus::Failed, 3));
+    assert_eq!(j3_now.last_error.as_deref(), Some("smtp 550 no such user"));
+    assert!(
+        store
+            .claim_jobs("w3", retry + Duration::days(1), lease, 100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|j| j.id != j3.id),
+        "failed jobs stay failed"
+    );
+
+    // The worker's loop with the core's backoff: max 2 attempts → requeued once, then failed.
+    let tb = tj + Duration::hours(1);
+    store
+        .enqueue_jobs(vec![new_job("j4", a.id.0, tb, 2)])
+        .await
+        .unwrap();
+    let mut now = tb;
+    let mut runs = 0;
+    loop {
+        let claimed = store.claim_jobs("w4", now, lease, 100).await.unwrap();
+        let Some(j4) = claimed.iter().find(|j| j.key == "j4") else {
+            break;
+        };
+        for other in claimed.iter().filter(|j| j.key != "j4") {
+            store.complete_job(other.id, "w4", now).await.unwrap();
+        }
+        runs += 1;
+        let next = after_failure(j4, now);
+        store
+            .fail_job(j4.id, "w4", &format!("attempt {}", j4.attempts), next)
+            .await
+            .unwrap();
+        match next {
+            Some(at) => {
+                assert_eq!(
+                    at,
+                    now + Duration::seconds(2),
+                    "2^1 s after the first attempt"
+                );
+                now = at;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(runs, 2);
+    let j4 = job(store, "j4").await;
+    assert_eq!(
+        (j4.status, j4.attempts, j4.last_error.as_deref()),
+        (JobStatus::Failed, 2, Some("attempt 2"))
+    );
+
+    // Concurrent claimers get disjoint sets that together cover every due job.
+    let tc = tj + Duration::hours(2);
+    let batch: Vec<NewJob> = (0..40)
+        .map(|i| new_job(&format!("c{i}"), a.id.0, tc, 5))
+        .collect();
+    store.enqueue_jobs(batch).await.unwrap();
+    let mut claimers = Vec::new();
+    for w in 0..4 {
+        let s = store.clone();
+        claimers.push(tokio::spawn(async move {
+            s.claim_jobs(&format!("cw{w}"), tc, Duration::seconds(60), 15)
+                .await
+        }));
+    }
+    let mut seen = HashSet::new();
+    let mut total = 0;
+    for c in claimers {
+        let got = c.await.unwrap().unwrap();
+        assert!(got.len() <= 15);
+        total += got.len();
+        for j in got {
+            assert!(j.key.starts_with('c'), "{}", j.key);
+            assert!(seen.insert(j.id), "job {} claimed twice", j.key);
+        }
+    }
+    assert_eq!(total, seen.len());
+    assert_eq!(total, 40, "every due job claimed exactly once");
+
+    // Listing: newest first, filtered by status, limited.
+    let listed = store.jobs(None, 3).await.unwrap();
+    assert_eq!(listed.len(), 3);
+    assert!(listed.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert_eq!(listed[0].key, "c39");
+    assert_eq!(
+        ids(&store.jobs(Some(JobStatus::Failed), 10).await.unwrap()),
+        [j4.id, j3.id]
+    );
+    assert!(
+        store
+            .jobs(Some(JobStatus::Running), 100)
+            .await
+            .unwrap()
+            .len()
+            >= 40
+    );
+    assert!(store.jobs(None, 0).await.unwrap().is_empty());
+
+    assert_eq!(store.ticket_count().await.unwrap(), 30);
+    eprintln!(
+        "store story on {:?} took {:?}",
+        store.backend(),
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_story_sqlite() {
+    let (url, _dir) = support::fresh_sqlite();
+    let store = SqlStore::connect(&url).await.unwrap();
+    assert_eq!(store.backend(), Backend::Sqlite);
+    assert!(store.pg_pool().is_none());
+    story(&store).await;
+
+    // One process per database file: a second open fails clearly while the first is open.
+    let err = SqlStore::connect(&url).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Backend(m) if m.contains("in use")),
+        "{err:?}"
+    );
+    // After close the file opens again, migrations are not rerun, the data is there.
+    store.close().await;
+    let reopened = SqlStore::connect(&url).await.unwrap();
+    assert_eq!(reopened.ticket_count().await.unwrap(), 30);
+    reopened.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_story_postgres() {
+    let Some(url) = support::fresh_pg().await else {
+        return;
+    };
+    let store = SqlStore::connect(&url).await.unwrap();
+    assert_eq!(store.backend(), Backend::Postgres);
+    assert!(store.pg_pool().is_some());
+    story(&store).await;
+    // A second node on the same database is fine on PostgreSQL (migrations already applied).
+    let second = SqlStore::connect(&url).await.unwrap();
+    assert_eq!(second.ticket_count().await.unwrap(), 30);
+    second.close().await;
+    store.close().await;
+    support::drop_pg(&url).await;
+}
+
+#[tokio::test]
+async fn sqlite_in_memory_for_quick_tests() {
+    let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+    assert_eq!(store.backend(), Backend::Sqlite);
+    let c = create(
+        "in memory",
+        Priority::Normal,
+        t0(),
+        "M",
+        vec![Handle::Email(email("m@example.com"))],
+    );
+    let t = store.create_ticket(c).await.unwrap().ticket;
+    assert_eq!(store.ticket(t.id).await.unwrap(), Some(t));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused() {
+    for url in ["mysql://localhost/x", "sqlite://", "data/lossless.db"] {
+        let err = SqlStore::connect(url).await.unwrap_err();
+        assert!(matches!(err, StoreError::Backend(_)), "{url}");
+    }
+}

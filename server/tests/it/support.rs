@@ -1,0 +1,132 @@
+//! Test support: a fresh database per test.
+//!
+//! - [`fresh_sqlite`]: a new SQLite file in a temporary directory (removed with the guard).
+//! - [`fresh_pg`]: a new `t_<random>` database on the server named by
+//!   `LOSSLESS_TEST_PG_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`; `make pg`
+//!   prints one). Without that variable PostgreSQL tests are skipped loudly — or fail when
+//!   `CI` or `LOSSLESS_REQUIRE_PG` is set, so CI can never pass without PostgreSQL.
+
+#![allow(dead_code, clippy::expect_used)]
+
+pub use lossless_server::store::{Backend, SqlStore};
+
+use sqlx::Connection as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A URL for a new SQLite database file, and the directory guard that removes it.
+pub fn fresh_sqlite() -> (String, tempfile::TempDir) {
+    let dir = tempfile::Builder::new()
+        .prefix("lossless-test-")
+        .tempdir()
+        .expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("lossless.db").display());
+    (url, dir)
+}
+
+/// The server URL from `LOSSLESS_TEST_PG_URL`; `None` (with a loud skip line) when unset,
+/// a panic when unset but `CI` or `LOSSLESS_REQUIRE_PG` demands PostgreSQL.
+pub fn pg_server_url() -> Option<String> {
+    match std::env::var("LOSSLESS_TEST_PG_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
+        _ => {
+            let required = ["CI", "LOSSLESS_REQUIRE_PG"]
+                .iter()
+                .any(|v| std::env::var(v).is_ok_and(|x| !x.is_empty() && x != "0" && x != "false"));
+            assert!(
+                !required,
+                "LOSSLESS_TEST_PG_URL is not set, but CI/LOSSLESS_REQUIRE_PG requires the PostgreSQL tests \
+                 (run `make pg` and export LOSSLESS_TEST_PG_URL=$(scripts/pg.sh | tail -n1))"
+            );
+            eprintln!(
+                "\n!!!!! SKIPPED: PostgreSQL test — LOSSLESS_TEST_PG_URL is not set \
+                 (e.g. postgres://postgres@127.0.0.1:5432/test; `make pg` prints one) !!!!!\n"
+            );
+            None
+        }
+    }
+}
+
+/// Creates a new, empty database `t_<random>` on the test server and returns its URL.
+/// `None` when PostgreSQL tests are skipped (see [`pg_server_url`]).
+pub async fn fresh_pg() -> Option<String> {
+    let server = pg_server_url()?;
+    let name = unique_name();
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("connect to LOSSLESS_TEST_PG_URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    Some(with_database(&server, &name))
+}
+
+/// Drops a database made by [`fresh_pg`] (call after closing every pool on it).
+pub async fn drop_pg(url: &str) {
+    let Some(server) = pg_server_url() else {
+        return;
+    };
+    let name = database_of(url);
+    assert!(
+        name.starts_with("t_"),
+        "refusing to drop {name}: not a test database"
+    );
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("connect to LOSSLESS_TEST_PG_URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("drop test database");
+    admin.close().await.ok();
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("t_{}_{nanos:x}_{n}", std::process::id())
+}
+
+/// `url` with its database name replaced (query parameters kept).
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('/') {
+            Some((host, _)) => format!("{scheme}://{host}/{name}"),
+            None => format!("{scheme}://{rest}/{name}"),
+        },
+        None => panic!("not a URL: {url}"),
+    };
+    match query {
+        Some(q) => format!("{base}?{q}"),
+        None => base,
+    }
+}
+
+fn database_of(url: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    base.rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn urls_get_a_new_database_name() {
+    assert_eq!(
+        with_database("postgres://u@h:5432/test", "t_1"),
+        "postgres://u@h:5432/t_1"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/test?sslmode=disable", "t_1"),
+        "postgres://u:p@h/t_1?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "t_1"), "postgres://h/t_1");
+    assert_eq!(database_of("postgres://h/t_1?x=y"), "t_1");
+}
