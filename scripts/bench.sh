@@ -1,38 +1,22 @@
 #!/usr/bin/env bash
-# `make bench`: load numbers for the release server, on loopback only.
+# `make bench`: measured figures (never timed tests), written into BENCHMARKS.md.
 #
-# Starts the release server (demo data, fresh SQLite database in a temp dir) on
-# 127.0.0.1:$LOSSLESS_BENCH_PORT, then runs, each bounded in time:
-#   1. HTTP: wrk (Debian) against BENCH_PATHS
-#   2. every end2end/bench/*.mjs with node (e.g. the websocket latency bench),
-#      given BENCH_URL=http://127.0.0.1:PORT
-# and prints the server's RSS before and after.
-#
-# It does not build anything: build the release server first
-# (cargo build --release -p lossless-server, or make run / make release).
-#
-# Env: LOSSLESS_BIN (default <cargo target dir>/release/lossless)
-#      LOSSLESS_BENCH_PORT (3312)  BENCH_SECONDS (10)  BENCH_CONNECTIONS (32)
-#      BENCH_PATHS ("/healthz /request")
+#   1. builds the site (wasm-release) and the release server + bench client;
+#   2. durable intake through the HTTP API on SQLite and PostgreSQL at concurrency 1 and 32,
+#      and request → hint latency on 500 agent websockets (server/examples/bench.rs);
+#   3. idle RSS of the release server (SQLite, demo data, 5 s after start);
+#   4. WASM size raw and gzip.
+# Everything runs on loopback and stops by itself.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-BIN=${LOSSLESS_BIN:-"$(cargo_target_dir)/release/lossless"}
-if [[ ! -x "$BIN" ]]; then
-    die "bench binary not found: $BIN
-       build it first: cargo build --release -p lossless-server   (or set LOSSLESS_BIN)"
-fi
-[[ -f "$SITE_DIR/pkg/lossless_bg.wasm" ]] || die "site not built: run make site first"
-
+TARGET_DIR=$(cargo_target_dir)
+BIN="$TARGET_DIR/release/lossless"
+BENCH="$TARGET_DIR/release/examples/bench"
 PORT=${LOSSLESS_BENCH_PORT:-3312}
 BASE="http://127.0.0.1:$PORT"
-SECS=${BENCH_SECONDS:-10}
-CONNS=${BENCH_CONNECTIONS:-32}
-read -r -a PATHS <<<"${BENCH_PATHS:-/healthz /request}"
-((SECS <= 120)) || die "BENCH_SECONDS must be at most 120"
-
 TMP=$(mktemp -d /tmp/lossless-bench.XXXXXX)
 SERVER_PID=""
 stop_server() {
@@ -44,55 +28,65 @@ stop_server() {
 }
 on_exit stop_server
 
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status"; }
+build() {
+    "$ROOT/scripts/setup.sh" rust wasm-bindgen npm
+    "$ROOT/scripts/build-site.sh" wasm-release
+    cargo build --release -p lossless-server --bin lossless --example bench
+}
 
-start_server() {
-    if curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null; then
-        die "something already answers on $BASE; set LOSSLESS_BENCH_PORT"
-    fi
+load() {
+    local pg base_url db
+    pg=$("$ROOT/scripts/pg.sh" | tail -n1)
+    base_url=${pg%/*}
+    db="bench_$(date +%s)"
+    psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
+    timeout 900 "$BENCH" --pg "$base_url/$db" --out "$TMP/rows.md"
+    psql "$pg" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+}
+
+idle_rss() {
     (cd "$TMP" && exec env LOSSLESS_ADDR="127.0.0.1:$PORT" \
-        LOSSLESS_DATABASE_URL="sqlite://$TMP/bench.db?mode=rwc" \
-        LOSSLESS_SITE_ROOT="$SITE_DIR" LOSSLESS_DEMO=1 \
-        "$BIN" >"$TMP/server.log" 2>&1 </dev/null) &
+        LOSSLESS_DATABASE_URL="sqlite://$TMP/idle.db" LOSSLESS_ADMIN_PASSWORD=bench-password \
+        LOSSLESS_SITE_ROOT="$SITE_DIR" LOSSLESS_DEMO=1 "$BIN" >"$TMP/server.log" 2>&1 </dev/null) &
     SERVER_PID=$!
     local i
     for ((i = 0; i < 120; i++)); do
-        if curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null; then
-            log "server up (pid $SERVER_PID), RSS $(rss_kib) KiB"
-            return 0
-        fi
+        curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null && break
         kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log" >&2; die "server exited"; }
         sleep 0.5
     done
-    cat "$TMP/server.log" >&2
-    die "server did not answer $BASE/healthz within 60 s"
+    curl -fsS -o /dev/null "$BASE/agent/login"
+    curl -fsS -o /dev/null "$BASE/request"
+    sleep 5
+    RSS_KIB=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")
+    log "idle RSS: $RSS_KIB KiB"
 }
 
-http_bench() {
-    command -v wrk >/dev/null 2>&1 || apt_install wrk
-    local p
-    for p in "${PATHS[@]}"; do
-        log "wrk -t2 -c$CONNS -d${SECS}s --latency $BASE$p"
-        wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$BASE$p"
-    done
+wasm_size() {
+    local w="$SITE_DIR/pkg/lossless_bg.wasm"
+    WASM_RAW=$(stat -c %s "$w")
+    WASM_GZ=$(gzip -9 -c "$w" | wc -c)
+    JS_GZ=$(gzip -9 -c "$SITE_DIR/pkg/lossless.js" | wc -c)
+    log "wasm: $WASM_RAW bytes raw, $WASM_GZ gzip; js loader $JS_GZ gzip"
 }
 
-node_benches() {
-    shopt -s nullglob
-    local scripts=("$E2E_DIR"/bench/*.mjs) s
-    shopt -u nullglob
-    if ((${#scripts[@]} == 0)); then
-        log "no node benches in end2end/bench/*.mjs"
-        return 0
-    fi
-    [[ -d "$E2E_DIR/node_modules/ws" ]] || "$ROOT/scripts/setup.sh" npm
-    for s in "${scripts[@]}"; do
-        log "node $s"
-        BENCH_URL="$BASE" BENCH_SECONDS="$SECS" timeout "$((SECS + 60))" node "$s"
-    done
-}
+step "bench: build (site + release server + bench client)" build
+step "bench: intake and live latency" load
+step "bench: idle RSS" idle_rss
+step "bench: wasm size" wasm_size
 
-step "bench: start $BIN on $BASE" start_server
-step "bench: http" http_bench
-step "bench: node scripts" node_benches
-log "server RSS after the benches: $(rss_kib) KiB"
+CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+{
+    sed -n '1,/^<!-- results -->$/p' BENCHMARKS.md
+    echo
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($CPU), $(free -g | awk '/Mem:/ { print $2 }') GiB, release build."
+    echo
+    echo "| figure | throughput | latency / size |"
+    echo "|---|---|---|"
+    cat "$TMP/rows.md"
+    echo "| idle RSS of the server (SQLite, demo data, after serving two pages) | — | $((RSS_KIB / 1024)) MiB ($RSS_KIB KiB) |"
+    echo "| agent app WASM (wasm-release + wasm-opt -Oz) | — | $((WASM_RAW / 1024)) KiB raw, $((WASM_GZ / 1024)) KiB gzip (+ $((JS_GZ / 1024)) KiB JS loader gzip) |"
+} >"$TMP/BENCHMARKS.md"
+mv "$TMP/BENCHMARKS.md" BENCHMARKS.md
+log "BENCHMARKS.md updated"
+cat BENCHMARKS.md

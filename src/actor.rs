@@ -94,7 +94,11 @@ impl Actor {
             },
             Actor::Customer { .. } => matches!(p, Permission::CustomerReply),
         };
-        if ok { Ok(()) } else { Err(DomainError::Forbidden) }
+        if ok {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden)
+        }
     }
 
     /// Allows a customer action only on their own ticket.
@@ -142,7 +146,10 @@ mod tests {
 
     #[test]
     fn customers_only_reply_to_their_ticket() {
-        let c = Actor::Customer { contact: ContactId(1), ticket: TicketId(5) };
+        let c = Actor::Customer {
+            contact: ContactId(1),
+            ticket: TicketId(5),
+        };
         assert!(c.require(Permission::CustomerReply).is_ok());
         assert!(c.require(Permission::ViewQueue).is_err());
         assert!(c.require_customer_of(TicketId(5)).is_ok());
@@ -151,8 +158,14 @@ mod tests {
 
     #[test]
     fn only_managers_manage_the_team() {
-        let a = Actor::Agent { id: AgentId(1), role: Role::Agent };
-        let m = Actor::Agent { id: AgentId(2), role: Role::Manager };
+        let a = Actor::Agent {
+            id: AgentId(1),
+            role: Role::Agent,
+        };
+        let m = Actor::Agent {
+            id: AgentId(2),
+            role: Role::Manager,
+        };
         assert!(a.require(Permission::ManageTeam).is_err());
         assert!(m.require(Permission::ManageTeam).is_ok());
         assert!(a.require(Permission::ReplyTicket).is_ok());

@@ -20,7 +20,10 @@ pub struct FieldError {
 impl FieldErrors {
     /// Adds a problem.
     pub fn push(&mut self, field: &str, code: &str) {
-        self.0.push(FieldError { field: field.to_owned(), code: code.to_owned() });
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+        });
     }
     /// No problems?
     pub fn is_empty(&self) -> bool {

@@ -82,7 +82,10 @@ impl From<NumberPrefix> for String {
 impl TicketNumber {
     /// Builds a number from a prefix and a sequence value (from the store's sequence).
     pub fn new(prefix: &NumberPrefix, seq: i64) -> Self {
-        Self { prefix: prefix.0.clone(), seq }
+        Self {
+            prefix: prefix.0.clone(),
+            seq,
+        }
     }
     /// Parses `PREFIX-SEQ` (case-insensitive prefix, `#` and spaces tolerated).
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
@@ -93,7 +96,10 @@ impl TicketNumber {
         if seq <= 0 {
             return Err(ParseError("ticket_number"));
         }
-        Ok(Self { prefix: prefix.0, seq })
+        Ok(Self {
+            prefix: prefix.0,
+            seq,
+        })
     }
     /// The sequence part.
     pub fn seq(&self) -> i64 {
@@ -138,8 +144,14 @@ impl PortalToken {
     /// Parses a token from a URL (32–128 lowercase hex characters).
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let ok = (32..=128).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if ok { Ok(Self(raw.to_owned())) } else { Err(ParseError("portal_token")) }
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ParseError("portal_token"))
+        }
     }
     /// The token text (hex).
     pub fn as_str(&self) -> &str {
@@ -224,7 +236,10 @@ impl PhoneE164 {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let t = raw.trim();
         let plus = t.starts_with('+');
-        if !t.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+        if !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
             return Err(ParseError("phone"));
         }
         let mut digits: String = t.chars().filter(char::is_ascii_digit).collect();
@@ -288,7 +303,9 @@ impl Lang {
     }
     /// Picks the first supported language of an `Accept-Language` header.
     pub fn from_accept_language(header: &str) -> Option<Self> {
-        header.split(',').find_map(|part| Self::from_code(part.split(';').next().unwrap_or("")))
+        header
+            .split(',')
+            .find_map(|part| Self::from_code(part.split(';').next().unwrap_or("")))
     }
 }
 
@@ -308,16 +325,27 @@ mod tests {
 
     #[test]
     fn emails_normalize_and_reject() {
-        assert_eq!(EmailAddress::parse(" Ivan@Example.RU ").unwrap().as_str(), "Ivan@example.ru");
-        for bad in ["", "a", "a@b", "a@@b.c", "a b@c.d", "@c.d", "a@.c", "a@c.", "<a@b.c>"] {
+        assert_eq!(
+            EmailAddress::parse(" Ivan@Example.RU ").unwrap().as_str(),
+            "Ivan@example.ru"
+        );
+        for bad in [
+            "", "a", "a@b", "a@@b.c", "a b@c.d", "@c.d", "a@.c", "a@c.", "<a@b.c>",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn phones_normalize() {
-        assert_eq!(PhoneE164::parse("8 (912) 345-67-89").unwrap().as_str(), "+79123456789");
-        assert_eq!(PhoneE164::parse("+44 20 7946 0958").unwrap().as_str(), "+442079460958");
+        assert_eq!(
+            PhoneE164::parse("8 (912) 345-67-89").unwrap().as_str(),
+            "+79123456789"
+        );
+        assert_eq!(
+            PhoneE164::parse("+44 20 7946 0958").unwrap().as_str(),
+            "+442079460958"
+        );
         assert!(PhoneE164::parse("12ab").is_err());
         assert!(PhoneE164::parse("+123").is_err());
     }
@@ -334,8 +362,14 @@ mod tests {
 
     #[test]
     fn languages() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,ru;q=0.8"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("de-DE, ru;q=0.5"), Some(Lang::Ru));
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,ru;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de-DE, ru;q=0.5"),
+            Some(Lang::Ru)
+        );
         assert_eq!(Lang::from_accept_language("de"), None);
     }
 }

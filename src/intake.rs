@@ -53,7 +53,11 @@ const MAX_NAME_CHARS: usize = 100;
 
 impl RawRequest {
     /// Validates; `fallback_lang` comes from the browser when the request names none.
-    pub fn validate(&self, channel: Channel, fallback_lang: Lang) -> Result<ValidRequest, FieldErrors> {
+    pub fn validate(
+        &self,
+        channel: Channel,
+        fallback_lang: Lang,
+    ) -> Result<ValidRequest, FieldErrors> {
         let mut errs = FieldErrors::default();
         let name = self.name.trim();
         if name.is_empty() {
@@ -106,9 +110,16 @@ impl RawRequest {
         if !errs.is_empty() {
             return Err(errs);
         }
-        let subject = if subject.is_empty() { subject_from(message) } else { subject.to_owned() };
+        let subject = if subject.is_empty() {
+            subject_from(message)
+        } else {
+            subject.to_owned()
+        };
         Ok(ValidRequest {
-            contact: ContactDraft { name: name.to_owned(), handles },
+            contact: ContactDraft {
+                name: name.to_owned(),
+                handles,
+            },
             subject,
             message: message.to_owned(),
             priority,
@@ -120,7 +131,11 @@ impl RawRequest {
 
 /// The first non-empty line, cut to 80 characters on a char boundary.
 fn subject_from(message: &str) -> String {
-    let line = message.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = message
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     let mut s: String = line.chars().take(80).collect();
     if line.chars().count() > 80 {
         s.push('…');
@@ -151,27 +166,51 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported() {
-        let r = RawRequest { email: "nope".into(), phone: "x".into(), priority: "mega".into(), ..Default::default() };
+        let r = RawRequest {
+            email: "nope".into(),
+            phone: "x".into(),
+            priority: "mega".into(),
+            ..Default::default()
+        };
         let e = r.validate(Channel::Api, Lang::En).unwrap_err();
-        let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code.as_str())).collect();
-        assert_eq!(fields, vec![
-            ("name", "required"), ("email", "invalid"), ("phone", "invalid"),
-            ("message", "required"), ("priority", "invalid")
-        ]);
+        let fields: Vec<_> =
+            e.0.iter()
+                .map(|f| (f.field.as_str(), f.code.as_str()))
+                .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("name", "required"),
+                ("email", "invalid"),
+                ("phone", "invalid"),
+                ("message", "required"),
+                ("priority", "invalid")
+            ]
+        );
     }
 
     #[test]
     fn email_or_phone_is_required() {
-        let r = RawRequest { email: String::new(), ..raw() };
+        let r = RawRequest {
+            email: String::new(),
+            ..raw()
+        };
         let e = r.validate(Channel::Api, Lang::En).unwrap_err();
         assert_eq!(e.0[0].field, "email");
-        let r = RawRequest { email: String::new(), phone: "+7 912 000 11 22".into(), ..raw() };
+        let r = RawRequest {
+            email: String::new(),
+            phone: "+7 912 000 11 22".into(),
+            ..raw()
+        };
         assert!(r.validate(Channel::Api, Lang::En).is_ok());
     }
 
     #[test]
     fn long_subject_is_cut_on_char_boundary() {
-        let r = RawRequest { message: "ж".repeat(200), ..raw() };
+        let r = RawRequest {
+            message: "ж".repeat(200),
+            ..raw()
+        };
         let v = r.validate(Channel::Api, Lang::En).unwrap();
         assert_eq!(v.subject.chars().count(), 81);
     }

@@ -71,9 +71,14 @@ impl JobStatus {
     }
     /// Parses stored text.
     pub fn parse(s: &str) -> Option<Self> {
-        [JobStatus::Queued, JobStatus::Running, JobStatus::Done, JobStatus::Failed]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Done,
+            JobStatus::Failed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
@@ -109,7 +114,11 @@ pub fn backoff(attempts: i32) -> Duration {
 
 /// What to do after a failed attempt.
 pub fn after_failure(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if job.attempts >= job.max_attempts { None } else { Some(now + backoff(job.attempts)) }
+    if job.attempts >= job.max_attempts {
+        None
+    } else {
+        Some(now + backoff(job.attempts))
+    }
 }
 
 /// The jobs implied by a ticket's events (pure; the store writes them with the events).
@@ -119,7 +128,9 @@ pub fn jobs_for(ticket: &Ticket, events: &[TicketEvent], now: DateTime<Utc>) -> 
         .filter_map(|e| match e {
             TicketEvent::Created { .. } => Some(NewJob {
                 key: format!("ack:{}", ticket.id),
-                kind: JobKind::SendAcknowledgement { ticket_id: ticket.id },
+                kind: JobKind::SendAcknowledgement {
+                    ticket_id: ticket.id,
+                },
                 run_at: now,
                 max_attempts: DEFAULT_MAX_ATTEMPTS,
             }),
@@ -136,7 +147,14 @@ mod tests {
     #[test]
     fn creation_enqueues_one_acknowledgement() {
         let t = ticket();
-        let jobs = jobs_for(&t, &[TicketEvent::Created { channel: t.channel, priority: t.priority }], t0());
+        let jobs = jobs_for(
+            &t,
+            &[TicketEvent::Created {
+                channel: t.channel,
+                priority: t.priority,
+            }],
+            t0(),
+        );
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].key, "ack:1");
         assert!(jobs_for(&t, &[TicketEvent::NoteAdded], t0()).is_empty());
@@ -150,7 +168,9 @@ mod tests {
         let mut j = Job {
             id: JobId(1),
             key: "k".into(),
-            kind: JobKind::SendAcknowledgement { ticket_id: TicketId(1) },
+            kind: JobKind::SendAcknowledgement {
+                ticket_id: TicketId(1),
+            },
             status: JobStatus::Running,
             attempts: 1,
             max_attempts: 2,

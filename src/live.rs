@@ -25,6 +25,11 @@ pub enum LiveEvent {
 impl LiveEvent {
     /// The hint for a ticket's new state.
     pub fn for_ticket(t: &crate::ticket::Ticket) -> Self {
-        LiveEvent::TicketChanged { ticket_id: t.id, version: t.version, group: t.group, assignee: t.assignee }
+        LiveEvent::TicketChanged {
+            ticket_id: t.id,
+            version: t.version,
+            group: t.group,
+            assignee: t.assignee,
+        }
     }
 }

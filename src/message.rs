@@ -129,7 +129,14 @@ impl MessageDraft {
         Self::new(Direction::Outbound, Visibility::Internal, author, body)
     }
     fn new(direction: Direction, visibility: Visibility, author: ActorRef, body: String) -> Self {
-        Self { direction, visibility, author, body, attachments: Vec::new(), dedupe_key: None }
+        Self {
+            direction,
+            visibility,
+            author,
+            body,
+            attachments: Vec::new(),
+            dedupe_key: None,
+        }
     }
     /// Sets the idempotency key.
     pub fn with_dedupe_key(mut self, key: String) -> Self {

@@ -26,6 +26,8 @@ mod tests {
     fn acknowledgement_names_the_number() {
         let n = TicketNumber::new(&NumberPrefix::default(), 345);
         assert!(acknowledgement(Lang::Ru, &n).starts_with("Ваше обращение №LL-345 принято"));
-        assert!(acknowledgement(Lang::En, &n).starts_with("Your request #LL-345 has been received"));
+        assert!(
+            acknowledgement(Lang::En, &n).starts_with("Your request #LL-345 has been received")
+        );
     }
 }

@@ -8,12 +8,15 @@
 //! The store trait returns boxed futures so it can live behind `Arc<dyn Store>` in the
 //! server and the app without generics spreading through every layer.
 
+use crate::actor::ActorRef;
 use crate::contact::{Contact, ContactDraft};
-use crate::ids::{AgentId, ContactId, EmailAddress, GroupId, JobId, NumberPrefix, PortalToken, TicketId, TicketNumber};
+use crate::ids::{
+    AgentId, ContactId, EmailAddress, GroupId, JobId, NumberPrefix, PortalToken, TicketId,
+    TicketNumber,
+};
 use crate::job::{Job, JobStatus, NewJob};
 use crate::live::LiveEvent;
 use crate::message::{Message, MessageDraft};
-use crate::actor::ActorRef;
 use crate::team::{Agent, Group, NewAgent};
 use crate::ticket::{HistoryEntry, Priority, Status, Ticket, TicketDraft, TicketEvent};
 use chrono::{DateTime, Duration, Utc};
@@ -149,7 +152,11 @@ pub trait Store: Send + Sync {
     /// A queue.
     fn queue(&self, q: &QueueQuery) -> BoxFuture<'_, StoreResult<Vec<QueueRow>>>;
     /// The thread, oldest first; internal notes only when asked.
-    fn messages(&self, ticket: TicketId, include_internal: bool) -> BoxFuture<'_, StoreResult<Vec<Message>>>;
+    fn messages(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> BoxFuture<'_, StoreResult<Vec<Message>>>;
     /// Whether a message with this dedupe key exists on the ticket.
     fn has_message(&self, ticket: TicketId, dedupe_key: &str) -> BoxFuture<'_, StoreResult<bool>>;
     /// The history, oldest first.
@@ -159,7 +166,10 @@ pub trait Store: Send + Sync {
     /// Creates an agent (`Duplicate("email")` when taken).
     fn create_agent(&self, a: NewAgent) -> BoxFuture<'_, StoreResult<Agent>>;
     /// An agent and their password hash, by sign-in address.
-    fn agent_by_email(&self, e: &EmailAddress) -> BoxFuture<'_, StoreResult<Option<(Agent, String)>>>;
+    fn agent_by_email(
+        &self,
+        e: &EmailAddress,
+    ) -> BoxFuture<'_, StoreResult<Option<(Agent, String)>>>;
     /// An agent by id.
     fn agent(&self, id: AgentId) -> BoxFuture<'_, StoreResult<Option<Agent>>>;
     /// All agents, by name.
@@ -173,20 +183,46 @@ pub trait Store: Send + Sync {
     /// The groups an agent belongs to.
     fn agent_groups(&self, a: AgentId) -> BoxFuture<'_, StoreResult<Vec<GroupId>>>;
     /// Stores a session (by the hash of its token).
-    fn create_session(&self, token_hash: &str, agent: AgentId, expires_at: DateTime<Utc>) -> BoxFuture<'_, StoreResult<()>>;
+    fn create_session(
+        &self,
+        token_hash: &str,
+        agent: AgentId,
+        expires_at: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// The agent of a live session.
-    fn session_agent(&self, token_hash: &str, now: DateTime<Utc>) -> BoxFuture<'_, StoreResult<Option<Agent>>>;
+    fn session_agent(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<Agent>>>;
     /// Ends a session.
     fn delete_session(&self, token_hash: &str) -> BoxFuture<'_, StoreResult<()>>;
     /// Enqueues jobs outside a ticket change (duplicate keys skipped).
     fn enqueue_jobs(&self, jobs: Vec<NewJob>) -> BoxFuture<'_, StoreResult<()>>;
     /// Claims up to `limit` due jobs (queued and due, or running with an expired lease) for
     /// `worker` until `now + lease`; counts an attempt. Concurrent claimers get disjoint sets.
-    fn claim_jobs(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> BoxFuture<'_, StoreResult<Vec<Job>>>;
+    fn claim_jobs(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<Job>>>;
     /// Marks a claimed job done (only if `worker` still holds it).
-    fn complete_job(&self, id: JobId, worker: &str, now: DateTime<Utc>) -> BoxFuture<'_, StoreResult<()>>;
+    fn complete_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// Records a failure: requeue at `retry_at`, or `failed` for good when `None`.
-    fn fail_job(&self, id: JobId, worker: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> BoxFuture<'_, StoreResult<()>>;
+    fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// Jobs for operators, newest first.
     fn jobs(&self, status: Option<JobStatus>, limit: i64) -> BoxFuture<'_, StoreResult<Vec<Job>>>;
     /// Number of tickets (health, demo seeding).

@@ -13,7 +13,11 @@ use crate::job::{Job, JobKind, jobs_for};
 use crate::live::LiveEvent;
 use crate::message::{MAX_BODY_CHARS, Message, MessageDraft, Visibility};
 use crate::notify;
-use crate::ports::{Clock, CreateTicket, Created, IntakeKey, LiveBus, QueueQuery, QueueRow, Store, StoreError, UpdateTicket};
+use crate::ports::{
+    Clock, CreateTicket, Created, IntakeKey, LiveBus, QueueQuery, QueueRow, Store, StoreError,
+    UpdateTicket,
+};
+use crate::team::{Agent, Group};
 use crate::ticket::{HistoryEntry, Priority, Status, Ticket, TicketDraft, TicketEvent};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -48,7 +52,12 @@ impl From<StoreError> for DomainError {
 
 /// Creates a ticket from a validated request (web form, API). Idempotent on `key`.
 /// The caller acknowledges the source only after this returns `Ok` (the commit happened).
-pub async fn submit_request(p: &Ports, req: ValidRequest, key: Option<IntakeKey>, token: PortalToken) -> Result<Created, DomainError> {
+pub async fn submit_request(
+    p: &Ports,
+    req: ValidRequest,
+    key: Option<IntakeKey>,
+    token: PortalToken,
+) -> Result<Created, DomainError> {
     let now = crate::ports::to_micros(p.clock.now());
     let c = CreateTicket {
         draft: TicketDraft {
@@ -78,6 +87,24 @@ pub async fn queue(p: &Ports, actor: &Actor, q: &QueueQuery) -> Result<Vec<Queue
     Ok(p.store.queue(q).await?)
 }
 
+/// The team as agents see it: names for assignee pickers, history lines and group views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamDirectory {
+    /// All agents, by name.
+    pub agents: Vec<Agent>,
+    /// All groups, by name.
+    pub groups: Vec<Group>,
+}
+
+/// Agents and groups, for an agent.
+pub async fn team_directory(p: &Ports, actor: &Actor) -> Result<TeamDirectory, DomainError> {
+    actor.require(Permission::ViewQueue)?;
+    Ok(TeamDirectory {
+        agents: p.store.agents().await?,
+        groups: p.store.groups().await?,
+    })
+}
+
 /// Everything an agent sees of a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentTicketView {
@@ -92,13 +119,26 @@ pub struct AgentTicketView {
 }
 
 /// A ticket for an agent, by number.
-pub async fn agent_ticket(p: &Ports, actor: &Actor, number: &TicketNumber) -> Result<AgentTicketView, DomainError> {
+pub async fn agent_ticket(
+    p: &Ports,
+    actor: &Actor,
+    number: &TicketNumber,
+) -> Result<AgentTicketView, DomainError> {
     actor.require(Permission::ViewQueue)?;
-    let ticket = p.store.ticket_by_number(number).await?.ok_or(DomainError::NotFound)?;
+    let ticket = p
+        .store
+        .ticket_by_number(number)
+        .await?
+        .ok_or(DomainError::NotFound)?;
     let contact = p.store.contact(ticket.contact_id).await?;
     let messages = p.store.messages(ticket.id, true).await?;
     let history = p.store.history(ticket.id).await?;
-    Ok(AgentTicketView { ticket, contact, messages, history })
+    Ok(AgentTicketView {
+        ticket,
+        contact,
+        messages,
+        history,
+    })
 }
 
 /// What the customer sees: the ticket and its public messages only.
@@ -112,7 +152,11 @@ pub struct PortalView {
 
 /// The portal view of the ticket a token opens; `NotFound` for any unknown token.
 pub async fn portal_ticket(p: &Ports, token: &PortalToken) -> Result<PortalView, DomainError> {
-    let ticket = p.store.ticket_by_token(token).await?.ok_or(DomainError::NotFound)?;
+    let ticket = p
+        .store
+        .ticket_by_token(token)
+        .await?
+        .ok_or(DomainError::NotFound)?;
     let messages = p.store.messages(ticket.id, false).await?;
     debug_assert!(messages.iter().all(|m| m.visibility == Visibility::Public));
     Ok(PortalView { ticket, messages })
@@ -126,11 +170,22 @@ fn check_body(body: &str) -> Result<String, DomainError> {
     } else if b.chars().count() > MAX_BODY_CHARS {
         errs.push("body", "too_long");
     }
-    if errs.is_empty() { Ok(b.to_owned()) } else { Err(DomainError::Invalid(errs)) }
+    if errs.is_empty() {
+        Ok(b.to_owned())
+    } else {
+        Err(DomainError::Invalid(errs))
+    }
 }
 
 /// Stores `after` (computed from `before`) with its events and messages, then publishes.
-async fn commit(p: &Ports, before: &Ticket, after: Ticket, actor: ActorRef, events: Vec<TicketEvent>, messages: Vec<MessageDraft>) -> Result<Ticket, DomainError> {
+async fn commit(
+    p: &Ports,
+    before: &Ticket,
+    after: Ticket,
+    actor: ActorRef,
+    events: Vec<TicketEvent>,
+    messages: Vec<MessageDraft>,
+) -> Result<Ticket, DomainError> {
     if events.is_empty() && messages.is_empty() {
         return Ok(after);
     }
@@ -138,7 +193,15 @@ async fn commit(p: &Ports, before: &Ticket, after: Ticket, actor: ActorRef, even
     let jobs = jobs_for(&after, &events, now);
     let stored = p
         .store
-        .update_ticket(UpdateTicket { expected_version: before.version, ticket: after, actor, events, messages, jobs, now })
+        .update_ticket(UpdateTicket {
+            expected_version: before.version,
+            ticket: after,
+            actor,
+            events,
+            messages,
+            jobs,
+            now,
+        })
         .await?;
     p.live.publish(LiveEvent::for_ticket(&stored));
     Ok(stored)
@@ -153,25 +216,53 @@ async fn load_at(p: &Ports, id: TicketId, version: i64) -> Result<Ticket, Domain
 }
 
 /// An agent's public reply, made from the version the agent saw.
-pub async fn reply(p: &Ports, actor: &Actor, id: TicketId, version: i64, body: &str) -> Result<Ticket, DomainError> {
+pub async fn reply(
+    p: &Ports,
+    actor: &Actor,
+    id: TicketId,
+    version: i64,
+    body: &str,
+) -> Result<Ticket, DomainError> {
     actor.require(Permission::ReplyTicket)?;
     let body = check_body(body)?;
     let before = load_at(p, id, version).await?;
     let mut after = before.clone();
     let now = crate::ports::to_micros(p.clock.now());
     let events = after.agent_replied(now)?;
-    commit(p, &before, after, actor.as_ref(), events, vec![MessageDraft::reply(actor.as_ref(), body)]).await
+    commit(
+        p,
+        &before,
+        after,
+        actor.as_ref(),
+        events,
+        vec![MessageDraft::reply(actor.as_ref(), body)],
+    )
+    .await
 }
 
 /// An internal note.
-pub async fn add_note(p: &Ports, actor: &Actor, id: TicketId, version: i64, body: &str) -> Result<Ticket, DomainError> {
+pub async fn add_note(
+    p: &Ports,
+    actor: &Actor,
+    id: TicketId,
+    version: i64,
+    body: &str,
+) -> Result<Ticket, DomainError> {
     actor.require(Permission::AddNote)?;
     let body = check_body(body)?;
     let before = load_at(p, id, version).await?;
     let mut after = before.clone();
     let now = crate::ports::to_micros(p.clock.now());
     let events = after.note_added(now);
-    commit(p, &before, after, actor.as_ref(), events, vec![MessageDraft::note(actor.as_ref(), body)]).await
+    commit(
+        p,
+        &before,
+        after,
+        actor.as_ref(),
+        events,
+        vec![MessageDraft::note(actor.as_ref(), body)],
+    )
+    .await
 }
 
 /// Field changes an agent makes on a ticket page (each `Some` is a change).
@@ -192,7 +283,13 @@ pub struct TicketChange {
 }
 
 /// Applies field changes made from the version the agent saw.
-pub async fn change_ticket(p: &Ports, actor: &Actor, id: TicketId, version: i64, change: &TicketChange) -> Result<Ticket, DomainError> {
+pub async fn change_ticket(
+    p: &Ports,
+    actor: &Actor,
+    id: TicketId,
+    version: i64,
+    change: &TicketChange,
+) -> Result<Ticket, DomainError> {
     actor.require(Permission::ChangeTicket)?;
     if let Some(to) = change.assignee {
         if to.is_some() && to == actor.agent_id() {
@@ -210,7 +307,10 @@ pub async fn change_ticket(p: &Ports, actor: &Actor, id: TicketId, version: i64,
     }
     if let Some(a) = change.assignee {
         if let Some(agent) = a {
-            p.store.agent(agent).await?.ok_or_else(|| invalid("assignee"))?;
+            p.store
+                .agent(agent)
+                .await?
+                .ok_or_else(|| invalid("assignee"))?;
         }
         events.extend(t.assign(a, now)?);
     }
@@ -239,7 +339,12 @@ fn invalid(field: &str) -> DomainError {
 /// (customer replies and system jobs must not fail because an agent saved at the same time).
 async fn with_retry<F>(p: &Ports, id: TicketId, mut f: F) -> Result<Ticket, DomainError>
 where
-    F: FnMut(&Ticket) -> Result<Option<(Ticket, ActorRef, Vec<TicketEvent>, Vec<MessageDraft>)>, DomainError>,
+    F: FnMut(
+        &Ticket,
+    ) -> Result<
+        Option<(Ticket, ActorRef, Vec<TicketEvent>, Vec<MessageDraft>)>,
+        DomainError,
+    >,
 {
     let mut last = DomainError::Conflict;
     for _ in 0..8 {
@@ -256,10 +361,21 @@ where
 }
 
 /// The customer answers in the portal; reopens a pending or resolved ticket.
-pub async fn portal_reply(p: &Ports, token: &PortalToken, body: &str) -> Result<Ticket, DomainError> {
+pub async fn portal_reply(
+    p: &Ports,
+    token: &PortalToken,
+    body: &str,
+) -> Result<Ticket, DomainError> {
     let body = check_body(body)?;
-    let ticket = p.store.ticket_by_token(token).await?.ok_or(DomainError::NotFound)?;
-    let actor = Actor::Customer { contact: ticket.contact_id, ticket: ticket.id };
+    let ticket = p
+        .store
+        .ticket_by_token(token)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let actor = Actor::Customer {
+        contact: ticket.contact_id,
+        ticket: ticket.id,
+    };
     actor.require(Permission::CustomerReply)?;
     actor.require_customer_of(ticket.id)?;
     let now = crate::ports::to_micros(p.clock.now());
@@ -285,7 +401,8 @@ pub async fn run_job(p: &Ports, job: &Job) -> Result<(), DomainError> {
                 let mut after = before.clone();
                 let events = after.acknowledged(now);
                 let text = notify::acknowledgement(before.lang, &before.number);
-                let msg = MessageDraft::reply(ActorRef::System, text).with_dedupe_key(KEY.to_owned());
+                let msg =
+                    MessageDraft::reply(ActorRef::System, text).with_dedupe_key(KEY.to_owned());
                 Ok(Some((after, ActorRef::System, events, vec![msg])))
             })
             .await?;

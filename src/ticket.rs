@@ -40,8 +40,13 @@ pub enum Status {
 
 impl Status {
     /// All statuses in life order.
-    pub const ALL: [Status; 5] =
-        [Status::New, Status::Open, Status::Pending, Status::Resolved, Status::Closed];
+    pub const ALL: [Status; 5] = [
+        Status::New,
+        Status::Open,
+        Status::Pending,
+        Status::Resolved,
+        Status::Closed,
+    ];
     /// Stable text for storage and the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -89,7 +94,12 @@ pub enum Priority {
 
 impl Priority {
     /// All priorities, lowest first.
-    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
     /// Stable text.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -134,7 +144,12 @@ pub enum Channel {
 
 impl Channel {
     /// All channels.
-    pub const ALL: [Channel; 4] = [Channel::WebForm, Channel::Api, Channel::Email, Channel::Agent];
+    pub const ALL: [Channel; 4] = [
+        Channel::WebForm,
+        Channel::Api,
+        Channel::Email,
+        Channel::Agent,
+    ];
     /// Stable text.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -306,7 +321,12 @@ pub struct TicketDraft {
 
 impl TicketDraft {
     /// Builds the stored ticket once the store allocated id, number and contact (pure).
-    pub fn materialize(&self, id: TicketId, number: TicketNumber, contact_id: ContactId) -> (Ticket, Vec<TicketEvent>) {
+    pub fn materialize(
+        &self,
+        id: TicketId,
+        number: TicketNumber,
+        contact_id: ContactId,
+    ) -> (Ticket, Vec<TicketEvent>) {
         let t = Ticket {
             id,
             number,
@@ -326,14 +346,21 @@ impl TicketDraft {
             first_response_at: None,
             resolved_at: None,
         };
-        let ev = vec![TicketEvent::Created { channel: self.channel, priority: self.priority }];
+        let ev = vec![TicketEvent::Created {
+            channel: self.channel,
+            priority: self.priority,
+        }];
         (t, ev)
     }
 }
 
 impl Ticket {
     /// Moves to another status if the state machine allows it.
-    pub fn move_to(&mut self, to: Status, now: DateTime<Utc>) -> Result<Vec<TicketEvent>, DomainError> {
+    pub fn move_to(
+        &mut self,
+        to: Status,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TicketEvent>, DomainError> {
         if self.status == to {
             return Ok(Vec::new());
         }
@@ -365,7 +392,10 @@ impl Ticket {
 
     /// The customer wrote again: pending or resolved tickets reopen. Closed tickets are final
     /// (the customer starts a new request).
-    pub fn customer_replied(&mut self, now: DateTime<Utc>) -> Result<Vec<TicketEvent>, DomainError> {
+    pub fn customer_replied(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TicketEvent>, DomainError> {
         if self.status == Status::Closed {
             return Err(DomainError::TransitionNotAllowed);
         }
@@ -395,7 +425,11 @@ impl Ticket {
     }
 
     /// Hands the ticket to an agent (or unassigns). A new ticket taken by someone opens.
-    pub fn assign(&mut self, to: Option<AgentId>, now: DateTime<Utc>) -> Result<Vec<TicketEvent>, DomainError> {
+    pub fn assign(
+        &mut self,
+        to: Option<AgentId>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TicketEvent>, DomainError> {
         if self.assignee == to {
             return Ok(Vec::new());
         }
@@ -454,7 +488,14 @@ fn normalize_tag(raw: &str) -> Result<String, DomainError> {
     let tag = raw.trim().to_lowercase();
     if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
         let mut f = crate::error::FieldErrors::default();
-        f.push("tag", if tag.is_empty() { "required" } else { "invalid" });
+        f.push(
+            "tag",
+            if tag.is_empty() {
+                "required"
+            } else {
+                "invalid"
+            },
+        );
         return Err(DomainError::Invalid(f));
     }
     Ok(tag)
@@ -480,24 +521,41 @@ pub(crate) mod tests {
             lang: Lang::Ru,
             now: t0(),
         };
-        d.materialize(TicketId(1), TicketNumber::new(&NumberPrefix::default(), 1001), ContactId(3)).0
+        d.materialize(
+            TicketId(1),
+            TicketNumber::new(&NumberPrefix::default(), 1001),
+            ContactId(3),
+        )
+        .0
     }
 
     #[test]
     fn lifecycle_new_open_pending_resolved_closed() {
         let mut t = ticket();
         let ev = t.agent_replied(t0()).unwrap();
-        assert_eq!(ev, vec![
-            TicketEvent::AgentReplied,
-            TicketEvent::StatusChanged { from: Status::New, to: Status::Open }
-        ]);
+        assert_eq!(
+            ev,
+            vec![
+                TicketEvent::AgentReplied,
+                TicketEvent::StatusChanged {
+                    from: Status::New,
+                    to: Status::Open
+                }
+            ]
+        );
         assert_eq!(t.first_response_at, Some(t0()));
         t.move_to(Status::Pending, t0()).unwrap();
         t.move_to(Status::Resolved, t0()).unwrap();
         assert!(t.resolved_at.is_some());
         t.move_to(Status::Closed, t0()).unwrap();
-        assert_eq!(t.move_to(Status::Open, t0()), Err(DomainError::TransitionNotAllowed));
-        assert_eq!(t.customer_replied(t0()), Err(DomainError::TransitionNotAllowed));
+        assert_eq!(
+            t.move_to(Status::Open, t0()),
+            Err(DomainError::TransitionNotAllowed)
+        );
+        assert_eq!(
+            t.customer_replied(t0()),
+            Err(DomainError::TransitionNotAllowed)
+        );
     }
 
     #[test]
@@ -508,10 +566,16 @@ pub(crate) mod tests {
             t.move_to(s, t0()).unwrap();
             let ev = t.customer_replied(t0()).unwrap();
             assert_eq!(t.status, Status::Open);
-            assert!(ev.contains(&TicketEvent::StatusChanged { from: s, to: Status::Open }));
+            assert!(ev.contains(&TicketEvent::StatusChanged {
+                from: s,
+                to: Status::Open
+            }));
         }
         let mut t = ticket();
-        assert_eq!(t.customer_replied(t0()).unwrap(), vec![TicketEvent::CustomerReplied]);
+        assert_eq!(
+            t.customer_replied(t0()).unwrap(),
+            vec![TicketEvent::CustomerReplied]
+        );
         assert_eq!(t.status, Status::New);
     }
 
@@ -519,8 +583,15 @@ pub(crate) mod tests {
     fn state_machine_table() {
         use Status::*;
         let allowed = [
-            (New, Open), (New, Pending), (New, Resolved), (Open, Pending), (Open, Resolved),
-            (Pending, Open), (Pending, Resolved), (Resolved, Open), (Resolved, Closed),
+            (New, Open),
+            (New, Pending),
+            (New, Resolved),
+            (Open, Pending),
+            (Open, Resolved),
+            (Pending, Open),
+            (Pending, Resolved),
+            (Resolved, Open),
+            (Resolved, Closed),
         ];
         for a in Status::ALL {
             for b in Status::ALL {
@@ -533,20 +604,38 @@ pub(crate) mod tests {
     fn assignment_and_handover_record_from_and_to() {
         let mut t = ticket();
         let ev = t.assign(Some(AgentId(7)), t0()).unwrap();
-        assert_eq!(ev[0], TicketEvent::Assigned { from: None, to: Some(AgentId(7)) });
+        assert_eq!(
+            ev[0],
+            TicketEvent::Assigned {
+                from: None,
+                to: Some(AgentId(7))
+            }
+        );
         assert_eq!(t.status, Status::Open);
         let ev = t.assign(Some(AgentId(8)), t0()).unwrap();
-        assert_eq!(ev, vec![TicketEvent::Assigned { from: Some(AgentId(7)), to: Some(AgentId(8)) }]);
+        assert_eq!(
+            ev,
+            vec![TicketEvent::Assigned {
+                from: Some(AgentId(7)),
+                to: Some(AgentId(8))
+            }]
+        );
         assert!(t.assign(Some(AgentId(8)), t0()).unwrap().is_empty());
     }
 
     #[test]
     fn tags_normalize_and_dedupe() {
         let mut t = ticket();
-        assert_eq!(t.tag("  VIP ", t0()).unwrap(), vec![TicketEvent::Tagged { tag: "vip".into() }]);
+        assert_eq!(
+            t.tag("  VIP ", t0()).unwrap(),
+            vec![TicketEvent::Tagged { tag: "vip".into() }]
+        );
         assert!(t.tag("vip", t0()).unwrap().is_empty());
         assert!(t.tag("  ", t0()).is_err());
-        assert_eq!(t.untag("VIP", t0()), vec![TicketEvent::Untagged { tag: "vip".into() }]);
+        assert_eq!(
+            t.untag("VIP", t0()),
+            vec![TicketEvent::Untagged { tag: "vip".into() }]
+        );
     }
 
     #[test]

@@ -42,11 +42,16 @@ async fn node(db: &str) -> lossless_server::Server {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    lossless_server::start(Config::from_map(&kv).expect("config")).await.expect("start")
+    lossless_server::start(Config::from_map(&kv).expect("config"))
+        .await
+        .expect("start")
 }
 
 async fn intake(s: &lossless_server::Server, total: usize, conc: usize) -> (f64, f64, f64) {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(conc).build().expect("client");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(conc)
+        .build()
+        .expect("client");
     let url = Arc::new(format!("http://{}/api/v1/requests", s.addr));
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let start = Instant::now();
@@ -77,22 +82,43 @@ async fn intake(s: &lossless_server::Server, total: usize, conc: usize) -> (f64,
     (total as f64 / secs, pct(&all, 50.0), pct(&all, 99.0))
 }
 
-async fn live_latency(s: &lossless_server::Server, sockets: usize, rounds: usize) -> (f64, f64, usize) {
+async fn live_latency(
+    s: &lossless_server::Server,
+    sockets: usize,
+    rounds: usize,
+) -> (f64, f64, usize) {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let agent = s
         .ports
         .store
-        .create_agent(NewAgent { email: EmailAddress::parse("live@example.com").expect("email"), name: "Live".into(), role: Role::Agent, lang: Lang::En, password_hash: "x".into() })
+        .create_agent(NewAgent {
+            email: EmailAddress::parse("live@example.com").expect("email"),
+            name: "Live".into(),
+            role: Role::Agent,
+            lang: Lang::En,
+            password_hash: "x".into(),
+        })
         .await
         .expect("agent");
     let token = lossless_server::random_hex(16);
     let hash = hex::encode(Sha256::digest(token.as_bytes()));
-    s.ports.store.create_session(&hash, agent.id, s.ports.clock.now() + chrono::Duration::hours(1)).await.expect("session");
+    s.ports
+        .store
+        .create_session(
+            &hash,
+            agent.id,
+            s.ports.clock.now() + chrono::Duration::hours(1),
+        )
+        .await
+        .expect("session");
     let cookie = format!("{}={token}", lossless_app::ssr::SESSION_COOKIE);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, Instant)>();
     for _ in 0..sockets {
-        let mut req = format!("ws://{}/api/live", s.addr).into_client_request().expect("req");
-        req.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
+        let mut req = format!("ws://{}/api/live", s.addr)
+            .into_client_request()
+            .expect("req");
+        req.headers_mut()
+            .insert("cookie", cookie.parse().expect("cookie"));
         let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("ws");
         let tx = tx.clone();
         tokio::spawn(async move {
@@ -114,15 +140,26 @@ async fn live_latency(s: &lossless_server::Server, sockets: usize, rounds: usize
         let t0 = Instant::now();
         let r: serde_json::Value = client
             .post(format!("http://{}/api/v1/requests", s.addr))
-            .json(&json!({"name": "Live", "email": "l@example.com", "message": format!("live {i}")}))
+            .json(
+                &json!({"name": "Live", "email": "l@example.com", "message": format!("live {i}")}),
+            )
             .send()
             .await
             .expect("send")
             .json()
             .await
             .expect("json");
-        let n = lossless::ids::TicketNumber::parse(r["number"].as_str().expect("number")).expect("parse");
-        let id = s.ports.store.ticket_by_number(&n).await.expect("db").expect("ticket").id.0;
+        let n = lossless::ids::TicketNumber::parse(r["number"].as_str().expect("number"))
+            .expect("parse");
+        let id = s
+            .ports
+            .store
+            .ticket_by_number(&n)
+            .await
+            .expect("db")
+            .expect("ticket")
+            .id
+            .0;
         let mut got = 0;
         let deadline = Instant::now() + Duration::from_secs(10);
         while got < sockets && Instant::now() < deadline {
@@ -147,11 +184,22 @@ async fn live_latency(s: &lossless_server::Server, sockets: usize, rounds: usize
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let pg = args.iter().position(|a| a == "--pg").and_then(|i| args.get(i + 1)).cloned();
-    let n: usize = std::env::var("BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
-    let dir = std::env::temp_dir().join(format!("lossless-bench-{}", lossless_server::random_hex(4)));
+    let pg = args
+        .iter()
+        .position(|a| a == "--pg")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4000);
+    let dir =
+        std::env::temp_dir().join(format!("lossless-bench-{}", lossless_server::random_hex(4)));
     let mut rows = Vec::new();
-    let mut dbs = vec![("SQLite".to_owned(), format!("sqlite://{}/bench.db", dir.display()))];
+    let mut dbs = vec![(
+        "SQLite".to_owned(),
+        format!("sqlite://{}/bench.db", dir.display()),
+    )];
     if let Some(url) = pg {
         dbs.push(("PostgreSQL".to_owned(), url));
     }
@@ -171,7 +219,11 @@ async fn main() {
     println!("{}", rows.last().map_or("", String::as_str));
     s.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
-    if let Some(out) = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)) {
+    if let Some(out) = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+    {
         let _ = std::fs::write(out, rows.join("\n") + "\n");
     }
 }

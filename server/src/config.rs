@@ -61,7 +61,10 @@ pub struct ConfigError {
 }
 
 fn err(key: &str, msg: impl ToString) -> ConfigError {
-    ConfigError { key: key.to_owned(), msg: msg.to_string() }
+    ConfigError {
+        key: key.to_owned(),
+        msg: msg.to_string(),
+    }
 }
 
 impl Config {
@@ -82,8 +85,14 @@ impl Config {
 
     /// Builds a configuration from `key → value` pairs (defaults for the rest).
     pub fn from_map(kv: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| kv.get(k).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let flag = |k: &str, d: bool| get(k).map_or(d, |v| matches!(v.as_str(), "1" | "true" | "yes" | "on"));
+        let get = |k: &str| {
+            kv.get(k)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        let flag = |k: &str, d: bool| {
+            get(k).map_or(d, |v| matches!(v.as_str(), "1" | "true" | "yes" | "on"))
+        };
         let num = |k: &str, d: u32| get(k).map_or(Ok(d), |v| v.parse().map_err(|e| err(k, e)));
         let addr = get("addr").unwrap_or_else(|| "127.0.0.1:3000".into());
         Ok(Self {
@@ -112,7 +121,12 @@ fn parse_file(text: &str) -> Vec<(String, String)> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_owned()))
+        .map(|(k, v)| {
+            (
+                k.trim().to_ascii_lowercase(),
+                v.trim().trim_matches('"').to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -125,11 +139,15 @@ mod tests {
         let c = Config::from_map(&HashMap::new()).unwrap();
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.number_prefix.as_str(), "LL");
-        let kv: HashMap<_, _> = parse_file("# c\naddr = 0.0.0.0:80\nnumber_prefix=\"hd\"\n").into_iter().collect();
+        let kv: HashMap<_, _> = parse_file("# c\naddr = 0.0.0.0:80\nnumber_prefix=\"hd\"\n")
+            .into_iter()
+            .collect();
         let c = Config::from_map(&kv).unwrap();
         assert_eq!(c.addr.port(), 80);
         assert_eq!(c.number_prefix.as_str(), "HD");
-        let bad: HashMap<_, _> = [("addr".to_owned(), "nope".to_owned())].into_iter().collect();
+        let bad: HashMap<_, _> = [("addr".to_owned(), "nope".to_owned())]
+            .into_iter()
+            .collect();
         assert!(Config::from_map(&bad).is_err());
     }
 }

@@ -44,7 +44,9 @@ impl Clock for SystemClock {
 
 /// `n` random bytes as lowercase hex.
 pub fn random_hex(n: usize) -> String {
-    (0..n).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+    (0..n)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
 }
 
 /// Why a node could not start.
@@ -100,13 +102,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -125,14 +128,23 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         }
         None => Arc::new(LocalBus(hub.clone())),
     };
-    let ports = Ports { store: Arc::new(store.clone()), clock: Arc::new(SystemClock), live, prefix: cfg.number_prefix.clone() };
+    let ports = Ports {
+        store: Arc::new(store.clone()),
+        clock: Arc::new(SystemClock),
+        live,
+        prefix: cfg.number_prefix.clone(),
+    };
     seed::ensure_admin(&ports, &cfg).await?;
     if cfg.demo {
         seed::demo(&ports).await?;
     }
     let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
     let addr = listener.local_addr()?;
-    let public_url: Arc<str> = cfg.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).into();
+    let public_url: Arc<str> = cfg
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"))
+        .into();
     let leptos = LeptosOptions::builder()
         .output_name("lossless")
         .site_root(cfg.site_root.clone())
@@ -143,13 +155,24 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         ports: ports.clone(),
         hub: hub.clone(),
         leptos,
-        limiter: Arc::new(RateLimiter::new(cfg.rate_limit_per_minute, cfg.rate_limit_burst)),
+        limiter: Arc::new(RateLimiter::new(
+            cfg.rate_limit_per_minute,
+            cfg.rate_limit_burst,
+        )),
         public_url,
-        app: lossless_app::ssr::AppContext { ports: ports.clone(), secure_cookies: cfg.secure_cookies },
+        app: lossless_app::ssr::AppContext {
+            ports: ports.clone(),
+            secure_cookies: cfg.secure_cookies,
+        },
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     if cfg.worker {
-        background.push(tokio::spawn(worker::run(ports.clone(), cfg.node_id.clone(), hub.clone(), stop_rx.clone())));
+        background.push(tokio::spawn(worker::run(
+            ports.clone(),
+            cfg.node_id.clone(),
+            hub.clone(),
+            stop_rx.clone(),
+        )));
     }
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop_serve = stop_rx;
@@ -157,10 +180,21 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         let shutdown = async move {
             let _ = stop_serve.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!(error = %e, "server failed");
         }
     });
     tracing::info!(%addr, node = %cfg.node_id, "lossless is listening");
-    Ok(Server { addr, store, ports, hub, stop: stop_tx, serve, background })
+    Ok(Server {
+        addr,
+        store,
+        ports,
+        hub,
+        stop: stop_tx,
+        serve,
+        background,
+    })
 }

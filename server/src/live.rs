@@ -34,7 +34,9 @@ pub struct Hub {
 
 impl Default for Hub {
     fn default() -> Self {
-        Self { tx: broadcast::channel(1024).0 }
+        Self {
+            tx: broadcast::channel(1024).0,
+        }
     }
 }
 
@@ -75,9 +77,16 @@ impl PgBus {
 impl LiveBus for PgBus {
     fn publish(&self, ev: LiveEvent) {
         let pool = self.pool.clone();
-        let Ok(payload) = serde_json::to_string(&ev) else { return };
+        let Ok(payload) = serde_json::to_string(&ev) else {
+            return;
+        };
         tokio::spawn(async move {
-            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(PG_CHANNEL).bind(payload).execute(&pool).await {
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(PG_CHANNEL)
+                .bind(payload)
+                .execute(&pool)
+                .await
+            {
                 tracing::warn!(error = %e, "live hint not sent");
             }
         });

@@ -28,10 +28,25 @@ async fn hash(pw: &str) -> Result<String, StartError> {
         .map_err(seed_err)
 }
 
-async fn add_agent(p: &Ports, email: &str, name: &str, role: Role, lang: Lang, pw: &str) -> Result<Agent, StartError> {
+async fn add_agent(
+    p: &Ports,
+    email: &str,
+    name: &str,
+    role: Role,
+    lang: Lang,
+    pw: &str,
+) -> Result<Agent, StartError> {
     let email = EmailAddress::parse(email).map_err(seed_err)?;
     let password_hash = hash(pw).await?;
-    Ok(p.store.create_agent(NewAgent { email, name: name.to_owned(), role, lang, password_hash }).await?)
+    Ok(p.store
+        .create_agent(NewAgent {
+            email,
+            name: name.to_owned(),
+            role,
+            lang,
+            password_hash,
+        })
+        .await?)
 }
 
 /// Creates the first admin when there are no agents yet.
@@ -44,13 +59,25 @@ pub async fn ensure_admin(p: &Ports, cfg: &Config) -> Result<(), StartError> {
         Some(pw) => (pw.clone(), false),
         None => (crate::random_hex(12), true),
     };
-    match add_agent(p, &cfg.admin_email, "Administrator", Role::Admin, Lang::Ru, &pw).await {
+    match add_agent(
+        p,
+        &cfg.admin_email,
+        "Administrator",
+        Role::Admin,
+        Lang::Ru,
+        &pw,
+    )
+    .await
+    {
         Ok(_) | Err(StartError::Store(StoreError::Duplicate(_))) => {}
         Err(e) => return Err(e),
     }
     if generated {
         // Printed once, on the first start only; the hash is all that is stored.
-        println!("\n  First admin: {}  password: {pw}\n  (set LOSSLESS_ADMIN_PASSWORD to choose it)\n", cfg.admin_email);
+        println!(
+            "\n  First admin: {}  password: {pw}\n  (set LOSSLESS_ADMIN_PASSWORD to choose it)\n",
+            cfg.admin_email
+        );
     }
     Ok(())
 }
@@ -63,18 +90,82 @@ pub async fn demo(p: &Ports) -> Result<(), StartError> {
     }
     let support = p.store.create_group("Поддержка").await?;
     let sales = p.store.create_group("Продажи").await?;
-    let anna = add_agent(p, "anna@demo.lossless.local", "Анна Смирнова", Role::Agent, Lang::Ru, DEMO_PASSWORD).await?;
-    let boris = add_agent(p, "boris@demo.lossless.local", "Борис Петров", Role::Agent, Lang::Ru, DEMO_PASSWORD).await?;
-    let maria = add_agent(p, "maria@demo.lossless.local", "Maria Ivanova", Role::Manager, Lang::En, DEMO_PASSWORD).await?;
-    for (g, a) in [(support.id, anna.id), (support.id, boris.id), (sales.id, maria.id), (support.id, maria.id)] {
+    let anna = add_agent(
+        p,
+        "anna@demo.lossless.local",
+        "Анна Смирнова",
+        Role::Agent,
+        Lang::Ru,
+        DEMO_PASSWORD,
+    )
+    .await?;
+    let boris = add_agent(
+        p,
+        "boris@demo.lossless.local",
+        "Борис Петров",
+        Role::Agent,
+        Lang::Ru,
+        DEMO_PASSWORD,
+    )
+    .await?;
+    let maria = add_agent(
+        p,
+        "maria@demo.lossless.local",
+        "Maria Ivanova",
+        Role::Manager,
+        Lang::En,
+        DEMO_PASSWORD,
+    )
+    .await?;
+    for (g, a) in [
+        (support.id, anna.id),
+        (support.id, boris.id),
+        (sales.id, maria.id),
+        (support.id, maria.id),
+    ] {
         p.store.add_group_member(g, a).await?;
     }
     let requests = [
-        ("Ольга Кузнецова", "olga@example.ru", "Срочно: не проходит оплата картой", "Пытаюсь оплатить заказ №5521, карта отклоняется. Срочно, сегодня последний день акции!", Priority::Urgent, Some((support.id, anna.id))),
-        ("Дмитрий Орлов", "d.orlov@example.ru", "Хочу купить 20 лицензий", "Добрый день! Интересует покупка 20 лицензий для отдела. Есть ли скидка?", Priority::High, Some((sales.id, maria.id))),
-        ("John Carter", "john@example.com", "Cannot reset my password", "The reset link in the email says it has expired, even right after I request it.", Priority::Normal, None),
-        ("Елена Соколова", "elena@example.ru", "Вопрос по доставке", "Подскажите, доставляете ли вы в Казань и сколько это стоит?", Priority::Low, None),
-        ("Игорь Волков", "igor@example.ru", "Проблема с личным кабинетом", "После обновления не открывается раздел «Документы».", Priority::Normal, Some((support.id, boris.id))),
+        (
+            "Ольга Кузнецова",
+            "olga@example.ru",
+            "Срочно: не проходит оплата картой",
+            "Пытаюсь оплатить заказ №5521, карта отклоняется. Срочно, сегодня последний день акции!",
+            Priority::Urgent,
+            Some((support.id, anna.id)),
+        ),
+        (
+            "Дмитрий Орлов",
+            "d.orlov@example.ru",
+            "Хочу купить 20 лицензий",
+            "Добрый день! Интересует покупка 20 лицензий для отдела. Есть ли скидка?",
+            Priority::High,
+            Some((sales.id, maria.id)),
+        ),
+        (
+            "John Carter",
+            "john@example.com",
+            "Cannot reset my password",
+            "The reset link in the email says it has expired, even right after I request it.",
+            Priority::Normal,
+            None,
+        ),
+        (
+            "Елена Соколова",
+            "elena@example.ru",
+            "Вопрос по доставке",
+            "Подскажите, доставляете ли вы в Казань и сколько это стоит?",
+            Priority::Low,
+            None,
+        ),
+        (
+            "Игорь Волков",
+            "igor@example.ru",
+            "Проблема с личным кабинетом",
+            "После обновления не открывается раздел «Документы».",
+            Priority::Normal,
+            Some((support.id, boris.id)),
+        ),
     ];
     for (i, (name, email, subject, message, priority, owner)) in requests.into_iter().enumerate() {
         let raw = RawRequest {
@@ -85,20 +176,59 @@ pub async fn demo(p: &Ports) -> Result<(), StartError> {
             priority: priority.as_str().into(),
             ..Default::default()
         };
-        let channel = if i % 2 == 0 { Channel::WebForm } else { Channel::Api };
-        let valid = raw.validate(channel, Lang::Ru).map_err(|e| seed_err(format!("{e:?}")))?;
-        let created = services::submit_request(p, valid, None, crate::http::new_portal_token()).await.map_err(seed_err)?;
+        let channel = if i % 2 == 0 {
+            Channel::WebForm
+        } else {
+            Channel::Api
+        };
+        let valid = raw
+            .validate(channel, Lang::Ru)
+            .map_err(|e| seed_err(format!("{e:?}")))?;
+        let created = services::submit_request(p, valid, None, crate::http::new_portal_token())
+            .await
+            .map_err(seed_err)?;
         if let Some((group, agent)) = owner {
-            let actor = Actor::Agent { id: agent, role: Role::Agent };
-            let change = TicketChange { group: Some(Some(group)), assignee: Some(Some(agent)), ..Default::default() };
-            let t = services::change_ticket(p, &actor, created.ticket.id, created.ticket.version, &change).await.map_err(seed_err)?;
+            let actor = Actor::Agent {
+                id: agent,
+                role: Role::Agent,
+            };
+            let change = TicketChange {
+                group: Some(Some(group)),
+                assignee: Some(Some(agent)),
+                ..Default::default()
+            };
+            let t = services::change_ticket(
+                p,
+                &actor,
+                created.ticket.id,
+                created.ticket.version,
+                &change,
+            )
+            .await
+            .map_err(seed_err)?;
             if i == 4 {
-                let t = services::reply(p, &actor, t.id, t.version, "Здравствуйте! Уже проверяем, вернёмся с ответом сегодня.").await.map_err(seed_err)?;
-                let change = TicketChange { status: Some(Status::Pending), ..Default::default() };
-                services::change_ticket(p, &actor, t.id, t.version, &change).await.map_err(seed_err)?;
+                let t = services::reply(
+                    p,
+                    &actor,
+                    t.id,
+                    t.version,
+                    "Здравствуйте! Уже проверяем, вернёмся с ответом сегодня.",
+                )
+                .await
+                .map_err(seed_err)?;
+                let change = TicketChange {
+                    status: Some(Status::Pending),
+                    ..Default::default()
+                };
+                services::change_ticket(p, &actor, t.id, t.version, &change)
+                    .await
+                    .map_err(seed_err)?;
             }
         }
     }
-    println!("\n  Demo agents (password {DEMO_PASSWORD}): {}, {}, {}\n", anna.email, boris.email, maria.email);
+    println!(
+        "\n  Demo agents (password {DEMO_PASSWORD}): {}, {}, {}\n",
+        anna.email, boris.email, maria.email
+    );
     Ok(())
 }

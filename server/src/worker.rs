@@ -41,7 +41,11 @@ pub async fn run(ports: Ports, node: String, hub: Hub, mut stop: watch::Receiver
 /// Claims and runs one batch; returns how many jobs it ran.
 pub async fn round(ports: &Ports, node: &str) -> usize {
     let now = ports.clock.now();
-    let jobs = match ports.store.claim_jobs(node, now, Duration::seconds(LEASE_SECS), BATCH).await {
+    let jobs = match ports
+        .store
+        .claim_jobs(node, now, Duration::seconds(LEASE_SECS), BATCH)
+        .await
+    {
         Ok(j) => j,
         Err(e) => {
             tracing::warn!(error = %e, "claiming jobs failed");
@@ -51,11 +55,19 @@ pub async fn round(ports: &Ports, node: &str) -> usize {
     };
     for job in &jobs {
         let result = match run_job(ports, job).await {
-            Ok(()) => ports.store.complete_job(job.id, node, ports.clock.now()).await,
+            Ok(()) => {
+                ports
+                    .store
+                    .complete_job(job.id, node, ports.clock.now())
+                    .await
+            }
             Err(e) => {
                 tracing::warn!(job = job.id.0, kind = job.kind.name(), error = %e, "job failed");
                 let retry = after_failure(job, ports.clock.now());
-                ports.store.fail_job(job.id, node, &e.to_string(), retry).await
+                ports
+                    .store
+                    .fail_job(job.id, node, &e.to_string(), retry)
+                    .await
             }
         };
         if let Err(e) = result {

@@ -8,11 +8,11 @@
 //! that appears in the logs (never the database's text).
 
 use super::{AppState, client_ip, new_portal_token};
+use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use lossless::error::{DomainError, FieldErrors};
 use lossless::ids::Lang;
 use lossless::intake::RawRequest;
@@ -58,11 +58,17 @@ pub fn log_internal(e: &DomainError) -> String {
 /// An internal failure: log the cause under a reference, send only the reference.
 pub fn internal(e: &DomainError) -> Response {
     let reference = log_internal(e);
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "internal", "ref": reference }))).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": "internal", "ref": reference })),
+    )
+        .into_response()
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ()> {
-    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
     let s = v.to_str().map_err(|_| ())?.trim();
     if s.is_empty() || s.len() > 255 {
         return Err(());
@@ -71,7 +77,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ()> {
 }
 
 /// `POST /api/v1/requests`.
-pub async fn create_request(State(s): State<AppState>, headers: HeaderMap, req: axum::extract::Request<Body>) -> Response {
+pub async fn create_request(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    req: axum::extract::Request<Body>,
+) -> Response {
     let lang = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -83,23 +93,45 @@ pub async fn create_request(State(s): State<AppState>, headers: HeaderMap, req: 
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
     if !is_json {
-        return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None, lang);
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            None,
+            lang,
+        );
     }
     let Ok(bytes) = axum::body::to_bytes(req.into_body(), MAX_BODY).await else {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None, lang);
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            None,
+            lang,
+        );
     };
     let raw: RawRequest = match serde_json::from_slice(&bytes) {
         Ok(r) => r,
         Err(_) => {
             let mut f = FieldErrors::default();
             f.push("body", "invalid");
-            return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json", Some(&f), lang);
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_json",
+                Some(&f),
+                lang,
+            );
         }
     };
     let key = match idempotency_key(&headers) {
-        Ok(k) => k.map(|key| IntakeKey { source: "api".into(), key }),
+        Ok(k) => k.map(|key| IntakeKey {
+            source: "api".into(),
+            key,
+        }),
         Err(()) => {
             let mut f = FieldErrors::default();
             f.push("idempotency-key", "invalid");
@@ -112,7 +144,11 @@ pub async fn create_request(State(s): State<AppState>, headers: HeaderMap, req: 
     };
     match submit_request(&s.ports, valid, key, new_portal_token()).await {
         Ok(c) => {
-            let status = if c.replayed { StatusCode::OK } else { StatusCode::CREATED };
+            let status = if c.replayed {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
             let body = json!({
                 "number": c.ticket.number.to_string(),
                 "status": c.ticket.status.as_str(),
@@ -121,7 +157,9 @@ pub async fn create_request(State(s): State<AppState>, headers: HeaderMap, req: 
             });
             (status, Json(body)).into_response()
         }
-        Err(DomainError::Invalid(f)) => error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(&f), lang),
+        Err(DomainError::Invalid(f)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(&f), lang)
+        }
         Err(e) => internal(&e),
     }
 }

@@ -42,7 +42,14 @@ fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
 /// `GET /request`.
 pub async fn page(headers: axum::http::HeaderMap) -> Response {
     let lang = lang_of(&headers);
-    Html(render(lang, &RawRequest::default(), &FieldErrors::default(), &crate::random_hex(16), None)).into_response()
+    Html(render(
+        lang,
+        &RawRequest::default(),
+        &FieldErrors::default(),
+        &crate::random_hex(16),
+        None,
+    ))
+    .into_response()
 }
 
 /// `POST /request` (application/x-www-form-urlencoded).
@@ -50,11 +57,21 @@ pub async fn submit(State(s): State<AppState>, req: axum::extract::Request<Body>
     let lang = lang_of(req.headers());
     let t = texts(lang);
     if !s.limiter.allow(client_ip(&req), std::time::Instant::now()) {
-        let html = render(lang, &RawRequest::default(), &FieldErrors::default(), &crate::random_hex(16), Some(t.request_rate_limited));
+        let html = render(
+            lang,
+            &RawRequest::default(),
+            &FieldErrors::default(),
+            &crate::random_hex(16),
+            Some(t.request_rate_limited),
+        );
         return (StatusCode::TOO_MANY_REQUESTS, Html(html)).into_response();
     }
     let Ok(bytes) = axum::body::to_bytes(req.into_body(), super::api::MAX_BODY).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, Html(simple_page(lang, t.field_too_long))).into_response();
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Html(simple_page(lang, t.field_too_long)),
+        )
+            .into_response();
     };
     let fields: HashMap<String, String> = form_urlencoded(&bytes);
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
@@ -68,25 +85,49 @@ pub async fn submit(State(s): State<AppState>, req: axum::extract::Request<Body>
         lang: lang.code().to_owned(),
     };
     let form_key = get("form_key");
-    let key_ok = !form_key.is_empty() && form_key.len() <= 64 && form_key.bytes().all(|b| b.is_ascii_alphanumeric());
+    let key_ok = !form_key.is_empty()
+        && form_key.len() <= 64
+        && form_key.bytes().all(|b| b.is_ascii_alphanumeric());
     let valid = match raw.validate(Channel::WebForm, lang) {
         Ok(v) => v,
         Err(f) => return invalid(lang, &raw, &f, &form_key),
     };
-    let key = key_ok.then(|| IntakeKey { source: "web_form".into(), key: form_key.clone() });
+    let key = key_ok.then(|| IntakeKey {
+        source: "web_form".into(),
+        key: form_key.clone(),
+    });
     match submit_request(&s.ports, valid, key, new_portal_token()).await {
-        Ok(c) => Redirect::to(&format!("/portal/t/{}?new=1", c.ticket.portal_token.as_str())).into_response(),
+        Ok(c) => Redirect::to(&format!(
+            "/portal/t/{}?new=1",
+            c.ticket.portal_token.as_str()
+        ))
+        .into_response(),
         Err(DomainError::Invalid(f)) => invalid(lang, &raw, &f, &form_key),
         Err(e) => {
             let reference = super::api::log_internal(&e);
-            (StatusCode::INTERNAL_SERVER_ERROR, Html(simple_page(lang, &t.err_internal.replace("{n}", &reference)))).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(simple_page(
+                    lang,
+                    &t.err_internal.replace("{n}", &reference),
+                )),
+            )
+                .into_response()
         }
     }
 }
 
 fn invalid(lang: Lang, raw: &RawRequest, f: &FieldErrors, form_key: &str) -> Response {
-    let key = if form_key.is_empty() { crate::random_hex(16) } else { form_key.to_owned() };
-    (StatusCode::UNPROCESSABLE_ENTITY, Html(render(lang, raw, f, &key, None))).into_response()
+    let key = if form_key.is_empty() {
+        crate::random_hex(16)
+    } else {
+        form_key.to_owned()
+    };
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Html(render(lang, raw, f, &key, None)),
+    )
+        .into_response()
 }
 
 fn form_urlencoded(bytes: &[u8]) -> HashMap<String, String> {
@@ -105,7 +146,11 @@ fn form_urlencoded(bytes: &[u8]) -> HashMap<String, String> {
 /// Percent-decoding with `+` as space (HTML form encoding); invalid UTF-8 is replaced and a
 /// malformed escape is kept literally.
 fn decode(s: &[u8]) -> String {
-    let hex = |b: u8| char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let hex = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
@@ -135,28 +180,66 @@ fn head(lang: Lang, title: &str) -> String {
 }
 
 fn simple_page(lang: Lang, text: &str) -> String {
-    format!("{}<main class=\"public-card\"><p>{}</p><p><a href=\"/request\">←</a></p></main></body></html>", head(lang, text), esc(text))
+    format!(
+        "{}<main class=\"public-card\"><p>{}</p><p><a href=\"/request\">←</a></p></main></body></html>",
+        head(lang, text),
+        esc(text)
+    )
 }
 
-fn field(t: &Texts, lang: Lang, name: &str, label: &str, value: &str, f: &FieldErrors, kind: &str) -> String {
-    let err = f.0.iter().find(|e| e.field == name).map(|e| field_message(lang, &e.code));
+fn field(
+    t: &Texts,
+    lang: Lang,
+    name: &str,
+    label: &str,
+    value: &str,
+    f: &FieldErrors,
+    kind: &str,
+) -> String {
+    let err =
+        f.0.iter()
+            .find(|e| e.field == name)
+            .map(|e| field_message(lang, &e.code));
     let _ = t;
     let input = if kind == "textarea" {
-        format!("<textarea id=\"{name}\" name=\"{name}\" rows=\"6\">{}</textarea>", esc(value))
+        format!(
+            "<textarea id=\"{name}\" name=\"{name}\" rows=\"6\">{}</textarea>",
+            esc(value)
+        )
     } else {
-        format!("<input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{}\">", esc(value))
+        format!(
+            "<input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{}\">",
+            esc(value)
+        )
     };
-    let err_html = err.map_or(String::new(), |m| format!("<span class=\"field-error\" data-field=\"{name}\">{}</span>", esc(m)));
-    format!("<label for=\"{name}\" class=\"field{}\"><span>{}</span>{input}{err_html}</label>", if err.is_some() { " invalid" } else { "" }, esc(label))
+    let err_html = err.map_or(String::new(), |m| {
+        format!(
+            "<span class=\"field-error\" data-field=\"{name}\">{}</span>",
+            esc(m)
+        )
+    });
+    format!(
+        "<label for=\"{name}\" class=\"field{}\"><span>{}</span>{input}{err_html}</label>",
+        if err.is_some() { " invalid" } else { "" },
+        esc(label)
+    )
 }
 
-fn render(lang: Lang, raw: &RawRequest, f: &FieldErrors, form_key: &str, banner: Option<&str>) -> String {
+fn render(
+    lang: Lang,
+    raw: &RawRequest,
+    f: &FieldErrors,
+    form_key: &str,
+    banner: Option<&str>,
+) -> String {
     let t = texts(lang);
     let other = match lang {
         Lang::Ru => ("en", "English"),
         Lang::En => ("ru", "Русский"),
     };
-    let banner = banner.map_or(String::new(), |b| format!("<p class=\"banner error\">{}</p>", esc(b)));
+    let banner = banner.map_or(String::new(), |b| {
+        format!("<p class=\"banner error\">{}</p>", esc(b))
+    });
     format!(
         "{head}<main class=\"public-card\"><header class=\"public-head\"><h1>{title}</h1>\
          <a class=\"lang-switch\" href=\"/lang/{code}?back=/request\">{other_name}</a></header>\
@@ -174,8 +257,24 @@ fn render(lang: Lang, raw: &RawRequest, f: &FieldErrors, form_key: &str, banner:
         name = field(t, lang, "name", t.request_name, &raw.name, f, "text"),
         email = field(t, lang, "email", t.request_email, &raw.email, f, "email"),
         phone = field(t, lang, "phone", t.request_phone, &raw.phone, f, "tel"),
-        subject = field(t, lang, "subject", t.request_subject, &raw.subject, f, "text"),
-        message = field(t, lang, "message", t.request_message, &raw.message, f, "textarea"),
+        subject = field(
+            t,
+            lang,
+            "subject",
+            t.request_subject,
+            &raw.subject,
+            f,
+            "text"
+        ),
+        message = field(
+            t,
+            lang,
+            "message",
+            t.request_message,
+            &raw.message,
+            f,
+            "textarea"
+        ),
         submit = esc(t.request_submit),
     )
 }
@@ -186,7 +285,10 @@ mod tests {
 
     #[test]
     fn escapes_and_decodes() {
-        assert_eq!(esc("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         let m = form_urlencoded(b"name=%D0%98%D0%B2%D0%B0%D0%BD+I&email=a%40b.ru&bad=%zz%&e=");
         assert_eq!(m["name"], "Иван I");
         assert_eq!(m["email"], "a@b.ru");
@@ -196,7 +298,10 @@ mod tests {
 
     #[test]
     fn form_rerenders_with_messages_and_escaped_values() {
-        let raw = RawRequest { name: "<script>".into(), ..Default::default() };
+        let raw = RawRequest {
+            name: "<script>".into(),
+            ..Default::default()
+        };
         let mut f = FieldErrors::default();
         f.push("email", "required");
         let html = render(Lang::En, &raw, &f, "k1", None);

@@ -22,7 +22,9 @@ fn exempt(path: &str) -> bool {
 
 /// Does this request pass the CSRF rule?
 pub fn csrf_ok(req: &Request<Body>) -> bool {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || exempt(req.uri().path()) {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || exempt(req.uri().path())
+    {
         return true;
     }
     let h = req.headers();
@@ -33,7 +35,10 @@ pub fn csrf_ok(req: &Request<Body>) -> bool {
     let origin_host = h
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
-        .and_then(|o| o.split_once("://").map(|(_, rest)| rest.trim_end_matches('/')));
+        .and_then(|o| {
+            o.split_once("://")
+                .map(|(_, rest)| rest.trim_end_matches('/'))
+        });
     matches!((host, origin_host), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
 }
 
@@ -57,7 +62,11 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// `per_minute` sustained, `burst` at once.
     pub fn new(per_minute: u32, burst: u32) -> Self {
-        Self { per_sec: f64::from(per_minute) / 60.0, burst: f64::from(burst.max(1)), buckets: Mutex::new(HashMap::new()) }
+        Self {
+            per_sec: f64::from(per_minute) / 60.0,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one token for `ip` at `now`; `false` = over the limit.
@@ -65,12 +74,16 @@ impl RateLimiter {
         if self.per_sec <= 0.0 {
             return true;
         }
-        let Ok(mut b) = self.buckets.lock() else { return true };
+        let Ok(mut b) = self.buckets.lock() else {
+            return true;
+        };
         if b.len() > 100_000 {
             // Forget idle clients rather than grow without bound.
             let per_sec = self.per_sec;
             let burst = self.burst;
-            b.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * per_sec < burst);
+            b.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * per_sec < burst
+            });
         }
         let (tokens, at) = b.entry(ip).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst);
@@ -100,13 +113,37 @@ mod tests {
     #[test]
     fn csrf_rule() {
         assert!(csrf_ok(&req(Method::GET, "/agent", &[])));
-        assert!(csrf_ok(&req(Method::POST, "/api/x", &[("sec-fetch-site", "same-origin")])));
-        assert!(!csrf_ok(&req(Method::POST, "/api/x", &[("sec-fetch-site", "cross-site")])));
-        assert!(csrf_ok(&req(Method::POST, "/api/x", &[("host", "h:3000"), ("origin", "http://h:3000")])));
-        assert!(!csrf_ok(&req(Method::POST, "/api/x", &[("host", "h:3000"), ("origin", "http://evil")])));
-        assert!(!csrf_ok(&req(Method::POST, "/api/x", &[("host", "h:3000")])));
+        assert!(csrf_ok(&req(
+            Method::POST,
+            "/api/x",
+            &[("sec-fetch-site", "same-origin")]
+        )));
+        assert!(!csrf_ok(&req(
+            Method::POST,
+            "/api/x",
+            &[("sec-fetch-site", "cross-site")]
+        )));
+        assert!(csrf_ok(&req(
+            Method::POST,
+            "/api/x",
+            &[("host", "h:3000"), ("origin", "http://h:3000")]
+        )));
+        assert!(!csrf_ok(&req(
+            Method::POST,
+            "/api/x",
+            &[("host", "h:3000"), ("origin", "http://evil")]
+        )));
+        assert!(!csrf_ok(&req(
+            Method::POST,
+            "/api/x",
+            &[("host", "h:3000")]
+        )));
         assert!(csrf_ok(&req(Method::POST, "/api/v1/requests", &[])));
-        assert!(csrf_ok(&req(Method::POST, "/request", &[("sec-fetch-site", "cross-site")])));
+        assert!(csrf_ok(&req(
+            Method::POST,
+            "/request",
+            &[("sec-fetch-site", "cross-site")]
+        )));
     }
 
     #[test]

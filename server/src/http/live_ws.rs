@@ -12,8 +12,15 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 /// Upgrades signed-in agents; 401 for anyone else.
-pub async fn handler(State(s): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
-    if lossless_app::ssr::agent_from_headers(&s.ports, &headers).await.is_none() {
+pub async fn handler(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if lossless_app::ssr::agent_from_headers(&s.ports, &headers)
+        .await
+        .is_none()
+    {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let hub = s.hub.clone();

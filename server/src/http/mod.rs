@@ -60,7 +60,8 @@ impl AppState {
 pub fn new_portal_token() -> PortalToken {
     let bytes: [u8; 16] = rand::random();
     // 16 bytes always satisfy the 128-bit minimum.
-    PortalToken::from_random(&bytes).unwrap_or_else(|_| unreachable!("16 random bytes make a valid token"))
+    PortalToken::from_random(&bytes)
+        .unwrap_or_else(|_| unreachable!("16 random bytes make a valid token"))
 }
 
 /// The client address of a request (unspecified when unknown).
@@ -87,13 +88,26 @@ struct Back {
 
 /// `GET /lang/{code}?back=/path`: remembers the UI language in a cookie and goes back
 /// (only to a local path, never to another site).
-async fn set_lang(axum::extract::Path(code): axum::extract::Path<String>, axum::extract::Query(q): axum::extract::Query<Back>) -> axum::response::Response {
+async fn set_lang(
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Back>,
+) -> axum::response::Response {
     let Some(lang) = lossless::ids::Lang::from_code(&code) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let back = q.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\')).unwrap_or_else(|| "/".into());
-    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
-    ([(axum::http::header::SET_COOKIE, cookie)], axum::response::Redirect::to(&back)).into_response()
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".into());
+    let cookie = format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    );
+    (
+        [(axum::http::header::SET_COOKIE, cookie)],
+        axum::response::Redirect::to(&back),
+    )
+        .into_response()
 }
 
 /// The whole router.
@@ -110,7 +124,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/requests", post(api::create_request))
         .route("/api/live", get(live_ws::handler))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
-        .fallback(file_and_error_handler_with_context::<AppState, _>(context, lossless_app::shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context,
+            lossless_app::shell,
+        ))
         .layer(axum::middleware::from_fn(guard::csrf))
         .with_state(state)
 }

@@ -4,9 +4,9 @@
 
 use crate::support;
 use futures_util::StreamExt;
+use lossless::actor::Role;
 use lossless::ids::{AgentId, EmailAddress, Lang};
 use lossless::team::NewAgent;
-use lossless::actor::Role;
 use lossless_server::config::Config;
 use lossless_server::{Server, start};
 use serde_json::{Value, json};
@@ -37,25 +37,33 @@ pub async fn node(db: &str, extra: &[(&str, &str)]) -> Server {
 pub async fn agent_cookie(s: &Server, email: &str) -> (AgentId, String) {
     let agent = match s.store_agent_by_email(email).await {
         Some(a) => a,
-        None => s
-            .ports
-            .store
-            .create_agent(NewAgent {
-                email: EmailAddress::parse(email).unwrap(),
-                name: email.into(),
-                role: Role::Agent,
-                lang: Lang::En,
-                password_hash: "x".into(),
-            })
-            .await
-            .unwrap()
-            .id,
+        None => {
+            s.ports
+                .store
+                .create_agent(NewAgent {
+                    email: EmailAddress::parse(email).unwrap(),
+                    name: email.into(),
+                    role: Role::Agent,
+                    lang: Lang::En,
+                    password_hash: "x".into(),
+                })
+                .await
+                .unwrap()
+                .id
+        }
     };
     let token = format!("tok{}", lossless_server::random_hex(16));
     let hash = hex::encode(Sha256::digest(token.as_bytes()));
     let now = s.ports.clock.now();
-    s.ports.store.create_session(&hash, agent, now + chrono::Duration::hours(1)).await.unwrap();
-    (agent, format!("{}={token}", lossless_app::ssr::SESSION_COOKIE))
+    s.ports
+        .store
+        .create_session(&hash, agent, now + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    (
+        agent,
+        format!("{}={token}", lossless_app::ssr::SESSION_COOKIE),
+    )
 }
 
 trait AgentLookup {
@@ -64,7 +72,12 @@ trait AgentLookup {
 impl AgentLookup for Server {
     async fn store_agent_by_email(&self, email: &str) -> Option<AgentId> {
         let e = EmailAddress::parse(email).ok()?;
-        self.ports.store.agent_by_email(&e).await.unwrap().map(|(a, _)| a.id)
+        self.ports
+            .store
+            .agent_by_email(&e)
+            .await
+            .unwrap()
+            .map(|(a, _)| a.id)
     }
 }
 
@@ -77,7 +90,9 @@ fn valid() -> Value {
 }
 
 async fn post(s: &Server, body: &Value, key: Option<&str>) -> reqwest::Response {
-    let mut r = reqwest::Client::new().post(url(s, "/api/v1/requests")).json(body);
+    let mut r = reqwest::Client::new()
+        .post(url(s, "/api/v1/requests"))
+        .json(body);
     if let Some(k) = key {
         r = r.header("Idempotency-Key", k);
     }
@@ -114,20 +129,48 @@ async fn api_intake_commits_validates_and_is_idempotent() {
     let token = portal.rsplit('/').next().unwrap();
     assert!(token.len() >= 32, "token carries at least 128 bits");
     // Committed before the 2xx: the ticket is readable right away.
-    let t = s.ports.store.ticket_by_number(&lossless::ids::TicketNumber::parse(&number).unwrap()).await.unwrap().unwrap();
+    let t = s
+        .ports
+        .store
+        .ticket_by_number(&lossless::ids::TicketNumber::parse(&number).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(t.priority, lossless::ticket::Priority::High);
     assert_eq!(s.ports.store.ticket_count().await.unwrap(), 1);
 
     // 422 with per-field messages, nothing stored.
-    let r = post(&s, &json!({"name": "", "email": "nope", "message": ""}), None).await;
+    let r = post(
+        &s,
+        &json!({"name": "", "email": "nope", "message": ""}),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let e: Value = r.json().await.unwrap();
-    let fields: Vec<&str> = e["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = e["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, vec!["name", "email", "message"]);
     assert!(e["fields"][0]["message"].as_str().unwrap().len() > 3);
-    let r = reqwest::Client::new().post(url(&s, "/api/v1/requests")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(url(&s, "/api/v1/requests"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
-    let r = reqwest::Client::new().post(url(&s, "/api/v1/requests")).header("content-type", "text/plain").body("hi").send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(url(&s, "/api/v1/requests"))
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 415);
     // 413 for an oversize body.
     let big = json!({"name": "x", "email": "a@b.ru", "message": "я".repeat(70_000)});
@@ -135,12 +178,22 @@ async fn api_intake_commits_validates_and_is_idempotent() {
     assert_eq!(s.ports.store.ticket_count().await.unwrap(), 1);
 
     // Idempotency-Key: retries (also concurrent ones) return the same ticket.
-    let first: Value = post(&s, &valid(), Some("order-77")).await.json().await.unwrap();
+    let first: Value = post(&s, &valid(), Some("order-77"))
+        .await
+        .json()
+        .await
+        .unwrap();
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let u = url(&s, "/api/v1/requests");
         tasks.push(tokio::spawn(async move {
-            let r = reqwest::Client::new().post(u).header("Idempotency-Key", "order-77").json(&valid()).send().await.unwrap();
+            let r = reqwest::Client::new()
+                .post(u)
+                .header("Idempotency-Key", "order-77")
+                .json(&valid())
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200);
             r.json::<Value>().await.unwrap()
         }));
@@ -158,7 +211,15 @@ async fn api_intake_commits_validates_and_is_idempotent() {
 async fn acknowledgement_job_adds_one_public_message() {
     let (db, _guard) = support::fresh_sqlite();
     let s = node(&db, &[]).await;
-    let body: Value = post(&s, &json!({"name": "A", "email": "a@example.com", "message": "hello", "lang": "en"}), None).await.json().await.unwrap();
+    let body: Value = post(
+        &s,
+        &json!({"name": "A", "email": "a@example.com", "message": "hello", "lang": "en"}),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let n = lossless::ids::TicketNumber::parse(body["number"].as_str().unwrap()).unwrap();
     let t = s.ports.store.ticket_by_number(&n).await.unwrap().unwrap();
     let store = s.ports.store.clone();
@@ -168,8 +229,19 @@ async fn acknowledgement_job_adds_one_public_message() {
     })
     .await;
     let msgs = s.ports.store.messages(t.id, false).await.unwrap();
-    assert!(msgs[1].body.starts_with(&format!("Your request #{n} has been received")), "{}", msgs[1].body);
-    let jobs = s.ports.store.jobs(Some(lossless::job::JobStatus::Done), 10).await.unwrap();
+    assert!(
+        msgs[1]
+            .body
+            .starts_with(&format!("Your request #{n} has been received")),
+        "{}",
+        msgs[1].body
+    );
+    let jobs = s
+        .ports
+        .store
+        .jobs(Some(lossless::job::JobStatus::Done), 10)
+        .await
+        .unwrap();
     assert_eq!(jobs.len(), 1);
     s.stop().await;
 }
@@ -178,21 +250,62 @@ async fn acknowledgement_job_adds_one_public_message() {
 async fn web_form_without_js_redirects_to_the_portal() {
     let (db, _guard) = support::fresh_sqlite();
     let s = node(&db, &[]).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = client.get(url(&s, "/request")).header("accept-language", "en").send().await.unwrap().text().await.unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(url(&s, "/request"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("name=\"email\""));
-    let key = page.split("name=\"form_key\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let form = [("name", "Ann <b>"), ("email", "ann@example.com"), ("message", "Help"), ("form_key", key.as_str())];
-    let r = client.post(url(&s, "/request")).form(&form).send().await.unwrap();
+    let key = page
+        .split("name=\"form_key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let form = [
+        ("name", "Ann <b>"),
+        ("email", "ann@example.com"),
+        ("message", "Help"),
+        ("form_key", key.as_str()),
+    ];
+    let r = client
+        .post(url(&s, "/request"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let loc = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(loc.starts_with("/portal/t/") && loc.ends_with("?new=1"), "{loc}");
+    assert!(
+        loc.starts_with("/portal/t/") && loc.ends_with("?new=1"),
+        "{loc}"
+    );
     // A double submit of the same form lands on the same ticket.
-    let r2 = client.post(url(&s, "/request")).form(&form).send().await.unwrap();
+    let r2 = client
+        .post(url(&s, "/request"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r2.headers()["location"].to_str().unwrap(), loc);
     assert_eq!(s.ports.store.ticket_count().await.unwrap(), 1);
     // Invalid → 422, values kept and escaped, nothing stored.
-    let r = client.post(url(&s, "/request")).form(&[("name", "<script>x</script>"), ("email", "bad")]).send().await.unwrap();
+    let r = client
+        .post(url(&s, "/request"))
+        .form(&[("name", "<script>x</script>"), ("email", "bad")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("&lt;script&gt;") && !html.contains("<script>x"));
@@ -205,15 +318,29 @@ async fn unknown_portal_tokens_and_cross_site_posts_are_refused() {
     let (db, _guard) = support::fresh_sqlite();
     let s = node(&db, &[]).await;
     let c = reqwest::Client::new();
-    for path in ["/portal/t/0123456789abcdef0123456789abcdef", "/portal/t/short", "/agent/t/LL-999999"] {
+    for path in [
+        "/portal/t/0123456789abcdef0123456789abcdef",
+        "/portal/t/short",
+        "/agent/t/LL-999999",
+    ] {
         let r = c.get(url(&s, path)).send().await.unwrap();
         if path.starts_with("/portal") {
             assert_eq!(r.status(), 404, "{path}");
         }
     }
-    let r = c.post(url(&s, "/api/anything")).header("origin", "http://evil.example").send().await.unwrap();
+    let r = c
+        .post(url(&s, "/api/anything"))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
-    let r = c.post(url(&s, "/api/anything")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    let r = c
+        .post(url(&s, "/api/anything"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     s.stop().await;
 }
@@ -221,7 +348,11 @@ async fn unknown_portal_tokens_and_cross_site_posts_are_refused() {
 #[tokio::test]
 async fn public_intake_is_rate_limited_per_client() {
     let (db, _guard) = support::fresh_sqlite();
-    let s = node(&db, &[("rate_limit_per_minute", "6"), ("rate_limit_burst", "3")]).await;
+    let s = node(
+        &db,
+        &[("rate_limit_per_minute", "6"), ("rate_limit_burst", "3")],
+    )
+    .await;
     let mut codes = Vec::new();
     for _ in 0..5 {
         codes.push(post(&s, &valid(), None).await.status().as_u16());
@@ -233,11 +364,20 @@ async fn public_intake_is_rate_limited_per_client() {
 /// Reads frames until one names `ticket` or the timeout passes.
 pub async fn wait_for_hint<S>(ws: &mut S, ticket: i64) -> Value
 where
-    S: futures_util::Stream<Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
 {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next()).await.expect("hint in time").unwrap().unwrap();
+        let msg = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("hint in time")
+            .unwrap()
+            .unwrap();
         if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
             let v: Value = serde_json::from_str(&t).unwrap();
             if v["ticket_id"] == ticket {
@@ -248,9 +388,14 @@ where
 }
 
 /// Opens the agents' websocket with a session cookie.
-pub async fn live_socket(s: &Server, cookie: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+pub async fn live_socket(
+    s: &Server,
+    cookie: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://{}/api/live", s.addr).into_client_request().unwrap();
+    let mut req = format!("ws://{}/api/live", s.addr)
+        .into_client_request()
+        .unwrap();
     req.headers_mut().insert("cookie", cookie.parse().unwrap());
     tokio_tungstenite::connect_async(req).await.unwrap().0
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn two_nodes_share_live_hints_and_run_each_job_once() {
-    let Some(db) = support::fresh_pg().await else { return };
+    let Some(db) = support::fresh_pg().await else {
+        return;
+    };
     let a = node(&db, &[("node_id", "node-a")]).await;
     let b = node(&db, &[("node_id", "node-b")]).await;
     let (_, cookie) = agent_cookie(&b, "agent@example.com").await;
@@ -43,11 +45,25 @@ async fn two_nodes_share_live_hints_and_run_each_job_once() {
             .await
             .unwrap();
         let n = lossless::ids::TicketNumber::parse(body["number"].as_str().unwrap()).unwrap();
-        ids.push(a.ports.store.ticket_by_number(&n).await.unwrap().unwrap().id);
+        ids.push(
+            a.ports
+                .store
+                .ticket_by_number(&n)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        );
     }
     let mut done = 0;
     for _ in 0..200 {
-        done = a.ports.store.jobs(Some(JobStatus::Done), 1000).await.unwrap().len();
+        done = a
+            .ports
+            .store
+            .jobs(Some(JobStatus::Done), 1000)
+            .await
+            .unwrap()
+            .len();
         if done == ids.len() {
             break;
         }
@@ -59,10 +75,19 @@ async fn two_nodes_share_live_hints_and_run_each_job_once() {
     assert!(jobs.iter().all(|j| j.attempts == 1), "{jobs:?}");
     for id in ids {
         let msgs = a.ports.store.messages(id, true).await.unwrap();
-        let acks = msgs.iter().filter(|m| m.author == lossless::actor::ActorRef::System).count();
+        let acks = msgs
+            .iter()
+            .filter(|m| m.author == lossless::actor::ActorRef::System)
+            .count();
         assert_eq!(acks, 1, "ticket {id} has {acks} acknowledgements");
         let history = a.ports.store.history(id).await.unwrap();
-        assert_eq!(history.iter().filter(|h| h.event == lossless::ticket::TicketEvent::Acknowledged).count(), 1);
+        assert_eq!(
+            history
+                .iter()
+                .filter(|h| h.event == lossless::ticket::TicketEvent::Acknowledged)
+                .count(),
+            1
+        );
     }
     a.stop().await;
     b.stop().await;

@@ -1,0 +1,96 @@
+//! The agent area (`/agent…`): sign-in, the live queue and the ticket page.
+//!
+//! Invariants: every page below [`AgentLayout`] renders only for a signed-in agent (otherwise
+//! it redirects to `/agent/login`, on the server with a 302 or in the browser); the layout owns
+//! the one live socket of the tab and the team directory, which the pages read from context;
+//! pages refetch on live hints and never reload.
+
+mod login;
+mod queue;
+mod ticket;
+
+pub use login::LoginPage;
+pub use queue::QueuePage;
+pub use ticket::TicketPage;
+
+use crate::api::auth::{SignOut, current_agent};
+use crate::api::tickets::team_directory;
+use crate::components::{ErrorNote, LangSwitch, use_texts};
+use crate::dto::{Directory, Me};
+use crate::error::AppError;
+use crate::live::provide_live;
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect};
+
+/// The team directory, loaded once per visit of the agent area.
+#[derive(Clone, Copy)]
+pub struct DirectoryResource(pub Resource<Result<Directory, AppError>>);
+
+/// The directory resource of the agent area (read it synchronously in the component body).
+pub fn use_directory() -> Option<DirectoryResource> {
+    use_context::<DirectoryResource>()
+}
+
+/// The directory once loaded (empty on error: names then fall back to `#id`).
+pub async fn directory(d: Option<DirectoryResource>) -> Directory {
+    match d {
+        Some(DirectoryResource(r)) => r.await.unwrap_or_default(),
+        None => Directory::default(),
+    }
+}
+
+/// Checks the session, then shows the agent header and the page.
+#[component]
+pub fn AgentLayout() -> impl IntoView {
+    let t = use_texts();
+    let me = Resource::new(|| (), |_| current_agent());
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => EitherOf3::A(view! { <AgentShell me/> }),
+                    Ok(None) | Err(AppError::Unauthenticated) => {
+                        EitherOf3::B(view! { <Redirect path="/agent/login"/> })
+                    }
+                    Err(e) => EitherOf3::C(view! { <main class="narrow"><ErrorNote error=e/></main> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AgentShell(me: Me) -> impl IntoView {
+    let t = use_texts();
+    let live = provide_live();
+    provide_context(DirectoryResource(Resource::new(
+        || (),
+        |_| team_directory(),
+    )));
+    let sign_out = ServerAction::<SignOut>::new();
+    let name = me.name.clone();
+    provide_context(me);
+    view! {
+        <header class="topbar agent">
+            <a class="brand" href="/agent">{t.app_name}</a>
+            <nav class="mainnav">
+                <a href="/agent">{t.nav_queue}</a>
+            </nav>
+            <span
+                class="live-dot"
+                class:on=move || live.connected.get()
+                data-testid="live-status"
+                data-connected=move || if live.connected.get() { "true" } else { "false" }
+                title=move || if live.connected.get() { t.live_on } else { t.live_off }
+            ></span>
+            <span class="spacer"></span>
+            <span class="me" data-testid="me">{name}</span>
+            <LangSwitch/>
+            <ActionForm action=sign_out>
+                <button type="submit" class="link" data-testid="sign-out">{t.sign_out}</button>
+            </ActionForm>
+        </header>
+        <Outlet/>
+    }
+}

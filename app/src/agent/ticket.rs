@@ -1,0 +1,430 @@
+//! `/agent/t/:number`: one ticket — header, field controls, the timeline (messages and
+//! history merged), the reply and internal-note forms.
+//!
+//! Invariants:
+//! - Every change sends the `version` the page shows; a `Conflict` shows the localized
+//!   "someone else changed this ticket" notice and the page refetches (the action's completion
+//!   is a source of the ticket resource).
+//! - The page refetches on live hints for this ticket and on resync hints.
+//! - The composer forms live outside the refetching part of the page, so a live refetch never
+//!   wipes or unfocuses what the agent is typing; a draft is cleared only after it was saved.
+//! - Message bodies are plain text rendered as text nodes (escaped), never as HTML.
+
+use super::{directory, use_directory};
+use crate::api::tickets::{AddNote, ChangeTicket, ReplyTicket, get_ticket};
+use crate::components::{ErrorNote, PriorityBadge, StatusPill, use_texts};
+use crate::dto::{AgentTicket, Directory, MessageKind, TimelineItem, Who, format_time};
+use crate::error::AppError;
+use crate::i18n::{Texts, fill};
+use crate::live::use_live;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use lossless::ids::TicketId;
+use lossless::ticket::{Priority, Status, TicketEvent};
+
+/// What the forms act on: the ticket and version currently shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shown {
+    id: TicketId,
+    version: i64,
+    status: Status,
+}
+
+/// The ticket page.
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let t = use_texts();
+    let params = use_params_map();
+    let number = Memo::new(move |_| params.read().get("number").unwrap_or_default());
+    let live = use_live();
+    let dir = use_directory();
+    let reply = ServerAction::<ReplyTicket>::new();
+    let note = ServerAction::<AddNote>::new();
+    let change = ServerAction::<ChangeTicket>::new();
+    let shown = RwSignal::new(None::<Shown>);
+
+    // Changes only for hints about this ticket (or resyncs), so other tickets' traffic does
+    // not refetch this page.
+    let hint = Memo::new(move |prev: Option<&u64>| {
+        let h = live.hint.get();
+        let mine = shown.get_untracked().map(|s| s.id);
+        match (h.ticket, prev) {
+            (Some(id), Some(p)) if Some(id) != mine => *p,
+            _ => h.seq,
+        }
+    });
+    let ticket = Resource::new(
+        move || {
+            (
+                number.get(),
+                hint.get(),
+                reply.version().get(),
+                note.version().get(),
+                change.version().get(),
+            )
+        },
+        |(n, ..)| get_ticket(n),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(tk)) = ticket.get() {
+            shown.set(Some(Shown {
+                id: tk.id,
+                version: tk.version,
+                status: tk.status,
+            }));
+        }
+    });
+
+    let flash = RwSignal::new(None::<AppError>);
+    let reply_draft = RwSignal::new(String::new());
+    let note_draft = RwSignal::new(String::new());
+    Effect::new(move |_| match reply.value().get() {
+        Some(Ok(_)) => {
+            reply_draft.set(String::new());
+            flash.set(None);
+        }
+        Some(Err(e)) => flash.set(Some(e)),
+        None => {}
+    });
+    Effect::new(move |_| match note.value().get() {
+        Some(Ok(_)) => {
+            note_draft.set(String::new());
+            flash.set(None);
+        }
+        Some(Err(e)) => flash.set(Some(e)),
+        None => {}
+    });
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(_)) => flash.set(None),
+        Some(Err(e)) => flash.set(Some(e)),
+        None => {}
+    });
+
+    let on_change = Callback::new(
+        move |(field, value, version): (&'static str, String, i64)| {
+            if let Some(s) = shown.get_untracked() {
+                change.dispatch(ChangeTicket {
+                    ticket_id: s.id,
+                    version,
+                    field: field.to_owned(),
+                    value,
+                });
+            }
+        },
+    );
+
+    let body = move || {
+        Suspend::new(async move {
+            let dir = directory(dir).await;
+            match ticket.await {
+                Ok(tk) => Either::Left(view! { <TicketView tk dir on_change/> }),
+                Err(e) => Either::Right(view! { <ErrorNote error=e/> }),
+            }
+        })
+    };
+
+    view! {
+        <Title text=move || number.get()/>
+        <main class="ticket-page">
+            <p class="back"><a href="/agent">{t.back_to_queue}</a></p>
+            {move || flash.get().map(|e| view! {
+                <div class="flash" data-testid="flash" data-code=e.code()><ErrorNote error=e.clone()/></div>
+            })}
+            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
+            <div class="composers" class:hidden=move || shown.get().is_none()>
+                <form
+                    class="composer reply"
+                    class:hidden=move || shown.get().is_some_and(|s| s.status == Status::Closed)
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        if let Some(s) = shown.get_untracked() {
+                            reply.dispatch(ReplyTicket { ticket_id: s.id, version: s.version, body: reply_draft.get_untracked() });
+                        }
+                    }
+                >
+                    <label for="reply-body">{t.reply_label}</label>
+                    <textarea
+                        id="reply-body"
+                        name="body"
+                        rows="4"
+                        data-testid="reply-body"
+                        prop:value=move || reply_draft.get()
+                        on:input=move |ev| reply_draft.set(event_target_value(&ev))
+                    ></textarea>
+                    <button type="submit" data-testid="reply-send" disabled=move || reply.pending().get()>
+                        {t.reply_send}
+                    </button>
+                </form>
+                <form
+                    class="composer note"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        if let Some(s) = shown.get_untracked() {
+                            note.dispatch(AddNote { ticket_id: s.id, version: s.version, body: note_draft.get_untracked() });
+                        }
+                    }
+                >
+                    <label for="note-body">{t.note_label}</label>
+                    <textarea
+                        id="note-body"
+                        name="body"
+                        rows="3"
+                        data-testid="note-body"
+                        prop:value=move || note_draft.get()
+                        on:input=move |ev| note_draft.set(event_target_value(&ev))
+                    ></textarea>
+                    <button type="submit" class="secondary" data-testid="note-send" disabled=move || note.pending().get()>
+                        {t.note_add}
+                    </button>
+                </form>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+fn TicketView(
+    tk: AgentTicket,
+    dir: Directory,
+    on_change: Callback<(&'static str, String, i64)>,
+) -> impl IntoView {
+    let t = use_texts();
+    let version = tk.version;
+    let contact_name = tk
+        .contact
+        .as_ref()
+        .map(|c| c.name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| t.unknown_contact.to_owned());
+    let handles = tk
+        .contact
+        .as_ref()
+        .map(|c| c.handles.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| {
+            let href = if h.kind == "email" {
+                format!("mailto:{}", h.value)
+            } else {
+                format!("tel:{}", h.value)
+            };
+            view! { <a class="handle" href=href rel="external">{h.value}</a> }
+        })
+        .collect_view();
+
+    // Option lists never change shape between refetches (unreachable statuses are disabled,
+    // not left out), and the select's `value` property is set on every render: the control
+    // always shows the stored value, also after a refused change.
+    let select = move |field: &'static str,
+                       testid: &'static str,
+                       current: String,
+                       options: Vec<(String, String, bool)>| {
+        let opts = options
+            .into_iter()
+            .map(|(value, label, disabled)| {
+                let selected = value == current;
+                view! { <option value=value selected=selected disabled=disabled>{label}</option> }
+            })
+            .collect_view();
+        view! {
+            <select
+                name=field
+                data-testid=testid
+                prop:value=current.clone()
+                on:change=move |ev| on_change.run((field, event_target_value(&ev), version))
+            >
+                {opts}
+            </select>
+        }
+    };
+
+    let status_opts = Status::ALL
+        .into_iter()
+        .map(|s| {
+            (
+                s.as_str().to_owned(),
+                t.status(s).to_owned(),
+                s != tk.status && !tk.next_statuses.contains(&s),
+            )
+        })
+        .collect();
+    let priority_opts = Priority::ALL
+        .into_iter()
+        .rev()
+        .map(|p| (p.as_str().to_owned(), t.priority(p).to_owned(), false))
+        .collect();
+    let mut assignee_opts = vec![(String::new(), t.unassigned.to_owned(), false)];
+    assignee_opts.extend(
+        dir.agents
+            .iter()
+            .map(|a| (a.id.to_string(), a.name.clone(), false)),
+    );
+    let mut group_opts = vec![(String::new(), t.no_group.to_owned(), false)];
+    group_opts.extend(
+        dir.groups
+            .iter()
+            .map(|g| (g.id.to_string(), g.name.clone(), false)),
+    );
+    let id_text = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
+    let current_assignee = id_text(tk.assignee.map(|a| a.0));
+    let current_group = id_text(tk.group.map(|g| g.0));
+    let closed = tk.status == Status::Closed;
+
+    let timeline = tk
+        .timeline
+        .into_iter()
+        .filter(|i| {
+            !matches!(
+                i,
+                TimelineItem::Event {
+                    event: TicketEvent::CustomerReplied
+                        | TicketEvent::AgentReplied
+                        | TicketEvent::NoteAdded
+                        | TicketEvent::Acknowledged,
+                    ..
+                }
+            )
+        })
+        .map(|item| timeline_item(item, t, &dir, &contact_name))
+        .collect_view();
+    let tags = (!tk.tags.is_empty()).then(|| {
+        let tags = tk
+            .tags
+            .into_iter()
+            .map(|tag| view! { <span class="tag">{tag}</span> })
+            .collect_view();
+        view! { <dt>{t.tags}</dt><dd>{tags}</dd> }
+    });
+
+    view! {
+        <header class="ticket-head" data-testid="ticket-head" data-version=version>
+            <div class="title">
+                <span class="num" data-testid="ticket-number">{tk.number}</span>
+                <h1 data-testid="ticket-subject">{tk.subject}</h1>
+            </div>
+            <div class="pills">
+                <StatusPill status=tk.status/>
+                <PriorityBadge priority=tk.priority/>
+            </div>
+        </header>
+        <div class="ticket-grid">
+            <section class="timeline" aria-label=t.timeline>
+                <h2>{t.timeline}</h2>
+                <ol class="timeline-list" data-testid="timeline">{timeline}</ol>
+            </section>
+            <aside class="side">
+                <dl class="facts">
+                    <dt>{t.contact}</dt>
+                    <dd>
+                        <span class="contact-name" data-testid="contact-name">{contact_name.clone()}</span>
+                        <span class="handles">{handles}</span>
+                    </dd>
+                    <dt>{t.channel}</dt>
+                    <dd>{t.channel(tk.channel)}</dd>
+                    <dt>{t.created}</dt>
+                    <dd><time datetime=tk.created_at.to_rfc3339()>{format_time(tk.created_at)}</time></dd>
+                    {tags}
+                </dl>
+                <div class="controls">
+                    <label>
+                        <span>{t.status}</span>
+                        {select("status", "status-select", tk.status.as_str().to_owned(), status_opts)}
+                    </label>
+                    <label>
+                        <span>{t.priority}</span>
+                        {select("priority", "priority-select", tk.priority.as_str().to_owned(), priority_opts)}
+                    </label>
+                    <label class:hidden=closed>
+                        <span>{t.assignee}</span>
+                        {select("assignee", "assignee-select", current_assignee, assignee_opts)}
+                    </label>
+                    <label>
+                        <span>{t.group}</span>
+                        {select("group", "group-select", current_group, group_opts)}
+                    </label>
+                </div>
+            </aside>
+        </div>
+    }
+}
+
+fn who_name(who: Who, t: &Texts, dir: &Directory, contact_name: &str) -> String {
+    match who {
+        Who::Agent(id) => dir.agent_name(id),
+        Who::Customer => contact_name.to_owned(),
+        Who::System => t.actor_system.to_owned(),
+    }
+}
+
+fn describe(event: &TicketEvent, t: &Texts, dir: &Directory) -> String {
+    match event {
+        TicketEvent::Created { channel, .. } => fill(t.h_created, t.channel(*channel)),
+        TicketEvent::StatusChanged { from, to } => fill(
+            t.h_status,
+            &format!("{} → {}", t.status(*from), t.status(*to)),
+        ),
+        TicketEvent::PriorityChanged { from, to } => fill(
+            t.h_priority,
+            &format!("{} → {}", t.priority(*from), t.priority(*to)),
+        ),
+        TicketEvent::Assigned { to: Some(a), .. } => fill(t.h_assigned, &dir.agent_name(*a)),
+        TicketEvent::Assigned { to: None, .. } => t.h_unassigned.to_owned(),
+        TicketEvent::GroupChanged { to: Some(g), .. } => fill(t.h_group, &dir.group_name(*g)),
+        TicketEvent::GroupChanged { to: None, .. } => t.h_group_removed.to_owned(),
+        TicketEvent::Tagged { tag } => fill(t.h_tagged, tag),
+        TicketEvent::Untagged { tag } => fill(t.h_untagged, tag),
+        TicketEvent::CustomerReplied => t.h_customer_replied.to_owned(),
+        TicketEvent::AgentReplied => t.h_agent_replied.to_owned(),
+        TicketEvent::NoteAdded => t.h_note_added.to_owned(),
+        TicketEvent::Acknowledged => t.h_acknowledged.to_owned(),
+    }
+}
+
+fn timeline_item(
+    item: TimelineItem,
+    t: &'static Texts,
+    dir: &Directory,
+    contact_name: &str,
+) -> AnyView {
+    match item {
+        TimelineItem::Message {
+            kind,
+            who,
+            body,
+            at,
+        } => {
+            let (class, label) = match kind {
+                MessageKind::Inbound => ("msg inbound", t.msg_inbound),
+                MessageKind::Outbound => ("msg outbound", t.msg_outbound),
+                MessageKind::Note => ("msg note", t.msg_note),
+            };
+            let kind_attr = match kind {
+                MessageKind::Inbound => "inbound",
+                MessageKind::Outbound => "outbound",
+                MessageKind::Note => "note",
+            };
+            view! {
+                <li class=class data-testid="timeline-message" data-kind=kind_attr>
+                    <div class="meta">
+                        <span class="who">{who_name(who, t, dir, contact_name)}</span>
+                        <span class="kind">{label}</span>
+                        <time datetime=at.to_rfc3339()>{format_time(at)}</time>
+                    </div>
+                    <div class="body">{body}</div>
+                </li>
+            }
+            .into_any()
+        }
+        TimelineItem::Event { who, event, at } => view! {
+            <li class="event" data-testid="timeline-event">
+                <span class="who">{who_name(who, t, dir, contact_name)}</span>
+                " "
+                <span class="what">{describe(&event, t, dir)}</span>
+                <time datetime=at.to_rfc3339()>{format_time(at)}</time>
+            </li>
+        }
+        .into_any(),
+    }
+}

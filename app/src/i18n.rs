@@ -1,0 +1,756 @@
+//! UI texts in Russian (the default) and English, as one typed table per language.
+//!
+//! Invariants: both tables fill every field (the compiler enforces it: each table is one struct
+//! literal) and no text is empty (a unit test checks it). Texts with a placeholder contain
+//! `{n}`; put the value in with [`fill`]. The language of a request is the `lang` cookie
+//! (`ru|en`), else the first supported language of `Accept-Language`, else Russian
+//! ([`lang_from_headers`] on the server; the browser reads it back from `<html lang>`).
+//!
+//! Everything the user reads goes through these tables, including the texts of the server's
+//! plain-HTML `/request` page, so the two surfaces never drift apart.
+
+use lossless::ids::Lang;
+use lossless::ticket::{Channel, Priority, Status};
+
+/// Name of the cookie that stores the chosen language (`ru` or `en`).
+pub const LANG_COOKIE: &str = "lang";
+
+macro_rules! texts_table {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Every UI text of one language.
+        #[derive(Debug)]
+        pub struct Texts {
+            $($(#[$doc])* pub $name: &'static str,)*
+        }
+
+        impl Texts {
+            /// `(field name, text)` for every text (tests, tooling).
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($name), self.$name),)*]
+            }
+        }
+    };
+}
+
+texts_table! {
+    /// Product name.
+    app_name,
+    /// Label of the language switcher.
+    language,
+    /// Generic loading text.
+    loading,
+    /// Title of the not-found page (any unknown address).
+    not_found_title,
+    /// Body of the not-found page.
+    not_found_text,
+    /// Landing page: intro.
+    home_intro,
+    /// Landing page: link to the public request form.
+    home_request_link,
+    /// Landing page: link to the agent sign-in.
+    home_agent_link,
+
+    // ---- errors (wire codes of `AppError`) ----
+    /// `unauthenticated`.
+    err_unauthenticated,
+    /// `forbidden`.
+    err_forbidden,
+    /// `not_found`.
+    err_not_found,
+    /// `invalid` (see the field messages for details).
+    err_invalid,
+    /// `conflict`: the ticket moved on; the page reloaded it.
+    err_conflict,
+    /// `rate_limited`.
+    err_rate_limited,
+    /// `internal`; `{n}` is the reference the logs carry.
+    err_internal,
+    /// `unavailable`: the server could not be reached.
+    err_unavailable,
+    /// Field code `required`.
+    field_required,
+    /// Field code `invalid`.
+    field_invalid,
+    /// Field code `too_long`.
+    field_too_long,
+    /// Field code `taken`.
+    field_taken,
+    /// Field code `not_allowed` (a status move the state machine refuses).
+    field_not_allowed,
+
+    // ---- sign-in ----
+    /// Sign-in page title.
+    sign_in_title,
+    /// Email label.
+    email,
+    /// Password label.
+    password,
+    /// Sign-in button.
+    sign_in,
+    /// Wrong email or password (same text for both).
+    bad_credentials,
+    /// Sign-out button.
+    sign_out,
+
+    // ---- agent header / queue ----
+    /// Navigation: the queue.
+    nav_queue,
+    /// Live connection is up (tooltip / badge).
+    live_on,
+    /// Live connection is down; reconnecting.
+    live_off,
+    /// Queue page title.
+    queue_title,
+    /// View: all tickets.
+    view_all,
+    /// View: mine.
+    view_mine,
+    /// View: unassigned.
+    view_unassigned,
+    /// Filter label: status.
+    filter_status,
+    /// Filter label: priority.
+    filter_priority,
+    /// Status filter default (new, open, pending).
+    filter_working_set,
+    /// Priority filter default (every priority).
+    filter_any_priority,
+    /// Apply filters (no-JS fallback button).
+    apply,
+    /// Column: number.
+    col_number,
+    /// Column: subject.
+    col_subject,
+    /// Column: contact.
+    col_contact,
+    /// Column: status.
+    col_status,
+    /// Column: priority.
+    col_priority,
+    /// Column: assignee.
+    col_assignee,
+    /// Column: age.
+    col_age,
+    /// Empty queue.
+    queue_empty,
+    /// Age under a minute.
+    age_now,
+    /// Age in minutes (`{n}`).
+    age_minutes,
+    /// Age in hours (`{n}`).
+    age_hours,
+    /// Age in days (`{n}`).
+    age_days,
+
+    // ---- statuses, priorities, channels (agents) ----
+    /// Status `new`.
+    status_new,
+    /// Status `open`.
+    status_open,
+    /// Status `pending`.
+    status_pending,
+    /// Status `resolved`.
+    status_resolved,
+    /// Status `closed`.
+    status_closed,
+    /// Priority `low`.
+    priority_low,
+    /// Priority `normal`.
+    priority_normal,
+    /// Priority `high`.
+    priority_high,
+    /// Priority `urgent`.
+    priority_urgent,
+    /// Channel `web_form`.
+    channel_web_form,
+    /// Channel `api`.
+    channel_api,
+    /// Channel `email`.
+    channel_email,
+    /// Channel `agent`.
+    channel_agent,
+
+    // ---- ticket page ----
+    /// Back link to the queue.
+    back_to_queue,
+    /// Label: contact.
+    contact,
+    /// Label: channel.
+    channel,
+    /// Label: created.
+    created,
+    /// Label: status.
+    status,
+    /// Label: priority.
+    priority,
+    /// Label: assignee.
+    assignee,
+    /// Label: group.
+    group,
+    /// Label: tags.
+    tags,
+    /// Nobody owns it.
+    unassigned,
+    /// No group.
+    no_group,
+    /// Unknown contact name.
+    unknown_contact,
+    /// Heading of the merged thread + history.
+    timeline,
+    /// Badge of an inbound message.
+    msg_inbound,
+    /// Badge of a public reply.
+    msg_outbound,
+    /// Badge of an internal note.
+    msg_note,
+    /// The system as an author.
+    actor_system,
+    /// The customer as an author.
+    actor_customer,
+    /// Reply form label.
+    reply_label,
+    /// Reply button.
+    reply_send,
+    /// Note form label.
+    note_label,
+    /// Note button.
+    note_add,
+    /// Shown after a successful save.
+    saved,
+    /// History: created (`{n}` = channel).
+    h_created,
+    /// History: status changed (`{n}` = "from → to").
+    h_status,
+    /// History: priority changed (`{n}` = "from → to").
+    h_priority,
+    /// History: assigned to `{n}`.
+    h_assigned,
+    /// History: unassigned.
+    h_unassigned,
+    /// History: moved to group `{n}`.
+    h_group,
+    /// History: removed from its group.
+    h_group_removed,
+    /// History: tag `{n}` added.
+    h_tagged,
+    /// History: tag `{n}` removed.
+    h_untagged,
+    /// History: the customer replied.
+    h_customer_replied,
+    /// History: an agent replied.
+    h_agent_replied,
+    /// History: a note was added.
+    h_note_added,
+    /// History: the acknowledgement was sent.
+    h_acknowledged,
+
+    // ---- customer portal ----
+    /// Portal page title.
+    portal_title,
+    /// Label before the ticket number.
+    portal_number,
+    /// Status label on the portal.
+    portal_status,
+    /// Friendly status: new.
+    portal_status_new,
+    /// Friendly status: open.
+    portal_status_open,
+    /// Friendly status: pending.
+    portal_status_pending,
+    /// Friendly status: resolved.
+    portal_status_resolved,
+    /// Friendly status: closed.
+    portal_status_closed,
+    /// Author label: the customer.
+    portal_you,
+    /// Author label: the team.
+    portal_support,
+    /// Reply form label.
+    portal_reply_label,
+    /// Reply button.
+    portal_reply_send,
+    /// Hint that a reply reopens a resolved request.
+    portal_reply_reopens,
+    /// Shown instead of the form on closed tickets.
+    portal_closed,
+    /// Not-found page title (unknown or invalid token).
+    portal_not_found_title,
+    /// Not-found page body.
+    portal_not_found_text,
+
+    // ---- public request form (/request, plain HTML served by the server) ----
+    /// Page title.
+    request_title,
+    /// Intro paragraph.
+    request_intro,
+    /// Label: name.
+    request_name,
+    /// Label: email.
+    request_email,
+    /// Label: phone.
+    request_phone,
+    /// Hint: email or phone, at least one.
+    request_contact_hint,
+    /// Label: subject.
+    request_subject,
+    /// Label: message.
+    request_message,
+    /// Submit button.
+    request_submit,
+    /// "Your request #{n} has been received".
+    request_received,
+    /// Follow-up to the banner: bookmark this page.
+    request_received_hint,
+    /// Link text: track your request.
+    request_track,
+    /// Too many requests from this address.
+    request_rate_limited,
+}
+
+/// Russian texts (default).
+pub static RU: Texts = Texts {
+    app_name: "Lossless",
+    language: "Язык",
+    loading: "Загрузка…",
+    not_found_title: "Страница не найдена",
+    not_found_text: "Такой страницы нет. Проверьте адрес.",
+    home_intro: "Служба поддержки: все обращения в одной очереди.",
+    home_request_link: "Оставить обращение",
+    home_agent_link: "Вход для сотрудников",
+
+    err_unauthenticated: "Войдите, чтобы продолжить.",
+    err_forbidden: "Недостаточно прав для этого действия.",
+    err_not_found: "Не найдено.",
+    err_invalid: "Проверьте введённые данные.",
+    err_conflict: "Кто-то другой изменил это обращение — загружена последняя версия.",
+    err_rate_limited: "Слишком много запросов. Подождите немного и попробуйте снова.",
+    err_internal: "Что-то пошло не так. Код ошибки: {n}.",
+    err_unavailable: "Нет связи с сервером. Попробуйте ещё раз.",
+    field_required: "Заполните это поле.",
+    field_invalid: "Неверное значение.",
+    field_too_long: "Слишком длинное значение.",
+    field_taken: "Это значение уже занято.",
+    field_not_allowed: "Такой переход статуса невозможен.",
+
+    sign_in_title: "Вход для сотрудников",
+    email: "Эл. почта",
+    password: "Пароль",
+    sign_in: "Войти",
+    bad_credentials: "Неверная почта или пароль.",
+    sign_out: "Выйти",
+
+    nav_queue: "Очередь",
+    live_on: "Онлайн: очередь обновляется сама",
+    live_off: "Нет соединения, переподключаемся…",
+    queue_title: "Очередь",
+    view_all: "Все",
+    view_mine: "Мои",
+    view_unassigned: "Без исполнителя",
+    filter_status: "Статус",
+    filter_priority: "Приоритет",
+    filter_working_set: "В работе (новые, открытые, ожидающие)",
+    filter_any_priority: "Любой",
+    apply: "Применить",
+    col_number: "№",
+    col_subject: "Тема",
+    col_contact: "Клиент",
+    col_status: "Статус",
+    col_priority: "Приоритет",
+    col_assignee: "Исполнитель",
+    col_age: "Возраст",
+    queue_empty: "Здесь пусто — нет обращений по этим условиям.",
+    age_now: "только что",
+    age_minutes: "{n} мин",
+    age_hours: "{n} ч",
+    age_days: "{n} дн",
+
+    status_new: "Новое",
+    status_open: "Открыто",
+    status_pending: "Ждёт клиента",
+    status_resolved: "Решено",
+    status_closed: "Закрыто",
+    priority_low: "Низкий",
+    priority_normal: "Обычный",
+    priority_high: "Высокий",
+    priority_urgent: "Срочный",
+    channel_web_form: "Веб-форма",
+    channel_api: "API",
+    channel_email: "Эл. почта",
+    channel_agent: "Сотрудник",
+
+    back_to_queue: "← К очереди",
+    contact: "Клиент",
+    channel: "Канал",
+    created: "Создано",
+    status: "Статус",
+    priority: "Приоритет",
+    assignee: "Исполнитель",
+    group: "Группа",
+    tags: "Метки",
+    unassigned: "Не назначен",
+    no_group: "Без группы",
+    unknown_contact: "Без имени",
+    timeline: "Переписка и история",
+    msg_inbound: "Клиент",
+    msg_outbound: "Ответ",
+    msg_note: "Внутренняя заметка",
+    actor_system: "Система",
+    actor_customer: "Клиент",
+    reply_label: "Ответ клиенту",
+    reply_send: "Отправить ответ",
+    note_label: "Внутренняя заметка (клиент её не увидит)",
+    note_add: "Добавить заметку",
+    saved: "Сохранено",
+    h_created: "создал(а) обращение ({n})",
+    h_status: "изменил(а) статус: {n}",
+    h_priority: "изменил(а) приоритет: {n}",
+    h_assigned: "назначил(а) исполнителя: {n}",
+    h_unassigned: "снял(а) исполнителя",
+    h_group: "перевёл(а) в группу {n}",
+    h_group_removed: "убрал(а) группу",
+    h_tagged: "добавил(а) метку «{n}»",
+    h_untagged: "убрал(а) метку «{n}»",
+    h_customer_replied: "написал(а) сообщение",
+    h_agent_replied: "ответил(а) клиенту",
+    h_note_added: "добавил(а) заметку",
+    h_acknowledged: "отправил(а) подтверждение о приёме",
+
+    portal_title: "Ваше обращение",
+    portal_number: "Обращение №",
+    portal_status: "Статус",
+    portal_status_new: "Принято",
+    portal_status_open: "В работе",
+    portal_status_pending: "Ждём вашего ответа",
+    portal_status_resolved: "Решено",
+    portal_status_closed: "Закрыто",
+    portal_you: "Вы",
+    portal_support: "Поддержка",
+    portal_reply_label: "Ваше сообщение",
+    portal_reply_send: "Отправить",
+    portal_reply_reopens: "Если вопрос не решён, просто напишите — обращение откроется снова.",
+    portal_closed: "Это обращение закрыто. Если нужна помощь, оставьте новое обращение.",
+    portal_not_found_title: "Обращение не найдено",
+    portal_not_found_text: "Ссылка недействительна. Проверьте адрес из письма или оставьте новое обращение.",
+
+    request_title: "Обращение в поддержку",
+    request_intro: "Опишите вопрос — мы ответим как можно скорее. Номер обращения появится сразу после отправки.",
+    request_name: "Ваше имя",
+    request_email: "Эл. почта",
+    request_phone: "Телефон",
+    request_contact_hint: "Укажите почту или телефон — хотя бы одно.",
+    request_subject: "Тема",
+    request_message: "Сообщение",
+    request_submit: "Отправить обращение",
+    request_received: "Ваше обращение №{n} принято",
+    request_received_hint: "Сохраните эту страницу: здесь будут ответы, и здесь же можно написать нам.",
+    request_track: "Следить за обращением",
+    request_rate_limited: "Слишком много обращений с вашего адреса. Попробуйте через несколько минут.",
+};
+
+/// English texts.
+pub static EN: Texts = Texts {
+    app_name: "Lossless",
+    language: "Language",
+    loading: "Loading…",
+    not_found_title: "Page not found",
+    not_found_text: "There is no such page. Check the address.",
+    home_intro: "Customer support: every request in one queue.",
+    home_request_link: "Submit a request",
+    home_agent_link: "Agent sign-in",
+
+    err_unauthenticated: "Please sign in to continue.",
+    err_forbidden: "You are not allowed to do this.",
+    err_not_found: "Not found.",
+    err_invalid: "Please check what you entered.",
+    err_conflict: "Someone else changed this ticket — reloaded the latest version.",
+    err_rate_limited: "Too many requests. Please wait a little and try again.",
+    err_internal: "Something went wrong. Error reference: {n}.",
+    err_unavailable: "Cannot reach the server. Please try again.",
+    field_required: "This field is required.",
+    field_invalid: "This value is not valid.",
+    field_too_long: "This value is too long.",
+    field_taken: "This value is already taken.",
+    field_not_allowed: "This status change is not allowed.",
+
+    sign_in_title: "Agent sign-in",
+    email: "Email",
+    password: "Password",
+    sign_in: "Sign in",
+    bad_credentials: "Wrong email or password.",
+    sign_out: "Sign out",
+
+    nav_queue: "Queue",
+    live_on: "Live: the queue updates by itself",
+    live_off: "Offline, reconnecting…",
+    queue_title: "Queue",
+    view_all: "All",
+    view_mine: "Mine",
+    view_unassigned: "Unassigned",
+    filter_status: "Status",
+    filter_priority: "Priority",
+    filter_working_set: "Working set (new, open, pending)",
+    filter_any_priority: "Any",
+    apply: "Apply",
+    col_number: "#",
+    col_subject: "Subject",
+    col_contact: "Customer",
+    col_status: "Status",
+    col_priority: "Priority",
+    col_assignee: "Assignee",
+    col_age: "Age",
+    queue_empty: "Nothing here — no tickets match these filters.",
+    age_now: "just now",
+    age_minutes: "{n} min",
+    age_hours: "{n} h",
+    age_days: "{n} d",
+
+    status_new: "New",
+    status_open: "Open",
+    status_pending: "Pending",
+    status_resolved: "Resolved",
+    status_closed: "Closed",
+    priority_low: "Low",
+    priority_normal: "Normal",
+    priority_high: "High",
+    priority_urgent: "Urgent",
+    channel_web_form: "Web form",
+    channel_api: "API",
+    channel_email: "Email",
+    channel_agent: "Agent",
+
+    back_to_queue: "← Back to queue",
+    contact: "Customer",
+    channel: "Channel",
+    created: "Created",
+    status: "Status",
+    priority: "Priority",
+    assignee: "Assignee",
+    group: "Group",
+    tags: "Tags",
+    unassigned: "Unassigned",
+    no_group: "No group",
+    unknown_contact: "No name",
+    timeline: "Conversation and history",
+    msg_inbound: "Customer",
+    msg_outbound: "Reply",
+    msg_note: "Internal note",
+    actor_system: "System",
+    actor_customer: "Customer",
+    reply_label: "Reply to the customer",
+    reply_send: "Send reply",
+    note_label: "Internal note (the customer never sees it)",
+    note_add: "Add note",
+    saved: "Saved",
+    h_created: "created the ticket ({n})",
+    h_status: "changed the status: {n}",
+    h_priority: "changed the priority: {n}",
+    h_assigned: "assigned it to {n}",
+    h_unassigned: "unassigned it",
+    h_group: "moved it to group {n}",
+    h_group_removed: "removed its group",
+    h_tagged: "added tag “{n}”",
+    h_untagged: "removed tag “{n}”",
+    h_customer_replied: "wrote a message",
+    h_agent_replied: "replied to the customer",
+    h_note_added: "added a note",
+    h_acknowledged: "sent the acknowledgement",
+
+    portal_title: "Your request",
+    portal_number: "Request #",
+    portal_status: "Status",
+    portal_status_new: "Received",
+    portal_status_open: "In progress",
+    portal_status_pending: "Waiting for your reply",
+    portal_status_resolved: "Resolved",
+    portal_status_closed: "Closed",
+    portal_you: "You",
+    portal_support: "Support",
+    portal_reply_label: "Your message",
+    portal_reply_send: "Send",
+    portal_reply_reopens: "Not solved yet? Just write — the request opens again.",
+    portal_closed: "This request is closed. If you need help, please submit a new request.",
+    portal_not_found_title: "Request not found",
+    portal_not_found_text: "This link is not valid. Check the address from your email or submit a new request.",
+
+    request_title: "Contact support",
+    request_intro: "Describe your question and we will answer as soon as we can. You get a request number right after sending.",
+    request_name: "Your name",
+    request_email: "Email",
+    request_phone: "Phone",
+    request_contact_hint: "Give an email or a phone number — at least one.",
+    request_subject: "Subject",
+    request_message: "Message",
+    request_submit: "Send request",
+    request_received: "Your request #{n} has been received",
+    request_received_hint: "Keep this page: answers appear here, and you can write to us from here too.",
+    request_track: "Track your request",
+    request_rate_limited: "Too many requests from your address. Please try again in a few minutes.",
+};
+
+/// The table of a language.
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::Ru => &RU,
+        Lang::En => &EN,
+    }
+}
+
+/// Puts `value` where the template says `{n}`.
+pub fn fill(template: &str, value: &str) -> String {
+    template.replace("{n}", value)
+}
+
+impl Texts {
+    /// The message for a field error code (`required`, `invalid`, `too_long`, …); unknown codes
+    /// read as `invalid`.
+    pub fn field_error(&self, code: &str) -> &'static str {
+        match code {
+            "required" => self.field_required,
+            "too_long" => self.field_too_long,
+            "taken" => self.field_taken,
+            "not_allowed" => self.field_not_allowed,
+            _ => self.field_invalid,
+        }
+    }
+
+    /// An agent-facing status name.
+    pub fn status(&self, s: Status) -> &'static str {
+        match s {
+            Status::New => self.status_new,
+            Status::Open => self.status_open,
+            Status::Pending => self.status_pending,
+            Status::Resolved => self.status_resolved,
+            Status::Closed => self.status_closed,
+        }
+    }
+
+    /// A customer-facing status name.
+    pub fn portal_status(&self, s: Status) -> &'static str {
+        match s {
+            Status::New => self.portal_status_new,
+            Status::Open => self.portal_status_open,
+            Status::Pending => self.portal_status_pending,
+            Status::Resolved => self.portal_status_resolved,
+            Status::Closed => self.portal_status_closed,
+        }
+    }
+
+    /// A priority name.
+    pub fn priority(&self, p: Priority) -> &'static str {
+        match p {
+            Priority::Low => self.priority_low,
+            Priority::Normal => self.priority_normal,
+            Priority::High => self.priority_high,
+            Priority::Urgent => self.priority_urgent,
+        }
+    }
+
+    /// A channel name.
+    pub fn channel(&self, c: Channel) -> &'static str {
+        match c {
+            Channel::WebForm => self.channel_web_form,
+            Channel::Api => self.channel_api,
+            Channel::Email => self.channel_email,
+            Channel::Agent => self.channel_agent,
+        }
+    }
+
+    /// A short age (`5 min`, `3 h`, `2 d`) from seconds.
+    pub fn age(&self, secs: i64) -> String {
+        let m = secs / 60;
+        if m < 1 {
+            self.age_now.to_owned()
+        } else if m < 60 {
+            fill(self.age_minutes, &m.to_string())
+        } else if m < 60 * 24 {
+            fill(self.age_hours, &(m / 60).to_string())
+        } else {
+            fill(self.age_days, &(m / (60 * 24)).to_string())
+        }
+    }
+}
+
+/// The language a request asks for: `lang` cookie, else `Accept-Language`, else Russian.
+#[cfg(feature = "ssr")]
+pub fn lang_from_headers(headers: &axum::http::HeaderMap) -> Lang {
+    use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+    let from_cookie = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| crate::ssr::cookie_value(v, LANG_COOKIE))
+        .and_then(|v| match v {
+            "ru" => Some(Lang::Ru),
+            "en" => Some(Lang::En),
+            _ => None,
+        });
+    from_cookie
+        .or_else(|| {
+            headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_text_is_empty_in_any_language() {
+        for lang in [Lang::Ru, Lang::En] {
+            for (name, text) in texts(lang).entries() {
+                assert!(!text.trim().is_empty(), "{lang:?}.{name} is empty");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_match_between_languages() {
+        let ru = RU.entries();
+        let en = EN.entries();
+        assert_eq!(ru.len(), en.len());
+        for ((name, r), (_, e)) in ru.iter().zip(en.iter()) {
+            assert_eq!(
+                r.contains("{n}"),
+                e.contains("{n}"),
+                "placeholder differs in {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn fill_and_age() {
+        assert_eq!(
+            fill(EN.request_received, "LL-7"),
+            "Your request #LL-7 has been received"
+        );
+        assert_eq!(
+            fill(RU.request_received, "LL-7"),
+            "Ваше обращение №LL-7 принято"
+        );
+        assert_eq!(EN.age(30), "just now");
+        assert_eq!(EN.age(5 * 60), "5 min");
+        assert_eq!(EN.age(3 * 3600 + 5), "3 h");
+        assert_eq!(RU.age(2 * 86400), "2 дн");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn language_from_cookie_then_accept_language_then_russian() {
+        use axum::http::{HeaderMap, HeaderValue, header};
+        let mut h = HeaderMap::new();
+        assert_eq!(lang_from_headers(&h), Lang::Ru);
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en-US,en;q=0.9"),
+        );
+        assert_eq!(lang_from_headers(&h), Lang::En);
+        h.insert(header::COOKIE, HeaderValue::from_static("a=b; lang=ru"));
+        assert_eq!(lang_from_headers(&h), Lang::Ru);
+        h.insert(header::COOKIE, HeaderValue::from_static("lang=xx"));
+        assert_eq!(lang_from_headers(&h), Lang::En);
+    }
+}

@@ -1,0 +1,106 @@
+//! # Lossless UI (`lossless-app`)
+//!
+//! Leptos components for the agent area (`/agent…`) and the customer portal
+//! (`/portal/t/:token`), per-audience DTOs ([`dto`]), the wire error [`AppError`], thin server
+//! functions grouped by resource ([`api`]), UI texts in Russian and English ([`i18n`]) and the
+//! live client ([`live`]).
+//!
+//! Built either with `ssr` (native, linked into the server) or `hydrate` (wasm32, loaded by
+//! `lossless-frontend`), never both. The server renders [`shell`] through `leptos_axum` with an
+//! [`ssr::AppContext`] in context; the browser hydrates [`App`].
+//!
+//! Invariants: no SQL, no channel code, no business decisions here — server functions
+//! authenticate, call one `lossless::services` function and map the result to a DTO; user
+//! text is always rendered escaped (no `inner_html`); every route renders fully on the server
+//! (`SsrMode::Async`), so status codes and redirects are real HTTP ones and the sign-in form
+//! and the portal work without WASM.
+
+pub mod api;
+pub mod dto;
+pub mod error;
+pub mod i18n;
+pub mod live;
+
+mod agent;
+mod components;
+mod portal;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use error::AppError;
+
+use components::{HomePage, NotFoundPage, UiLang};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+use lossless::ids::Lang;
+
+/// The language this page renders in: from the request on the server, from `<html lang>` in
+/// the browser (the server wrote it there), so both renders agree.
+fn page_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .map(|p| i18n::lang_from_headers(&p.headers))
+            .unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        document()
+            .document_element()
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|l| Lang::from_code(&l))
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Lang::default()
+    }
+}
+
+/// The whole HTML document the server sends for every UI route.
+pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
+    let lang = page_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="stylesheet" href="/pkg/lossless.css"/>
+                <link rel="icon" href="data:,"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: language context and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let lang = page_lang();
+    provide_context(UiLang(lang));
+    let t = i18n::texts(lang);
+    view! {
+        <Title formatter=move |page: String| if page.is_empty() { t.app_name.to_owned() } else { format!("{page} · {}", t.app_name) }/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/agent/login") view=agent::LoginPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/agent") view=agent::AgentLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=agent::QueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("t/:number") view=agent::TicketPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <Route path=path!("/portal/t/:token") view=portal::PortalPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}
