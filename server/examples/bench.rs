@@ -12,6 +12,9 @@
 //!
 //! Usage: `bench [--pg URL] [--out FILE]`; prints a Markdown table.
 
+// A measuring tool, not a request path: a failed setup step should stop it loudly.
+#![allow(clippy::expect_used, clippy::print_stdout)]
+
 use futures_util::StreamExt;
 use lossless::actor::Role;
 use lossless::ids::{EmailAddress, Lang};

@@ -15,6 +15,7 @@
 //! | `secure_cookies` | `0` | `1` behind HTTPS |
 //! | `rate_limit_per_minute` | `60` | public form/API requests per client IP; `0` = off |
 //! | `rate_limit_burst` | `20` | burst size |
+//! | `sign_in_per_minute` | `10` | sign-in attempts per client IP; `0` = off |
 //! | `worker` | `1` | run the job worker on this node |
 
 use lossless::ids::NumberPrefix;
@@ -48,6 +49,8 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Burst.
     pub rate_limit_burst: u32,
+    /// Sign-in attempts per minute per IP (0 = unlimited).
+    pub sign_in_per_minute: u32,
     /// Run the job worker here.
     pub worker: bool,
 }
@@ -111,6 +114,7 @@ impl Config {
             secure_cookies: flag("secure_cookies", false),
             rate_limit_per_minute: num("rate_limit_per_minute", 60)?,
             rate_limit_burst: num("rate_limit_burst", 20)?,
+            sign_in_per_minute: num("sign_in_per_minute", 10)?,
             worker: flag("worker", true),
         })
     }

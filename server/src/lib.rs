@@ -159,6 +159,10 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
             cfg.rate_limit_per_minute,
             cfg.rate_limit_burst,
         )),
+        sign_in_limiter: Arc::new(RateLimiter::new(
+            cfg.sign_in_per_minute,
+            cfg.sign_in_per_minute,
+        )),
         public_url,
         app: lossless_app::ssr::AppContext {
             ports: ports.clone(),

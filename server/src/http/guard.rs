@@ -51,6 +51,30 @@ pub async fn csrf(req: Request<Body>, next: Next) -> Response {
     }
 }
 
+/// Rate-limits sign-in attempts per client IP (the server function's URL is
+/// `/api/sign_in<hash>`). Over the limit → `429 {"code":"rate_limited"}`, which the UI shows
+/// as the localized `rate_limited` message.
+pub async fn sign_in_limit(
+    axum::extract::State(s): axum::extract::State<super::AppState>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
+    if req.method() == Method::POST
+        && req.uri().path().starts_with("/api/sign_in")
+        && !s
+            .sign_in_limiter
+            .allow(super::client_ip(&req), Instant::now())
+    {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"code":"rate_limited"}"#,
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
 /// A token bucket per client IP. `per_minute == 0` disables limiting.
 #[derive(Debug)]
 pub struct RateLimiter {

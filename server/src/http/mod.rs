@@ -37,6 +37,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// Public intake limiter.
     pub limiter: Arc<RateLimiter>,
+    /// Sign-in attempts limiter.
+    pub sign_in_limiter: Arc<RateLimiter>,
     /// Base of customer links, no trailing slash.
     pub public_url: Arc<str>,
     /// What the app's server functions get.
@@ -127,6 +129,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context,
             lossless_app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::sign_in_limit,
         ))
         .layer(axum::middleware::from_fn(guard::csrf))
         .with_state(state)

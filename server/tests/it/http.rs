@@ -415,3 +415,25 @@ async fn agent_socket_hears_new_tickets_and_strangers_are_refused() {
     assert_eq!(hint["type"], "ticket_changed");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_per_client() {
+    let (db, _guard) = support::fresh_sqlite();
+    let s = node(&db, &[("sign_in_per_minute", "2")]).await;
+    let c = reqwest::Client::new();
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let r = c
+            .post(url(&s, "/api/sign_in12345"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("email", "admin@example.com"), ("password", "wrong")])
+            .send()
+            .await
+            .unwrap();
+        codes.push(r.status().as_u16());
+    }
+    assert_ne!(codes[0], 429);
+    assert_ne!(codes[1], 429);
+    assert_eq!(codes[2], 429);
+    s.stop().await;
+}
