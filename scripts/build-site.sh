@@ -93,18 +93,25 @@ assets() {
     if [[ -d public ]]; then
         cp -a public/. "$STAGE/"
     fi
+    # Precompressed copies: the server sends .br or .gz when the browser accepts them.
+    local pkg
+    for pkg in "$STAGE"/pkg/*.wasm "$STAGE"/pkg/*.js "$STAGE"/pkg/*.css; do
+        gzip -9 -k -f "$pkg"
+        node -e 'const z=require("zlib"),fs=require("fs");const f=process.argv[1];fs.writeFileSync(f+".br",z.brotliCompressSync(fs.readFileSync(f),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11,[z.constants.BROTLI_PARAM_SIZE_HINT]:fs.statSync(f).size}}))' "$pkg"
+    done
     # Swap in the new site in one go so no stale file from an older build survives.
     rm -rf "$SITE_DIR"
     mv "$STAGE" "$SITE_DIR"
 }
 
 report() {
-    local f size gz
+    local f size gz br
     for f in lossless_bg.wasm lossless.js lossless.css; do
         size=$(stat -c %s "$SITE_DIR/pkg/$f")
-        gz=$(gzip -9 -c "$SITE_DIR/pkg/$f" | wc -c)
-        printf 'site: pkg/%-18s %9s bytes raw %9s bytes gzip -9 (%s KiB / %s KiB)\n' \
-            "$f" "$size" "$gz" "$((size / 1024))" "$((gz / 1024))" >&2
+        gz=$(stat -c %s "$SITE_DIR/pkg/$f.gz")
+        br=$(stat -c %s "$SITE_DIR/pkg/$f.br")
+        printf 'site: pkg/%-18s %9s bytes raw %9s gzip -9 %9s brotli (%s / %s / %s KiB)\n' \
+            "$f" "$size" "$gz" "$br" "$((size / 1024))" "$((gz / 1024))" "$((br / 1024))" >&2
     done
 }
 

@@ -119,7 +119,24 @@ pub fn router(state: AppState) -> Router {
     let opts = state.leptos.clone();
     let shell = move || lossless_app::shell(opts.clone());
     let routes = generate_route_list(lossless_app::App);
+    // The WASM, JS and CSS bundles: brotli or gzip copies made at build time are sent to
+    // browsers that accept them; names are not hashed, so browsers revalidate
+    // (Last-Modified) instead of caching blindly.
+    let pkg = tower::ServiceBuilder::new()
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-cache"),
+        ))
+        .service(
+            tower_http::services::ServeDir::new(format!(
+                "{}/{}",
+                state.leptos.site_root, state.leptos.site_pkg_dir
+            ))
+            .precompressed_br()
+            .precompressed_gzip(),
+        );
     Router::new()
+        .nest_service("/pkg", pkg)
         .route("/healthz", get(health))
         .route("/request", get(form::page).post(form::submit))
         .route("/lang/{code}", get(set_lang))

@@ -437,3 +437,29 @@ async fn sign_in_attempts_are_rate_limited_per_client() {
     assert_eq!(codes[2], 429);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn bundles_are_served_precompressed_when_accepted() {
+    let (db, guard) = support::fresh_sqlite();
+    let site = guard.path().join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/lossless.js"), "console.log(1)").unwrap();
+    std::fs::write(site.join("pkg/lossless.js.br"), "BR").unwrap();
+    std::fs::write(site.join("pkg/lossless.js.gz"), "GZ").unwrap();
+    let s = node(&db, &[("site_root", site.to_str().unwrap())]).await;
+    let c = reqwest::Client::new();
+    let get = |enc: &'static str| {
+        c.get(url(&s, "/pkg/lossless.js"))
+            .header("accept-encoding", enc)
+            .send()
+    };
+    let r = get("gzip, deflate, br").await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "br");
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let r = get("gzip").await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let r = get("identity").await.unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.text().await.unwrap(), "console.log(1)");
+    s.stop().await;
+}
