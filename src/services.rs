@@ -215,6 +215,43 @@ async fn load_at(p: &Ports, id: TicketId, version: i64) -> Result<Ticket, Domain
     Ok(t)
 }
 
+/// What an agent writes on a ticket page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AgentWrites {
+    Reply,
+    Note,
+}
+
+/// Appends an agent's reply or note, made from the version the agent saw.
+async fn agent_writes(
+    p: &Ports,
+    actor: &Actor,
+    id: TicketId,
+    version: i64,
+    body: &str,
+    kind: AgentWrites,
+) -> Result<Ticket, DomainError> {
+    actor.require(match kind {
+        AgentWrites::Reply => Permission::ReplyTicket,
+        AgentWrites::Note => Permission::AddNote,
+    })?;
+    let body = check_body(body)?;
+    let before = load_at(p, id, version).await?;
+    let mut after = before.clone();
+    let now = crate::ports::to_micros(p.clock.now());
+    let (events, message) = match kind {
+        AgentWrites::Reply => (
+            after.agent_replied(now)?,
+            MessageDraft::reply(actor.as_ref(), body),
+        ),
+        AgentWrites::Note => (
+            after.note_added(now),
+            MessageDraft::note(actor.as_ref(), body),
+        ),
+    };
+    commit(p, &before, after, actor.as_ref(), events, vec![message]).await
+}
+
 /// An agent's public reply, made from the version the agent saw.
 pub async fn reply(
     p: &Ports,
@@ -223,24 +260,10 @@ pub async fn reply(
     version: i64,
     body: &str,
 ) -> Result<Ticket, DomainError> {
-    actor.require(Permission::ReplyTicket)?;
-    let body = check_body(body)?;
-    let before = load_at(p, id, version).await?;
-    let mut after = before.clone();
-    let now = crate::ports::to_micros(p.clock.now());
-    let events = after.agent_replied(now)?;
-    commit(
-        p,
-        &before,
-        after,
-        actor.as_ref(),
-        events,
-        vec![MessageDraft::reply(actor.as_ref(), body)],
-    )
-    .await
+    agent_writes(p, actor, id, version, body, AgentWrites::Reply).await
 }
 
-/// An internal note.
+/// An internal note, made from the version the agent saw.
 pub async fn add_note(
     p: &Ports,
     actor: &Actor,
@@ -248,21 +271,7 @@ pub async fn add_note(
     version: i64,
     body: &str,
 ) -> Result<Ticket, DomainError> {
-    actor.require(Permission::AddNote)?;
-    let body = check_body(body)?;
-    let before = load_at(p, id, version).await?;
-    let mut after = before.clone();
-    let now = crate::ports::to_micros(p.clock.now());
-    let events = after.note_added(now);
-    commit(
-        p,
-        &before,
-        after,
-        actor.as_ref(),
-        events,
-        vec![MessageDraft::note(actor.as_ref(), body)],
-    )
-    .await
+    agent_writes(p, actor, id, version, body, AgentWrites::Note).await
 }
 
 /// Field changes an agent makes on a ticket page (each `Some` is a change).

@@ -99,6 +99,15 @@ async fn post(s: &Server, body: &Value, key: Option<&str>) -> reqwest::Response 
     r.send().await.unwrap()
 }
 
+/// Creates a ticket through the public API of `s` and reads it back from the store.
+pub async fn submit(s: &Server, body: &Value) -> lossless::ticket::Ticket {
+    let r = post(s, body, None).await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let n = lossless::ids::TicketNumber::parse(created["number"].as_str().unwrap()).unwrap();
+    s.ports.store.ticket_by_number(&n).await.unwrap().unwrap()
+}
+
 async fn eventually<F, Fut>(what: &str, mut f: F)
 where
     F: FnMut() -> Fut,
@@ -211,17 +220,12 @@ async fn api_intake_commits_validates_and_is_idempotent() {
 async fn acknowledgement_job_adds_one_public_message() {
     let (db, _guard) = support::fresh_sqlite();
     let s = node(&db, &[]).await;
-    let body: Value = post(
+    let t = submit(
         &s,
         &json!({"name": "A", "email": "a@example.com", "message": "hello", "lang": "en"}),
-        None,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let n = lossless::ids::TicketNumber::parse(body["number"].as_str().unwrap()).unwrap();
-    let t = s.ports.store.ticket_by_number(&n).await.unwrap().unwrap();
+    .await;
+    let n = t.number.clone();
     let store = s.ports.store.clone();
     eventually("the acknowledgement", || {
         let store = store.clone();
@@ -408,9 +412,7 @@ async fn agent_socket_hears_new_tickets_and_strangers_are_refused() {
     assert!(r.is_err(), "no cookie, no socket");
     let (_, cookie) = agent_cookie(&s, "agent@example.com").await;
     let mut ws = live_socket(&s, &cookie).await;
-    let body: Value = post(&s, &valid(), None).await.json().await.unwrap();
-    let n = lossless::ids::TicketNumber::parse(body["number"].as_str().unwrap()).unwrap();
-    let t = s.ports.store.ticket_by_number(&n).await.unwrap().unwrap();
+    let t = submit(&s, &valid()).await;
     let hint = wait_for_hint(&mut ws, t.id.0).await;
     assert_eq!(hint["type"], "ticket_changed");
     s.stop().await;

@@ -2,10 +2,10 @@
 //! connected to node B (LISTEN/NOTIFY), and with workers on both nodes every job runs exactly
 //! once (each ticket gets exactly one acknowledgement).
 
-use crate::http::{agent_cookie, live_socket, node, wait_for_hint};
+use crate::http::{agent_cookie, live_socket, node, submit, wait_for_hint};
 use crate::support;
 use lossless::job::JobStatus;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
@@ -18,42 +18,19 @@ async fn two_nodes_share_live_hints_and_run_each_job_once() {
     let (_, cookie) = agent_cookie(&b, "agent@example.com").await;
     let mut ws = live_socket(&b, &cookie).await;
 
-    let body: Value = reqwest::Client::new()
-        .post(format!("http://{}/api/v1/requests", a.addr))
-        .json(&json!({"name": "N", "email": "n@example.com", "message": "via node A"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let n = lossless::ids::TicketNumber::parse(body["number"].as_str().unwrap()).unwrap();
-    let t = b.ports.store.ticket_by_number(&n).await.unwrap().unwrap();
+    let t = submit(
+        &a,
+        &json!({"name": "N", "email": "n@example.com", "message": "via node A"}),
+    )
+    .await;
     wait_for_hint(&mut ws, t.id.0).await;
 
     // Many tickets, two workers: every acknowledgement exactly once.
     let mut ids = vec![t.id];
     for i in 0..40 {
         let target = if i % 2 == 0 { &a } else { &b };
-        let body: Value = reqwest::Client::new()
-            .post(format!("http://{}/api/v1/requests", target.addr))
-            .json(&json!({"name": "N", "email": format!("n{i}@example.com"), "message": "load"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let n = lossless::ids::TicketNumber::parse(body["number"].as_str().unwrap()).unwrap();
-        ids.push(
-            a.ports
-                .store
-                .ticket_by_number(&n)
-                .await
-                .unwrap()
-                .unwrap()
-                .id,
-        );
+        let body = json!({"name": "N", "email": format!("n{i}@example.com"), "message": "load"});
+        ids.push(submit(target, &body).await.id);
     }
     let mut done = 0;
     for _ in 0..200 {
