@@ -105,6 +105,12 @@ test('a web request reaches the live queue, gets answered, and the customer repl
   // Everything after sign-in happened in one document: no reload anywhere on the agent side.
   expect(await agent.evaluate(() => window.__marker)).toBe(1);
 
+  // Sign-out ends the session: the agent area is closed again.
+  await agent.getByTestId('sign-out').click();
+  await expect(agent).toHaveURL(/\/agent\/login$/);
+  await agent.goto('/agent');
+  await expect(agent).toHaveURL(/\/agent\/login$/);
+
   await agentCtx.close();
   await customerCtx.close();
 });

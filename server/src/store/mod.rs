@@ -64,7 +64,7 @@ struct Inner {
 }
 
 enum Pool {
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(sqlite::DbPool),
     Pg(sqlx::PgPool),
 }
 

@@ -6,7 +6,8 @@
 //! each (sqlx has no common executor for two concrete databases that keeps chrono/JSON
 //! types, and code generic over `sqlx::Database` drowns in trait bounds). The parent module
 //! supplies the only dialect-specific parts:
-//! - `begin(pool)`: starts a write transaction (`BEGIN IMMEDIATE` on SQLite);
+//! - `DbPool`, `reader(pool)` and `begin(pool)`: where reads run and how a write transaction
+//!   starts (SQLite: a read-only pool for reads, one writer connection, `BEGIN IMMEDIATE`);
 //! - `next_ticket_seq(conn)`: the next ticket number (counter row / sequence);
 //! - `claim_jobs(..)`: re-exported here (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
 //!
@@ -22,7 +23,7 @@
 
 use super::super::codec::{self, RawAgent, RawJob, RawMessage, RawTicket};
 use super::super::{db_err, db_err_dup, db_err_ref};
-use super::{Db, begin, next_ticket_seq};
+use super::{Db, DbPool, begin, next_ticket_seq, reader};
 use chrono::{DateTime, Utc};
 use lossless::actor::ActorRef;
 use lossless::contact::{Contact, ContactDraft, Handle};
@@ -40,7 +41,6 @@ use std::collections::BTreeSet;
 
 pub(crate) use super::claim_jobs;
 
-type DbPool = sqlx::Pool<Db>;
 type Conn = <Db as sqlx::Database>::Connection;
 type DbRow = <Db as sqlx::Database>::Row;
 
@@ -299,7 +299,7 @@ async fn replay(pool: &DbPool, k: &IntakeKey) -> StoreResult<Created> {
     )
     .bind(&k.source)
     .bind(&k.key)
-    .fetch_optional(pool)
+    .fetch_optional(reader(pool))
     .await
     .map_err(db_err)?;
     match row {
@@ -469,7 +469,7 @@ async fn ticket_where(
         sqlx::Either::Left(id) => q.bind(id),
         sqlx::Either::Right(s) => q.bind(s),
     };
-    let row = q.fetch_optional(pool).await.map_err(db_err)?;
+    let row = q.fetch_optional(reader(pool)).await.map_err(db_err)?;
     row.as_ref().map(ticket_from_row).transpose()
 }
 
@@ -502,7 +502,7 @@ pub(crate) async fn ticket_by_token(pool: &DbPool, token: String) -> StoreResult
 
 pub(crate) async fn ticket_count(pool: &DbPool) -> StoreResult<i64> {
     let row = sqlx::query("SELECT COUNT(*) FROM tickets")
-        .fetch_one(pool)
+        .fetch_one(reader(pool))
         .await
         .map_err(db_err)?;
     row.try_get(0).map_err(db_err)
@@ -559,7 +559,7 @@ pub(crate) async fn queue(pool: &DbPool, q: QueueQuery) -> StoreResult<Vec<Queue
             Arg::Text(v) => query.bind(v),
         };
     }
-    let rows = query.fetch_all(pool).await.map_err(db_err)?;
+    let rows = query.fetch_all(reader(pool)).await.map_err(db_err)?;
     rows.iter()
         .map(|r| {
             Ok(QueueRow {
@@ -583,7 +583,7 @@ pub(crate) async fn messages(
     )
     .bind(ticket.0)
     .bind(include_internal)
-    .fetch_all(pool)
+    .fetch_all(reader(pool))
     .await
     .map_err(db_err)?;
     rows.iter().map(message_from_row).collect()
@@ -597,7 +597,7 @@ pub(crate) async fn has_message(
     let row = sqlx::query("SELECT id FROM messages WHERE ticket_id = $1 AND dedupe_key = $2")
         .bind(ticket.0)
         .bind(dedupe_key)
-        .fetch_optional(pool)
+        .fetch_optional(reader(pool))
         .await
         .map_err(db_err)?;
     Ok(row.is_some())
@@ -609,7 +609,7 @@ pub(crate) async fn history(pool: &DbPool, ticket: TicketId) -> StoreResult<Vec<
          ORDER BY at, id",
     )
     .bind(ticket.0)
-    .fetch_all(pool)
+    .fetch_all(reader(pool))
     .await
     .map_err(db_err)?;
     rows.iter()
@@ -629,7 +629,7 @@ pub(crate) async fn history(pool: &DbPool, ticket: TicketId) -> StoreResult<Vec<
 pub(crate) async fn contact(pool: &DbPool, id: ContactId) -> StoreResult<Option<Contact>> {
     let Some(row) = sqlx::query("SELECT id, name FROM contacts WHERE id = $1")
         .bind(id.0)
-        .fetch_optional(pool)
+        .fetch_optional(reader(pool))
         .await
         .map_err(db_err)?
     else {
@@ -638,7 +638,7 @@ pub(crate) async fn contact(pool: &DbPool, id: ContactId) -> StoreResult<Option<
     let rows =
         sqlx::query("SELECT kind, value FROM contact_handles WHERE contact_id = $1 ORDER BY id")
             .bind(id.0)
-            .fetch_all(pool)
+            .fetch_all(reader(pool))
             .await
             .map_err(db_err)?;
     let handles = rows
@@ -689,7 +689,7 @@ pub(crate) async fn agent_by_email(
 ) -> StoreResult<Option<(Agent, String)>> {
     let row = sqlx::query("SELECT * FROM agents WHERE lower(email) = lower($1)")
         .bind(email)
-        .fetch_optional(pool)
+        .fetch_optional(reader(pool))
         .await
         .map_err(db_err)?;
     match row {
@@ -704,7 +704,7 @@ pub(crate) async fn agent_by_email(
 pub(crate) async fn agent(pool: &DbPool, id: AgentId) -> StoreResult<Option<Agent>> {
     let row = sqlx::query("SELECT * FROM agents WHERE id = $1")
         .bind(id.0)
-        .fetch_optional(pool)
+        .fetch_optional(reader(pool))
         .await
         .map_err(db_err)?;
     row.as_ref().map(agent_from_row).transpose()
@@ -712,7 +712,7 @@ pub(crate) async fn agent(pool: &DbPool, id: AgentId) -> StoreResult<Option<Agen
 
 pub(crate) async fn agents(pool: &DbPool) -> StoreResult<Vec<Agent>> {
     let rows = sqlx::query("SELECT * FROM agents ORDER BY name, id")
-        .fetch_all(pool)
+        .fetch_all(reader(pool))
         .await
         .map_err(db_err)?;
     rows.iter().map(agent_from_row).collect()
@@ -732,7 +732,7 @@ pub(crate) async fn create_group(pool: &DbPool, name: String) -> StoreResult<Gro
 
 pub(crate) async fn groups(pool: &DbPool) -> StoreResult<Vec<Group>> {
     let rows = sqlx::query("SELECT id, name FROM groups ORDER BY name, id")
-        .fetch_all(pool)
+        .fetch_all(reader(pool))
         .await
         .map_err(db_err)?;
     rows.iter().map(group_from_row).collect()
@@ -756,7 +756,7 @@ pub(crate) async fn agent_groups(pool: &DbPool, a: AgentId) -> StoreResult<Vec<G
     let rows =
         sqlx::query("SELECT group_id FROM group_members WHERE agent_id = $1 ORDER BY group_id")
             .bind(a.0)
-            .fetch_all(pool)
+            .fetch_all(reader(pool))
             .await
             .map_err(db_err)?;
     rows.iter()
@@ -797,7 +797,7 @@ pub(crate) async fn session_agent(
     )
     .bind(token_hash)
     .bind(to_micros(now))
-    .fetch_optional(pool)
+    .fetch_optional(reader(pool))
     .await
     .map_err(db_err)?;
     row.as_ref().map(agent_from_row).transpose()
@@ -883,7 +883,7 @@ pub(crate) async fn jobs(
     )
     .bind(status.map(JobStatus::as_str))
     .bind(limit.max(0))
-    .fetch_all(pool)
+    .fetch_all(reader(pool))
     .await
     .map_err(db_err)?;
     rows.iter().map(job_from_row).collect()

@@ -45,6 +45,14 @@ pub(super) async fn connect(url: &str) -> StoreResult<PgPool> {
     Ok(pool)
 }
 
+/// The pool the shared queries run on.
+pub(crate) type DbPool = PgPool;
+
+/// Where reads run: the one pool (PostgreSQL handles concurrent writers itself).
+fn reader(pool: &PgPool) -> &PgPool {
+    pool
+}
+
 /// Starts a transaction (READ COMMITTED; the queries lock what they rely on).
 async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     pool.begin().await
