@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 SITE_PROFILE ?= wasm-release
 
-.PHONY: run test e2e site server release bench lint setup pg clean help
+.PHONY: run test e2e site server release bench lint setup pg mail mail-selftest clean help
 
 run: ## setup, build site + release server, run it with demo data on 127.0.0.1:3000
 	@scripts/run.sh
@@ -37,6 +37,12 @@ setup: ## install what is missing: rust target, wasm-bindgen-cli, npm deps, chro
 
 pg: ## make sure PostgreSQL answers on 127.0.0.1:5432; prints the test URL
 	@scripts/pg.sh
+
+mail: ## Postfix (SMTP 127.0.0.1:2525) + Dovecot (IMAP 127.0.0.1:1143) for the tests; mail.sh stop|reset|status
+	@scripts/mail.sh start
+
+mail-selftest: mail ## start the mail servers and check them (send/receive, Cyrillic, bounce, IDLE)
+	@scripts/mail-selftest.py
 
 clean: ## cargo clean + built site and test outputs (keeps data/ and node_modules)
 	cargo clean

@@ -23,6 +23,7 @@
 
 pub mod actor;
 pub mod contact;
+pub mod email;
 pub mod error;
 pub mod ids;
 pub mod intake;

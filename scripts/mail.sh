@@ -1,0 +1,425 @@
+#!/usr/bin/env bash
+# Real mail servers for the tests: Debian's Postfix + Dovecot on 127.0.0.1, no systemd.
+#
+#   scripts/mail.sh start    install when missing, configure, start (idempotent; a no-op when up)
+#   scripts/mail.sh stop     stop Postfix and this Dovecot instance
+#   scripts/mail.sh reset    empty every mailbox (and Postfix's queue) without restarting
+#   scripts/mail.sh status   what runs, where; exit 1 when a port does not answer
+#
+# Layout: Postfix SMTP 127.0.0.1:2525 → LMTP 127.0.0.1:2424 → Dovecot → Maildir → IMAP
+# 127.0.0.1:1143 (plain login allowed, no TLS). Local domains lossless.test and customer.test;
+# everything else is bounced by `default_transport = error:…`, so nothing leaves the machine.
+# Users (password = user + "-pw", e.g. support@lossless.test / support-pw):
+#   support@lossless.test  sales@lossless.test  customer@customer.test  other@customer.test
+#
+# Postfix is the system instance (/etc/postfix, queue /var/spool/postfix), reconfigured with
+# postconf; Dovecot runs from its own config file under the state dir, so it never clashes
+# with a system Dovecot. State dir: $LOSSLESS_MAIL_DIR (default: target/mail) holding
+# dovecot.conf, users, maildir/<domain>/<user>/, run/, dovecot.log, postfix.log.
+# `start` prints "mail servers up: smtp 127.0.0.1:2525 imap 127.0.0.1:1143" as its LAST line
+# of stdout; everything else goes to stderr.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+# postfix, postconf, dovecot live in /usr/sbin (not on a normal user's PATH).
+PATH="$PATH:/usr/sbin:/sbin"
+MAIL_HOST=127.0.0.1
+SMTP_PORT=2525
+IMAP_PORT=1143
+LMTP_PORT=2424
+DOMAINS=(lossless.test customer.test)
+USERS=(support@lossless.test sales@lossless.test customer@customer.test other@customer.test)
+VMAIL_USER=vmail
+
+STATE=${LOSSLESS_MAIL_DIR:-$ROOT/target/mail}
+[[ "$STATE" = /* ]] || STATE="$ROOT/$STATE"
+DOVECOT_CONF="$STATE/dovecot.conf"
+USERS_FILE="$STATE/users"
+MAILDIRS="$STATE/maildir"
+RUN_DIR="$STATE/run"
+
+port_open() { (exec 3<>"/dev/tcp/$MAIL_HOST/$1") 2>/dev/null; }
+
+wait_ports() {
+    local deadline=$((SECONDS + 30)) p
+    for p in "$@"; do
+        until port_open "$p"; do
+            ((SECONDS < deadline)) || return 1
+            sleep 0.2
+        done
+    done
+}
+
+# ---- install -------------------------------------------------------------
+have_packages() {
+    command -v postfix >/dev/null 2>&1 && command -v dovecot >/dev/null 2>&1 &&
+        [[ -x /usr/lib/dovecot/imap && -x /usr/lib/dovecot/lmtp ]]
+}
+
+install_packages() {
+    local t0=$SECONDS pkgs=(postfix dovecot-imapd dovecot-lmtpd) made_policy=0
+    log "installing ${pkgs[*]} (about 40 s)"
+    as_root debconf-set-selections <<'EOF'
+postfix postfix/main_mailer_type select Local only
+postfix postfix/mailname string lossless.test
+EOF
+    # The packages' maintainer scripts must not start the system daemons (port 25, 143/993 on
+    # every interface): forbid it for the install when the machine has no policy-rc.d of its own.
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+        as_root chmod 755 /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
+    local rc=0
+    # Output to stderr, stdin from /dev/null; never let a daemon inherit the caller's stdout.
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${pkgs[@]}" </dev/null >&2 || rc=$?
+    if ((rc != 0)); then
+        log "apt-get install failed (exit $rc): apt-get update and retry"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2
+        rc=0
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            "${pkgs[@]}" </dev/null >&2 || rc=$?
+    fi
+    ((made_policy)) && as_root rm -f /usr/sbin/policy-rc.d
+    ((rc == 0)) || die "apt-get install ${pkgs[*]} failed"
+    have_packages || die "installed ${pkgs[*]} but postfix/dovecot are still missing"
+    log "installed in $((SECONDS - t0))s"
+}
+
+ensure_vmail_user() {
+    if ! id -u "$VMAIL_USER" >/dev/null 2>&1; then
+        log "creating system user $VMAIL_USER"
+        as_root useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$VMAIL_USER"
+    fi
+}
+
+# ---- Dovecot -------------------------------------------------------------
+dovecot_pid() {
+    local pid
+    pid=$(cat "$RUN_DIR/master.pid" 2>/dev/null) || return 1
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && printf '%s\n' "$pid"
+}
+
+as_vmail() {
+    if [[ $(id -u) -eq 0 ]]; then
+        runuser -u "$VMAIL_USER" -- "$@"
+    else
+        sudo -u "$VMAIL_USER" "$@"
+    fi
+}
+
+# Writes $2 to file $1 (mode $3) only when the content differs; returns 0 when it changed.
+write_if_changed() {
+    local file=$1 content=$2 mode=$3
+    if [[ -f "$file" ]] && [[ "$(cat "$file")" == "$content" ]]; then
+        return 1
+    fi
+    printf '%s\n' "$content" >"$file.tmp"
+    chmod "$mode" "$file.tmp"
+    mv -f "$file.tmp" "$file"
+}
+
+configure_dovecot() {
+    local uid gid u users="" conf changed=1
+    uid=$(id -u "$VMAIL_USER")
+    gid=$(id -g "$VMAIL_USER")
+    mkdir -p "$STATE" "$MAILDIRS"
+    as_root chown "$VMAIL_USER:$VMAIL_USER" "$MAILDIRS"
+    for u in "${USERS[@]}"; do
+        users+="$u:{PLAIN}${u%@*}-pw::::::"$'\n'
+    done
+    write_if_changed "$USERS_FILE" "${users%$'\n'}" 0644 || true
+
+    conf=$(
+        cat <<EOF
+# Generated by scripts/mail.sh; run with: dovecot -c $DOVECOT_CONF
+protocols = imap lmtp
+listen = $MAIL_HOST
+base_dir = $RUN_DIR
+instance_name = lossless-dovecot
+state_dir = $STATE/state
+log_path = $STATE/dovecot.log
+info_log_path = $STATE/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:$MAILDIRS/%d/%n
+mail_uid = $uid
+mail_gid = $gid
+first_valid_uid = $uid
+last_valid_uid = $uid
+first_valid_gid = $gid
+last_valid_gid = $gid
+mailbox_idle_check_interval = 1 secs
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $USERS_FILE
+}
+userdb {
+  driver = static
+  args = uid=$uid gid=$gid home=$MAILDIRS/%d/%n
+}
+service imap-login {
+  inet_listener imap {
+    address = $MAIL_HOST
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = $MAIL_HOST
+    port = $LMTP_PORT
+  }
+}
+protocol lmtp {
+  postmaster_address = postmaster@lossless.test
+}
+namespace inbox {
+  inbox = yes
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+  }
+}
+EOF
+    )
+    write_if_changed "$DOVECOT_CONF" "$conf" 0644 || changed=0
+    mkdir -p "$STATE/state"
+    return $((changed ? 0 : 1))
+}
+
+start_dovecot() {
+    local conf_changed=$1
+    if dovecot_pid >/dev/null; then
+        if ((conf_changed)); then
+            log "dovecot: config changed, reloading"
+            as_root doveadm -c "$DOVECOT_CONF" reload </dev/null >&2
+        fi
+        return 0
+    fi
+    local p
+    for p in "$IMAP_PORT" "$LMTP_PORT"; do
+        ! port_open "$p" || die "port $MAIL_HOST:$p is taken by another process (ss -ltnp 'sport = :$p'); not starting dovecot"
+    done
+    as_vmail test -w "$MAILDIRS" ||
+        die "user $VMAIL_USER cannot write $MAILDIRS (a parent directory not searchable?); set LOSSLESS_MAIL_DIR elsewhere"
+    log "dovecot: starting (dovecot -c $DOVECOT_CONF)"
+    as_root doveconf -c "$DOVECOT_CONF" -n >/dev/null </dev/null || die "dovecot config invalid: $DOVECOT_CONF"
+    as_root dovecot -c "$DOVECOT_CONF" </dev/null >/dev/null 2>&1 ||
+        die "dovecot failed to start; see $STATE/dovecot.log"
+}
+
+stop_dovecot() {
+    local pid i
+    pid=$(dovecot_pid) || {
+        log "dovecot: not running"
+        return 0
+    }
+    log "dovecot: stopping (pid $pid)"
+    as_root doveadm -c "$DOVECOT_CONF" stop </dev/null >/dev/null 2>&1 || as_root kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    log "dovecot: still running after 5 s, killing $pid"
+    as_root kill -9 "$pid" 2>/dev/null || true
+}
+
+# ---- Postfix -------------------------------------------------------------
+postfix_running() { as_root postfix status </dev/null >/dev/null 2>&1; }
+
+postfix_conf_sum() { { cat /etc/postfix/main.cf /etc/postfix/master.cf "$STATE/vmailbox" 2>/dev/null || true; } | md5sum; }
+
+configure_postfix() {
+    local u vmailbox=""
+    for u in "${USERS[@]}"; do
+        vmailbox+="$u ${u#*@}/${u%@*}/"$'\n'
+    done
+    write_if_changed "$STATE/vmailbox" "${vmailbox%$'\n'}" 0644 || true
+
+    local domains
+    domains=$(printf '%s, ' "${DOMAINS[@]}")
+    local settings=(
+        "myhostname = mail.lossless.test"
+        "mydomain = lossless.test"
+        "myorigin = lossless.test"
+        "mydestination = localhost"
+        "inet_interfaces = loopback-only"
+        "mynetworks = 127.0.0.0/8 [::1]/128"
+        "smtpd_relay_restrictions = permit_mynetworks reject_unauth_destination"
+        "virtual_mailbox_domains = ${domains%, }"
+        "virtual_mailbox_maps = texthash:$STATE/vmailbox"
+        "virtual_transport = lmtp:inet:$MAIL_HOST:$LMTP_PORT"
+        "default_transport = error:no mail leaves this machine"
+        "relay_transport = error:no mail leaves this machine"
+        "maillog_file = $STATE/postfix.log"
+        "maillog_file_prefixes = /var, /dev/stdout, $STATE"
+        "smtputf8_enable = yes"
+        "message_size_limit = 52428800"
+    )
+    # Postfix waits (≈ 2 s) before reading a main.cf/master.cf written less than a second ago,
+    # so edit only what differs: a start with nothing to change stays fast.
+    local want=() setting
+    for setting in "${settings[@]}"; do
+        [[ "$(as_root postconf "${setting%% = *}" 2>/dev/null)" == "$setting" ]] || want+=("$setting")
+    done
+    if ((${#want[@]})); then
+        as_root postconf -e "${want[@]}"
+    fi
+    # No chroot (the chroot would need copies of /etc files), logging through postlogd,
+    # SMTP only on 127.0.0.1:2525 (the port-25 listener is commented out).
+    # (only when needed: postconf -F with a wildcard reorders master.cf on every call)
+    if as_root postconf -F '*/*/chroot' | grep -qv ' = n$'; then
+        as_root postconf -F '*/*/chroot = n'
+    fi
+    if ! as_root postconf -M postlog/unix-dgram >/dev/null 2>&1 || [[ -z "$(as_root postconf -M postlog/unix-dgram)" ]]; then
+        as_root postconf -M "postlog/unix-dgram=postlog unix-dgram n - n - 1 postlogd"
+    fi
+    local smtpd_service="$MAIL_HOST:$SMTP_PORT inet n - n - - smtpd"
+    if [[ "$(as_root postconf -M "$MAIL_HOST:$SMTP_PORT/inet" 2>/dev/null | tr -s ' ')" != "$smtpd_service" ]]; then
+        as_root postconf -M "$MAIL_HOST:$SMTP_PORT/inet=$smtpd_service"
+    fi
+    if [[ -n "$(as_root postconf -M smtp/inet 2>/dev/null)" ]]; then
+        as_root postconf -M# smtp/inet
+    fi
+    if [[ ! -f /etc/aliases ]]; then
+        printf 'postmaster: root\n' | as_root tee /etc/aliases >/dev/null
+    fi
+    if [[ ! -f /etc/aliases.db || /etc/aliases -nt /etc/aliases.db ]]; then
+        as_root newaliases </dev/null >&2
+    fi
+}
+
+start_postfix() {
+    local before=$1 iface_before=$2
+    if postfix_running; then
+        if [[ "$(postfix_conf_sum)" != "$before" ]]; then
+            if [[ "$(as_root postconf -h inet_interfaces)" != "$iface_before" ]]; then
+                log "postfix: inet_interfaces changed, restarting"
+                as_root postfix stop </dev/null >/dev/null 2>&1 || true
+                as_root postfix start </dev/null >/dev/null 2>&1 || die "postfix start failed; see $STATE/postfix.log"
+            else
+                log "postfix: config changed, reloading"
+                as_root postfix reload </dev/null >/dev/null 2>&1 || die "postfix reload failed; see $STATE/postfix.log"
+            fi
+        fi
+        return 0
+    fi
+    ! port_open "$SMTP_PORT" ||
+        die "port $MAIL_HOST:$SMTP_PORT is taken by another process (ss -ltnp 'sport = :$SMTP_PORT'); not starting postfix"
+    log "postfix: starting"
+    as_root postfix check </dev/null >&2 || die "postfix check failed"
+    as_root postfix start </dev/null >/dev/null 2>&1 || die "postfix start failed; see $STATE/postfix.log"
+}
+
+stop_postfix() {
+    if postfix_running; then
+        log "postfix: stopping"
+        as_root postfix stop </dev/null >/dev/null 2>&1 || true
+        local i
+        for ((i = 0; i < 50; i++)); do
+            postfix_running || return 0
+            sleep 0.1
+        done
+        log "postfix: still running after 5 s"
+    else
+        log "postfix: not running"
+    fi
+}
+
+# ---- commands ------------------------------------------------------------
+all_up() { port_open "$SMTP_PORT" && port_open "$IMAP_PORT" && port_open "$LMTP_PORT"; }
+
+cmd_start() {
+    local t0=$SECONDS
+    have_packages || install_packages
+    ensure_vmail_user
+    local before iface_before dovecot_changed=0
+    before=$(postfix_conf_sum)
+    iface_before=$(as_root postconf -h inet_interfaces)
+    configure_dovecot && dovecot_changed=1
+    configure_postfix
+    start_dovecot "$dovecot_changed"
+    start_postfix "$before" "$iface_before"
+    wait_ports "$SMTP_PORT" "$IMAP_PORT" "$LMTP_PORT" ||
+        die "mail servers did not answer within 30 s; see $STATE/postfix.log and $STATE/dovecot.log"
+    log "mail: ready in $((SECONDS - t0))s (state: $STATE)"
+    printf 'mail servers up: smtp %s:%s imap %s:%s\n' "$MAIL_HOST" "$SMTP_PORT" "$MAIL_HOST" "$IMAP_PORT"
+}
+
+cmd_stop() {
+    if command -v postfix >/dev/null 2>&1; then stop_postfix; fi
+    stop_dovecot
+}
+
+cmd_reset() {
+    # Mail still queued would land in the fresh mailboxes later: drop it too.
+    if command -v postsuper >/dev/null 2>&1; then
+        as_root postsuper -d ALL </dev/null >/dev/null 2>&1 || true
+    fi
+    if [[ -d "$MAILDIRS" ]]; then
+        as_root find "$MAILDIRS" -mindepth 1 -delete
+    fi
+    log "mail: all mailboxes emptied ($MAILDIRS)"
+}
+
+cmd_status() {
+    local rc=0 p name
+    if dovecot_pid >/dev/null; then
+        printf 'dovecot: running (pid %s, config %s)\n' "$(dovecot_pid)" "$DOVECOT_CONF"
+    else
+        printf 'dovecot: not running\n'
+        rc=1
+    fi
+    if command -v postfix >/dev/null 2>&1 && postfix_running; then
+        printf 'postfix: running\n'
+    else
+        printf 'postfix: not running\n'
+        rc=1
+    fi
+    for p in "smtp:$SMTP_PORT" "imap:$IMAP_PORT" "lmtp:$LMTP_PORT"; do
+        name=${p%%:*}
+        if port_open "${p#*:}"; then
+            printf '%s %s:%s: answers\n' "$name" "$MAIL_HOST" "${p#*:}"
+        else
+            printf '%s %s:%s: closed\n' "$name" "$MAIL_HOST" "${p#*:}"
+            rc=1
+        fi
+    done
+    printf 'state: %s\n' "$STATE"
+    return "$rc"
+}
+
+case "${1:-}" in
+start) cmd_start ;;
+stop) cmd_stop ;;
+reset) cmd_reset ;;
+status) cmd_status ;;
+*) die "usage: $0 start|stop|reset|status" ;;
+esac
