@@ -66,8 +66,9 @@ wasm_size() {
     local w="$SITE_DIR/pkg/lossless_bg.wasm"
     WASM_RAW=$(stat -c %s "$w")
     WASM_GZ=$(gzip -9 -c "$w" | wc -c)
+    WASM_BR=$(stat -c %s "$w.br")
     JS_GZ=$(gzip -9 -c "$SITE_DIR/pkg/lossless.js" | wc -c)
-    log "wasm: $WASM_RAW bytes raw, $WASM_GZ gzip; js loader $JS_GZ gzip"
+    log "wasm: $WASM_RAW bytes raw, $WASM_GZ gzip, $WASM_BR brotli (as served); js loader $JS_GZ gzip"
 }
 
 step "bench: build (site + release server + bench client)" build
@@ -85,7 +86,7 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
     echo "|---|---|---|"
     cat "$TMP/rows.md"
     echo "| idle RSS of the server (SQLite, demo data, after serving two pages) | — | $((RSS_KIB / 1024)) MiB ($RSS_KIB KiB) |"
-    echo "| agent app WASM (wasm-release + wasm-opt -Oz) | — | $((WASM_RAW / 1024)) KiB raw, $((WASM_GZ / 1024)) KiB gzip (+ $((JS_GZ / 1024)) KiB JS loader gzip) |"
+    echo "| agent app WASM (wasm-release + wasm-opt -Oz) | — | $((WASM_RAW / 1024)) KiB raw, $((WASM_GZ / 1024)) KiB gzip, $((WASM_BR / 1024)) KiB brotli as served to browsers (+ $((JS_GZ / 1024)) KiB JS loader gzip) |"
 } >"$TMP/BENCHMARKS.md"
 mv "$TMP/BENCHMARKS.md" BENCHMARKS.md
 log "BENCHMARKS.md updated"
