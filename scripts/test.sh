@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI runs (`make test`, `.ci/run`):
-#   setup → PostgreSQL → core builds for wasm32 → clippy -D warnings (host and
+#   setup → PostgreSQL → Postfix + Dovecot (selftest) → core builds for wasm32 → clippy -D warnings (host and
 #   wasm frontend) → cargo test
 #   (with LOSSLESS_TEST_PG_URL) → site (wasm-release) + debug server → Playwright.
 # Debian's chromium is installed in the background while cargo works, if missing.
@@ -49,6 +49,8 @@ log "cargo target dir: $TARGET_DIR; site dir: $SITE_DIR"
 
 step "setup (rust targets, wasm-bindgen, npm)" "$ROOT/scripts/setup.sh" rust wasm-bindgen npm
 step "postgresql" start_pg
+step "mail servers (Postfix + Dovecot on 127.0.0.1) and their selftest" \
+    bash -c '"$ROOT/scripts/mail.sh" start && python3 "$ROOT/scripts/mail-selftest.py"'
 step "chromium (background install if missing)" start_chromium_setup
 step "cargo check -p lossless --target wasm32-unknown-unknown" \
     cargo check -p lossless --target wasm32-unknown-unknown
