@@ -96,8 +96,21 @@ pub struct UpdateTicket {
     pub messages: Vec<MessageDraft>,
     /// Jobs to enqueue (unique keys; a duplicate key is skipped).
     pub jobs: Vec<NewJob>,
+    /// A claimed job whose effect this change is: it is marked done in the same
+    /// transaction, so the effect and the completion commit together (exactly once). If the
+    /// worker no longer holds the job, the whole change is refused with `Conflict`.
+    pub completes: Option<JobClaim>,
     /// When.
     pub now: DateTime<Utc>,
+}
+
+/// A job as held by one worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobClaim {
+    /// The job.
+    pub id: JobId,
+    /// The worker holding its lease.
+    pub worker: String,
 }
 
 /// Which tickets a queue shows.

@@ -14,8 +14,8 @@ use crate::live::LiveEvent;
 use crate::message::{MAX_BODY_CHARS, Message, MessageDraft, Visibility};
 use crate::notify;
 use crate::ports::{
-    Clock, CreateTicket, Created, IntakeKey, LiveBus, QueueQuery, QueueRow, Store, StoreError,
-    UpdateTicket,
+    Clock, CreateTicket, Created, IntakeKey, JobClaim, LiveBus, QueueQuery, QueueRow, Store,
+    StoreError, UpdateTicket,
 };
 use crate::team::{Agent, Group};
 use crate::ticket::{HistoryEntry, Priority, Status, Ticket, TicketDraft, TicketEvent};
@@ -177,29 +177,38 @@ fn check_body(body: &str) -> Result<String, DomainError> {
     }
 }
 
-/// Stores `after` (computed from `before`) with its events and messages, then publishes.
-async fn commit(
-    p: &Ports,
-    before: &Ticket,
+/// A change computed by the core from one ticket state: the new state, who made it, what
+/// happened and the messages it appends.
+struct Change {
     after: Ticket,
     actor: ActorRef,
     events: Vec<TicketEvent>,
     messages: Vec<MessageDraft>,
+}
+
+/// Stores a change computed from `before` (with the jobs its events imply, and the
+/// completion of the job it is the effect of, if any), then publishes a live hint.
+async fn commit(
+    p: &Ports,
+    before: &Ticket,
+    c: Change,
+    completes: Option<JobClaim>,
 ) -> Result<Ticket, DomainError> {
-    if events.is_empty() && messages.is_empty() {
-        return Ok(after);
+    if c.events.is_empty() && c.messages.is_empty() && completes.is_none() {
+        return Ok(c.after);
     }
-    let now = after.updated_at;
-    let jobs = jobs_for(&after, &events, now);
+    let now = c.after.updated_at;
+    let jobs = jobs_for(&c.after, &c.events, now);
     let stored = p
         .store
         .update_ticket(UpdateTicket {
             expected_version: before.version,
-            ticket: after,
-            actor,
-            events,
-            messages,
+            ticket: c.after,
+            actor: c.actor,
+            events: c.events,
+            messages: c.messages,
             jobs,
+            completes,
             now,
         })
         .await?;
@@ -249,7 +258,14 @@ async fn agent_writes(
             MessageDraft::note(actor.as_ref(), body),
         ),
     };
-    commit(p, &before, after, actor.as_ref(), events, vec![message]).await
+    let actor = actor.as_ref();
+    let change = Change {
+        after,
+        actor,
+        events,
+        messages: vec![message],
+    };
+    commit(p, &before, change, None).await
 }
 
 /// An agent's public reply, made from the version the agent saw.
@@ -335,7 +351,13 @@ pub async fn change_ticket(
     for tag in &change.remove_tags {
         events.extend(t.untag(tag, now));
     }
-    commit(p, &before, t, actor.as_ref(), events, Vec::new()).await
+    let change = Change {
+        after: t,
+        actor: actor.as_ref(),
+        events,
+        messages: Vec::new(),
+    };
+    commit(p, &before, change, None).await
 }
 
 fn invalid(field: &str) -> DomainError {
@@ -346,22 +368,23 @@ fn invalid(field: &str) -> DomainError {
 
 /// Retries a change that is computed afresh from the current ticket when it lost a race
 /// (customer replies and system jobs must not fail because an agent saved at the same time).
-async fn with_retry<F>(p: &Ports, id: TicketId, mut f: F) -> Result<Ticket, DomainError>
+/// `f` returns `None` when there is nothing to change.
+async fn with_retry<F>(
+    p: &Ports,
+    id: TicketId,
+    completes: Option<JobClaim>,
+    mut f: F,
+) -> Result<Ticket, DomainError>
 where
-    F: FnMut(
-        &Ticket,
-    ) -> Result<
-        Option<(Ticket, ActorRef, Vec<TicketEvent>, Vec<MessageDraft>)>,
-        DomainError,
-    >,
+    F: FnMut(&Ticket) -> Result<Option<Change>, DomainError>,
 {
     let mut last = DomainError::Conflict;
     for _ in 0..8 {
         let before = p.store.ticket(id).await?.ok_or(DomainError::NotFound)?;
-        let Some((after, actor, events, msgs)) = f(&before)? else {
+        let Some(change) = f(&before)? else {
             return Ok(before);
         };
-        match commit(p, &before, after, actor, events, msgs).await {
+        match commit(p, &before, change, completes.clone()).await {
             Err(DomainError::Conflict) => last = DomainError::Conflict,
             other => return other,
         }
@@ -388,34 +411,58 @@ pub async fn portal_reply(
     actor.require(Permission::CustomerReply)?;
     actor.require_customer_of(ticket.id)?;
     let now = crate::ports::to_micros(p.clock.now());
-    with_retry(p, ticket.id, |before| {
+    with_retry(p, ticket.id, None, |before| {
         let mut after = before.clone();
         let events = after.customer_replied(now)?;
         let msg = MessageDraft::from_customer(actor.as_ref(), body.clone());
-        Ok(Some((after, actor.as_ref(), events, vec![msg])))
+        Ok(Some(Change {
+            after,
+            actor: actor.as_ref(),
+            events,
+            messages: vec![msg],
+        }))
     })
     .await
 }
 
-/// Runs one job. Idempotent: running it again after a crash changes nothing more.
-pub async fn run_job(p: &Ports, job: &Job) -> Result<(), DomainError> {
+/// What running a job left to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// The job's effect and its completion were committed together: nothing left.
+    Completed,
+    /// The effect is in place (now or from an earlier run); the worker marks the job done.
+    Done,
+}
+
+/// Runs one job claimed by `worker`. Effects inside our database commit together with the
+/// job's completion (exactly once); a repeated run after a crash changes nothing more.
+pub async fn run_job(p: &Ports, job: &Job, worker: &str) -> Result<JobOutcome, DomainError> {
+    let claim = JobClaim {
+        id: job.id,
+        worker: worker.to_owned(),
+    };
     match &job.kind {
         JobKind::SendAcknowledgement { ticket_id } => {
             const KEY: &str = "ack";
             if p.store.has_message(*ticket_id, KEY).await? {
-                return Ok(());
+                return Ok(JobOutcome::Done);
             }
             let now = crate::ports::to_micros(p.clock.now());
-            with_retry(p, *ticket_id, |before| {
+            with_retry(p, *ticket_id, Some(claim), |before| {
                 let mut after = before.clone();
                 let events = after.acknowledged(now);
                 let text = notify::acknowledgement(before.lang, &before.number);
                 let msg =
                     MessageDraft::reply(ActorRef::System, text).with_dedupe_key(KEY.to_owned());
-                Ok(Some((after, ActorRef::System, events, vec![msg])))
+                Ok(Some(Change {
+                    after,
+                    actor: ActorRef::System,
+                    events,
+                    messages: vec![msg],
+                }))
             })
             .await?;
-            Ok(())
+            Ok(JobOutcome::Completed)
         }
     }
 }

@@ -11,6 +11,7 @@
 #![recursion_limit = "256"]
 
 pub mod config;
+pub mod email;
 pub mod http;
 pub mod live;
 pub mod seed;

@@ -1,6 +1,7 @@
 //! The job worker: claims due jobs with a lease, runs them through the core
-//! ([`lossless::services::run_job`], idempotent per job), then completes them or schedules a
-//! retry with backoff; after `max_attempts` a job stays `failed` and visible.
+//! ([`lossless::services::run_job`], idempotent per job; effects inside our database commit
+//! together with the job's completion), then completes the rest or schedules a retry with
+//! backoff; after `max_attempts` a job stays `failed` and visible.
 //!
 //! Leases make every job run on exactly one node at a time: PostgreSQL claims with
 //! `FOR UPDATE SKIP LOCKED`, and a node that dies mid-job lets its lease expire so another
@@ -10,7 +11,7 @@
 use crate::live::Hub;
 use chrono::Duration;
 use lossless::job::after_failure;
-use lossless::services::{Ports, run_job};
+use lossless::services::{JobOutcome, Ports, run_job};
 use std::time::Duration as StdDuration;
 use tokio::sync::watch;
 
@@ -54,8 +55,9 @@ pub async fn round(ports: &Ports, node: &str) -> usize {
         }
     };
     for job in &jobs {
-        let result = match run_job(ports, job).await {
-            Ok(()) => {
+        let result = match run_job(ports, job, node).await {
+            Ok(JobOutcome::Completed) => Ok(()),
+            Ok(JobOutcome::Done) => {
                 ports
                     .store
                     .complete_job(job.id, node, ports.clock.now())

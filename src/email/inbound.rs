@@ -67,7 +67,8 @@ pub struct InboundEmail {
 /// Headers that mark automatic mail (RFC 3834, RFC 3464 and common vendor headers).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutoHeaders {
-    /// `Auto-Submitted` value, lowercase (`no`, `auto-replied`, `auto-generated`).
+    /// `Auto-Submitted` keyword, lowercase, parameters and comments dropped (`no`,
+    /// `auto-replied`, `auto-generated`).
     pub auto_submitted: Option<String>,
     /// `Precedence`, lowercase (`bulk`, `junk`, `list`, `auto_reply`).
     pub precedence: Option<String>,

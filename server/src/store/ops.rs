@@ -411,6 +411,7 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
         events,
         messages,
         jobs,
+        completes,
         now,
     } = u;
     let now = to_micros(now);
@@ -455,8 +456,36 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
     }
     insert_history(&mut tx, stored.id, actor, &events, now).await?;
     insert_jobs(&mut tx, &jobs).await?;
+    if let Some(claim) = &completes {
+        // The job whose effect this is completes with it, or nothing commits: a worker that
+        // lost its lease must not write the effect a second time.
+        if mark_job_done(&mut tx, claim.id, &claim.worker, now).await? != 1 {
+            tx.rollback().await.map_err(db_err)?;
+            return Err(StoreError::Conflict);
+        }
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(stored)
+}
+
+/// Marks a running job done if `worker` holds it; returns how many rows changed (0 or 1).
+async fn mark_job_done(
+    c: &mut Conn,
+    id: JobId,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE jobs SET status = 'done', done_at = $3, lease_until = NULL \
+         WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+    )
+    .bind(id.0)
+    .bind(worker)
+    .bind(to_micros(now))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected())
 }
 
 async fn ticket_where(
@@ -831,16 +860,7 @@ pub(crate) async fn complete_job(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut tx = begin(pool).await.map_err(db_err)?;
-    sqlx::query(
-        "UPDATE jobs SET status = 'done', done_at = $3, lease_until = NULL \
-         WHERE id = $1 AND locked_by = $2 AND status = 'running'",
-    )
-    .bind(id.0)
-    .bind(worker)
-    .bind(to_micros(now))
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    mark_job_done(&mut tx, id, &worker, now).await?;
     tx.commit().await.map_err(db_err)
 }
 

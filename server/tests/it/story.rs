@@ -18,8 +18,8 @@ use lossless::ids::{
 use lossless::job::{Job, JobKind, JobStatus, NewJob, after_failure};
 use lossless::message::{Direction, MessageDraft, Visibility};
 use lossless::ports::{
-    CreateTicket, Created, IntakeKey, QueueQuery, QueueView, Store, StoreError, UpdateTicket,
-    to_micros,
+    CreateTicket, Created, IntakeKey, JobClaim, QueueQuery, QueueView, Store, StoreError,
+    UpdateTicket, to_micros,
 };
 use lossless::team::NewAgent;
 use lossless::ticket::{Channel, Priority, Status, Ticket, TicketDraft, TicketEvent};
@@ -97,6 +97,7 @@ fn update(
         events,
         messages,
         jobs: Vec::new(),
+        completes: None,
         now,
     }
 }
@@ -1139,6 +1140,50 @@ pub async fn story(store: &SqlStore) {
             >= 40
     );
     assert!(store.jobs(None, 0).await.unwrap().is_empty());
+
+    // Atomic completion: a job's effect and its completion commit together, and only for the
+    // worker that holds the job.
+    let ta = tc + Duration::hours(1);
+    store
+        .enqueue_jobs(vec![new_job("atomic", a.id.0, ta, 3)])
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_jobs("wa", ta, Duration::seconds(60), 1000)
+        .await
+        .unwrap();
+    let ja = claimed.iter().find(|j| j.key == "atomic").unwrap().clone();
+    let cur = store.ticket(a.id).await.unwrap().unwrap();
+    let mut after = cur.clone();
+    let ev = after.note_added(ta);
+    let note = MessageDraft::note(ActorRef::System, "effect of a job".into());
+    let mut u = update(&cur, after, ActorRef::System, ev, vec![note], ta);
+    u.completes = Some(JobClaim {
+        id: ja.id,
+        worker: "intruder".into(),
+    });
+    assert_eq!(
+        store.update_ticket(u.clone()).await,
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(
+        store.ticket(a.id).await.unwrap(),
+        Some(cur.clone()),
+        "nothing written"
+    );
+    assert_eq!(job(store, "atomic").await.status, JobStatus::Running);
+    u.completes = Some(JobClaim {
+        id: ja.id,
+        worker: "wa".into(),
+    });
+    let stored = store.update_ticket(u).await.unwrap();
+    assert_eq!(stored.version, cur.version + 1);
+    assert_eq!(job(store, "atomic").await.status, JobStatus::Done);
+    let thread = store.messages(a.id, true).await.unwrap();
+    assert_eq!(
+        thread.last().map(|m| m.body.as_str()),
+        Some("effect of a job")
+    );
 
     assert_eq!(store.ticket_count().await.unwrap(), 30);
     eprintln!(
