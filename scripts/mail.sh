@@ -14,7 +14,7 @@
 #
 # Postfix is the system instance (/etc/postfix, queue /var/spool/postfix), reconfigured with
 # postconf; Dovecot runs from its own config file under the state dir, so it never clashes
-# with a system Dovecot. State dir: $LOSSLESS_MAIL_DIR (default: target/mail) holding
+# with a system Dovecot. State dir: $LOSSLESS_MAIL_DIR (default: /var/tmp/lossless-mail, shared by all checkouts) holding
 # dovecot.conf, users, maildir/<domain>/<user>/, run/, dovecot.log, postfix.log.
 # `start` prints "mail servers up: smtp 127.0.0.1:2525 imap 127.0.0.1:1143" as its LAST line
 # of stdout; everything else goes to stderr.
@@ -33,7 +33,9 @@ DOMAINS=(lossless.test customer.test)
 USERS=(support@lossless.test sales@lossless.test customer@customer.test other@customer.test)
 VMAIL_USER=vmail
 
-STATE=${LOSSLESS_MAIL_DIR:-$ROOT/target/mail}
+# One state dir for every checkout on the machine (work tree, CI clones): they share one
+# running pair of servers instead of fighting over the ports; tests tag their own mails.
+STATE=${LOSSLESS_MAIL_DIR:-/var/tmp/lossless-mail}
 [[ "$STATE" = /* ]] || STATE="$ROOT/$STATE"
 DOVECOT_CONF="$STATE/dovecot.conf"
 USERS_FILE="$STATE/users"
