@@ -10,6 +10,7 @@
 
 use crate::actor::ActorRef;
 use crate::contact::{Contact, ContactDraft};
+use crate::email::ingest::{IngestEmail, Ingested, MailboxId, MailboxState};
 use crate::ids::{
     AgentId, ContactId, EmailAddress, GroupId, JobId, NumberPrefix, PortalToken, TicketId,
     TicketNumber,
@@ -240,6 +241,26 @@ pub trait Store: Send + Sync {
     fn jobs(&self, status: Option<JobStatus>, limit: i64) -> BoxFuture<'_, StoreResult<Vec<Job>>>;
     /// Number of tickets (health, demo seeding).
     fn ticket_count(&self) -> BoxFuture<'_, StoreResult<i64>>;
+    /// The mailbox called `name` (created with `address` if new; the address is updated).
+    fn ensure_mailbox(
+        &self,
+        name: &str,
+        address: &EmailAddress,
+    ) -> BoxFuture<'_, StoreResult<MailboxState>>;
+    /// Takes one fetched mail in, in one transaction: dedupe (same mailbox + UIDVALIDITY +
+    /// UID, or same raw sha-256 in the mailbox → the first receipt with `duplicate`), raw
+    /// bytes, threading, the ticket created or appended to with history and jobs, its
+    /// Message-ID, the receipt, and the mailbox cursor. `Conflict` when the target ticket
+    /// changed concurrently (retry: nothing was written).
+    fn ingest_email(&self, i: IngestEmail) -> BoxFuture<'_, StoreResult<Ingested>>;
+    /// Records the end of a pass over a mailbox: its time, and its error (`None`: it
+    /// succeeded, clearing an earlier error).
+    fn mailbox_polled(
+        &self,
+        id: MailboxId,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
 }
 
 /// The time source.

@@ -466,3 +466,76 @@ pub async fn run_job(p: &Ports, job: &Job, worker: &str) -> Result<JobOutcome, D
         }
     }
 }
+
+/// One mail as an adapter fetched it from a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedEmail {
+    /// The mailbox.
+    pub mailbox: crate::email::MailboxId,
+    /// The mailbox's UIDVALIDITY.
+    pub uidvalidity: i64,
+    /// The mail's UID.
+    pub uid: i64,
+    /// Hex sha-256 of `raw`.
+    pub raw_sha256: String,
+    /// The bytes as fetched.
+    pub raw: Vec<u8>,
+}
+
+/// Takes one fetched mail in (see [`crate::email::ingest`]): classifies it, then lets the
+/// store dedupe, thread and write everything in one transaction (retried when a concurrent
+/// change to the target ticket won), then publishes a live hint. `parsed` is the parser's
+/// result; an error is kept as a dead letter. The adapter acknowledges the mail at its
+/// source only after this returns `Ok`.
+pub async fn ingest_email(
+    p: &Ports,
+    settings: &crate::email::EmailSettings,
+    fetched: FetchedEmail,
+    parsed: Result<crate::email::InboundEmail, String>,
+    token: PortalToken,
+) -> Result<crate::email::Ingested, DomainError> {
+    let ours = crate::email::OurIdentity {
+        addresses: settings.our_addresses.clone(),
+        message_id_domain: settings.message_id_domain.clone(),
+    };
+    let parsed = parsed.map(|mail| {
+        let class = crate::email::classify(&mail, &ours);
+        (mail, class)
+    });
+    let FetchedEmail {
+        mailbox,
+        uidvalidity,
+        uid,
+        raw_sha256,
+        raw,
+    } = fetched;
+    let mut last = DomainError::Conflict;
+    for _ in 0..8 {
+        let now = crate::ports::to_micros(p.clock.now());
+        let i = crate::email::IngestEmail {
+            mailbox,
+            uidvalidity,
+            uid,
+            raw_sha256: raw_sha256.clone(),
+            raw: raw.clone(),
+            parsed: parsed.clone(),
+            settings: settings.clone(),
+            prefix: p.prefix.clone(),
+            token: token.clone(),
+            now,
+        };
+        match p.store.ingest_email(i).await {
+            Ok(done) => {
+                if let (false, Some(t)) = (done.duplicate, done.ticket)
+                    && let Ok(Some(ticket)) = p.store.ticket(t).await
+                {
+                    p.live.publish(LiveEvent::for_ticket(&ticket));
+                }
+                return Ok(done);
+            }
+            Err(StoreError::Conflict) => last = DomainError::Conflict,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last)
+}

@@ -8,6 +8,7 @@
 
 pub mod classify;
 pub mod inbound;
+pub mod ingest;
 pub mod thread;
 pub mod token;
 
@@ -15,6 +16,9 @@ pub use classify::{
     AutoReplyReason, BounceReason, Classification, LoopReason, NoAckReason, OurIdentity, classify,
 };
 pub use inbound::{AutoHeaders, EmailAttachment, InboundEmail, Mailbox};
+pub use ingest::{
+    EmailSettings, IngestEmail, IngestOutcome, IngestPlan, Ingested, MailboxId, MailboxState,
+};
 pub use thread::{
     ClosedTicketPolicy, RefHeader, SenderRole, SubjectTicket, ThreadContext, ThreadDecision,
     ThreadLookups, ThreadNote, ThreadReason, ThreadTarget, lookups, subject_number, thread,

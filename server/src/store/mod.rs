@@ -29,6 +29,7 @@ mod sqlite;
 
 use chrono::{DateTime, Duration, Utc};
 use lossless::contact::Contact;
+use lossless::email::{IngestEmail, Ingested, MailboxId, MailboxState};
 use lossless::ids::{
     AgentId, ContactId, EmailAddress, GroupId, JobId, PortalToken, TicketId, TicketNumber,
 };
@@ -305,6 +306,31 @@ impl Store for SqlStore {
 
     fn ticket_count(&self) -> BoxFuture<'_, StoreResult<i64>> {
         dispatch!(self.ticket_count())
+    }
+
+    fn ensure_mailbox(
+        &self,
+        name: &str,
+        address: &EmailAddress,
+    ) -> BoxFuture<'_, StoreResult<MailboxState>> {
+        let name = name.to_owned();
+        let address = address.as_str().to_owned();
+        dispatch!(self.ensure_mailbox(name, address))
+    }
+
+    fn ingest_email(&self, i: IngestEmail) -> BoxFuture<'_, StoreResult<Ingested>> {
+        dispatch!(self.ingest_email(i))
+    }
+
+    fn mailbox_polled(
+        &self,
+        id: MailboxId,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let error = error.map(str::to_owned);
+        let now = to_micros(now);
+        dispatch!(self.mailbox_polled(id, error, now))
     }
 }
 

@@ -19,7 +19,11 @@
 //!   and, if a concurrent transaction registered a handle first, that contact is used;
 //! - ticket updates are compare-and-set on `version`;
 //! - message dedupe keys (per ticket) and job keys are inserted with `ON CONFLICT DO NOTHING`;
-//! - every time written is truncated to microseconds.
+//! - every time written is truncated to microseconds;
+//! - an ingested mail writes its raw bytes, ticket change, Message-ID, receipt and mailbox
+//!   cursor in one transaction; a mail whose (mailbox, UIDVALIDITY, UID) or raw sha-256 is
+//!   already receipted in that mailbox writes nothing but the cursor (the threading and
+//!   ingest decisions themselves live in `lossless::email`).
 
 use super::super::codec::{self, RawAgent, RawJob, RawMessage, RawTicket};
 use super::super::{db_err, db_err_dup, db_err_ref};
@@ -27,7 +31,14 @@ use super::{Db, DbPool, begin, next_ticket_seq, reader};
 use chrono::{DateTime, Utc};
 use lossless::actor::ActorRef;
 use lossless::contact::{Contact, ContactDraft, Handle};
-use lossless::ids::{AgentId, ContactId, GroupId, JobId, TicketId, TicketNumber};
+use lossless::email::ingest::{self, IngestPlan};
+use lossless::email::thread::{self, SubjectTicket, ThreadContext, ThreadTarget};
+use lossless::email::{
+    Classification, InboundEmail, IngestEmail, IngestOutcome, Ingested, MailboxId, MailboxState,
+};
+use lossless::ids::{
+    AgentId, ContactId, EmailAddress, GroupId, JobId, NumberPrefix, TicketId, TicketNumber,
+};
 use lossless::job::{Job, JobStatus, NewJob, jobs_for};
 use lossless::message::{Message, MessageDraft};
 use lossless::ports::{
@@ -35,7 +46,7 @@ use lossless::ports::{
     UpdateTicket, to_micros,
 };
 use lossless::team::{Agent, Group, NewAgent};
-use lossless::ticket::{HistoryEntry, Status, Ticket, TicketEvent};
+use lossless::ticket::{HistoryEntry, Status, Ticket, TicketDraft, TicketEvent};
 use sqlx::Row as _;
 use std::collections::BTreeSet;
 
@@ -131,18 +142,19 @@ fn group_from_row(r: &DbRow) -> StoreResult<Group> {
 
 // ---- writes inside a transaction ------------------------------------------
 
-/// Appends a message; `false` when its dedupe key already exists on the ticket.
+/// Appends a message; its row id, or `None` when its dedupe key already exists on the
+/// ticket.
 async fn insert_message(
     c: &mut Conn,
     ticket: TicketId,
     m: &MessageDraft,
     now: DateTime<Utc>,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<i64>> {
     let (author_kind, author_id) = codec::actor_parts(m.author);
     let done = sqlx::query(
         "INSERT INTO messages (ticket_id, direction, visibility, author_kind, author_id, body, \
          attachments, dedupe_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT (ticket_id, dedupe_key) DO NOTHING",
+         ON CONFLICT (ticket_id, dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(ticket.0)
     .bind(m.direction.as_str())
@@ -153,10 +165,10 @@ async fn insert_message(
     .bind(codec::to_json(&m.attachments)?)
     .bind(m.dedupe_key.as_deref())
     .bind(to_micros(now))
-    .execute(&mut *c)
+    .fetch_optional(&mut *c)
     .await
     .map_err(db_err)?;
-    Ok(done.rows_affected() == 1)
+    done.map(|r| r.try_get(0).map_err(db_err)).transpose()
 }
 
 async fn insert_history(
@@ -292,6 +304,48 @@ async fn find_or_create_contact(
 
 // ---- tickets ----------------------------------------------------------------
 
+/// Inserts the ticket `draft` materializes (with the next number) for `contact_id`.
+async fn insert_ticket(
+    c: &mut Conn,
+    draft: &TicketDraft,
+    prefix: &NumberPrefix,
+    contact_id: ContactId,
+) -> StoreResult<(Ticket, Vec<TicketEvent>)> {
+    let seq = next_ticket_seq(&mut *c).await?;
+    let (mut ticket, events) =
+        draft.materialize(TicketId(0), TicketNumber::new(prefix, seq), contact_id);
+    let row = sqlx::query(
+        "INSERT INTO tickets (number, number_seq, subject, status, priority, priority_rank, channel, \
+         contact_id, assignee_id, group_id, tags, portal_token, lang, version, created_at, updated_at, \
+         first_response_at, resolved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         RETURNING id",
+    )
+    .bind(ticket.number.to_string())
+    .bind(seq)
+    .bind(&ticket.subject)
+    .bind(ticket.status.as_str())
+    .bind(ticket.priority.as_str())
+    .bind(i64::from(ticket.priority.rank()))
+    .bind(ticket.channel.as_str())
+    .bind(ticket.contact_id.0)
+    .bind(ticket.assignee.map(|a| a.0))
+    .bind(ticket.group.map(|g| g.0))
+    .bind(codec::to_json(&ticket.tags)?)
+    .bind(ticket.portal_token.as_str())
+    .bind(ticket.lang.code())
+    .bind(ticket.version)
+    .bind(ticket.created_at)
+    .bind(ticket.updated_at)
+    .bind(ticket.first_response_at)
+    .bind(ticket.resolved_at)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err_dup("portal_token"))?;
+    ticket.id = TicketId(row.try_get(0).map_err(db_err)?);
+    Ok((ticket, events))
+}
+
 async fn replay(pool: &DbPool, k: &IntakeKey) -> StoreResult<Created> {
     let row = sqlx::query(
         "SELECT t.* FROM intake_receipts r JOIN tickets t ON t.id = r.ticket_id \
@@ -345,38 +399,7 @@ pub(crate) async fn create_ticket(pool: &DbPool, c: CreateTicket) -> StoreResult
         }
     }
     let contact_id = find_or_create_contact(&mut tx, &contact, now).await?;
-    let seq = next_ticket_seq(&mut tx).await?;
-    let (mut ticket, events) =
-        draft.materialize(TicketId(0), TicketNumber::new(&prefix, seq), contact_id);
-    let row = sqlx::query(
-        "INSERT INTO tickets (number, number_seq, subject, status, priority, priority_rank, channel, \
-         contact_id, assignee_id, group_id, tags, portal_token, lang, version, created_at, updated_at, \
-         first_response_at, resolved_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         RETURNING id",
-    )
-    .bind(ticket.number.to_string())
-    .bind(seq)
-    .bind(&ticket.subject)
-    .bind(ticket.status.as_str())
-    .bind(ticket.priority.as_str())
-    .bind(i64::from(ticket.priority.rank()))
-    .bind(ticket.channel.as_str())
-    .bind(ticket.contact_id.0)
-    .bind(ticket.assignee.map(|a| a.0))
-    .bind(ticket.group.map(|g| g.0))
-    .bind(codec::to_json(&ticket.tags)?)
-    .bind(ticket.portal_token.as_str())
-    .bind(ticket.lang.code())
-    .bind(ticket.version)
-    .bind(ticket.created_at)
-    .bind(ticket.updated_at)
-    .bind(ticket.first_response_at)
-    .bind(ticket.resolved_at)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err_dup("portal_token"))?;
-    ticket.id = TicketId(row.try_get(0).map_err(db_err)?);
+    let (ticket, events) = insert_ticket(&mut tx, &draft, &prefix, contact_id).await?;
     let author = ActorRef::Contact(contact_id);
     insert_message(
         &mut tx,
@@ -403,19 +426,12 @@ pub(crate) async fn create_ticket(pool: &DbPool, c: CreateTicket) -> StoreResult
     })
 }
 
-pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult<Ticket> {
-    let UpdateTicket {
-        expected_version,
-        ticket: t,
-        actor,
-        events,
-        messages,
-        jobs,
-        completes,
-        now,
-    } = u;
-    let now = to_micros(now);
-    let mut tx = begin(pool).await.map_err(db_err)?;
+/// Writes `t` if the stored row is still at `expected_version` (bumping it); `None` if not.
+async fn cas_update_ticket(
+    c: &mut Conn,
+    t: &Ticket,
+    expected_version: i64,
+) -> StoreResult<Option<Ticket>> {
     let row = sqlx::query(
         "UPDATE tickets SET subject = $3, status = $4, priority = $5, priority_rank = $6, \
          assignee_id = $7, group_id = $8, tags = $9, lang = $10, updated_at = $11, \
@@ -435,10 +451,27 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
     .bind(to_micros(t.updated_at))
     .bind(t.first_response_at.map(to_micros))
     .bind(t.resolved_at.map(to_micros))
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *c)
     .await
     .map_err(db_err)?;
-    let Some(row) = row else {
+    row.as_ref().map(ticket_from_row).transpose()
+}
+
+pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult<Ticket> {
+    let UpdateTicket {
+        expected_version,
+        ticket: t,
+        actor,
+        events,
+        messages,
+        jobs,
+        completes,
+        now,
+    } = u;
+    let now = to_micros(now);
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let stored = cas_update_ticket(&mut tx, &t, expected_version).await?;
+    let Some(stored) = stored else {
         let exists = sqlx::query("SELECT id FROM tickets WHERE id = $1")
             .bind(t.id.0)
             .fetch_optional(&mut *tx)
@@ -450,7 +483,6 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
             StoreError::NotFound
         });
     };
-    let stored = ticket_from_row(&row)?;
     for m in &messages {
         insert_message(&mut tx, stored.id, m, now).await?;
     }
@@ -907,4 +939,355 @@ pub(crate) async fn jobs(
     .await
     .map_err(db_err)?;
     rows.iter().map(job_from_row).collect()
+}
+
+// ---- email intake -------------------------------------------------------------
+
+pub(crate) async fn ensure_mailbox(
+    pool: &DbPool,
+    name: String,
+    address: String,
+) -> StoreResult<MailboxState> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let row = sqlx::query(
+        "INSERT INTO mailboxes (name, address, last_uid) VALUES ($1, $2, 0) \
+         ON CONFLICT (name) DO UPDATE SET address = excluded.address \
+         RETURNING id, uidvalidity, last_uid, last_fetch_at, last_error",
+    )
+    .bind(&name)
+    .bind(&address)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let state = MailboxState {
+        id: MailboxId(row.try_get("id").map_err(db_err)?),
+        uidvalidity: row.try_get("uidvalidity").map_err(db_err)?,
+        last_uid: row.try_get("last_uid").map_err(db_err)?,
+        last_fetch_at: row.try_get("last_fetch_at").map_err(db_err)?,
+        last_error: row.try_get("last_error").map_err(db_err)?,
+    };
+    tx.commit().await.map_err(db_err)?;
+    Ok(state)
+}
+
+pub(crate) async fn mailbox_polled(
+    pool: &DbPool,
+    id: MailboxId,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let done =
+        sqlx::query("UPDATE mailboxes SET last_fetch_at = $2, last_error = $3 WHERE id = $1")
+            .bind(id.0)
+            .bind(to_micros(now))
+            .bind(error)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::NotFound);
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
+}
+
+/// Moves the mailbox cursor to (`uidvalidity`, max(last UID, `uid`)); a new UIDVALIDITY
+/// starts the cursor afresh at `uid`.
+async fn advance_cursor(c: &mut Conn, i: &IngestEmail, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE mailboxes SET last_uid = CASE WHEN uidvalidity = $2 AND last_uid > $3 \
+         THEN last_uid ELSE $3 END, uidvalidity = $2, last_fetch_at = $4, last_error = NULL \
+         WHERE id = $1",
+    )
+    .bind(i.mailbox.0)
+    .bind(i.uidvalidity)
+    .bind(i.uid)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+async fn ticket_in_tx(c: &mut Conn, id: i64) -> StoreResult<Option<Ticket>> {
+    let row = sqlx::query("SELECT * FROM tickets WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.as_ref().map(ticket_from_row).transpose()
+}
+
+/// Resolves what [`thread::lookups`] asks for into a [`ThreadContext`].
+async fn thread_context(
+    c: &mut Conn,
+    mail: &InboundEmail,
+    i: &IngestEmail,
+) -> StoreResult<ThreadContext> {
+    let s = &i.settings;
+    let look = thread::lookups(mail, &s.secret, &s.message_id_domain, &i.prefix);
+    let mut ctx = ThreadContext {
+        secret: s.secret.clone(),
+        domain: s.message_id_domain.clone(),
+        number_prefix: i.prefix.clone(),
+        closed_policy: s.closed_policy,
+        ..ThreadContext::default()
+    };
+    let mut candidates: Vec<i64> = look.signed_tickets.iter().map(|t| t.0).collect();
+    for id in &look.message_ids {
+        let rows = sqlx::query("SELECT ticket_id FROM email_ids WHERE message_id = $1")
+            .bind(id)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+        for r in rows {
+            let t: i64 = r.try_get(0).map_err(db_err)?;
+            ctx.known_message_ids.push((id.clone(), TicketId(t)));
+            candidates.push(t);
+        }
+    }
+    if let Some(number) = &look.subject_number {
+        let row = sqlx::query("SELECT * FROM tickets WHERE number = $1")
+            .bind(number.to_string())
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?;
+        if let Some(t) = row.as_ref().map(ticket_from_row).transpose()? {
+            let rows = sqlx::query(
+                "SELECT value FROM contact_handles WHERE contact_id = $1 AND kind = 'email'",
+            )
+            .bind(t.contact_id.0)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+            let mut contact_addresses = Vec::new();
+            for r in rows {
+                let v: String = r.try_get(0).map_err(db_err)?;
+                if let Ok(a) = EmailAddress::parse(&v) {
+                    contact_addresses.push(a);
+                }
+            }
+            candidates.push(t.id.0);
+            ctx.subject_ticket = Some(SubjectTicket {
+                ticket: t.id,
+                number: number.clone(),
+                contact_addresses,
+                participant_addresses: Vec::new(),
+                status: t.status,
+            });
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    for id in candidates {
+        if let Some(t) = ticket_in_tx(&mut *c, id).await? {
+            ctx.ticket_statuses.push((t.id, t.status));
+        }
+    }
+    Ok(ctx)
+}
+
+/// What a parsed mail became: outcome, ticket, message row, reason.
+type Placed = (
+    IngestOutcome,
+    Option<TicketId>,
+    Option<i64>,
+    serde_json::Value,
+);
+
+/// Threads and stores a parsed mail inside the ingest transaction.
+async fn place_mail(
+    c: &mut Conn,
+    i: &IngestEmail,
+    mail: &InboundEmail,
+    class: &Classification,
+    now: DateTime<Utc>,
+) -> StoreResult<Placed> {
+    let ctx = thread_context(&mut *c, mail, i).await?;
+    let mut decision = thread::thread(mail, &ctx);
+    let mut plan = ingest::plan(mail, class, &decision, i.token.clone(), now);
+    if let IngestPlan::Append { ticket, body } = &plan {
+        let before = ticket_in_tx(&mut *c, ticket.0)
+            .await?
+            .ok_or(StoreError::Conflict)?;
+        let mut after = before.clone();
+        if let Some(events) = ingest::append_events(&mut after, class, now) {
+            let contact = contact_of_sender(&mut *c, mail, now)
+                .await?
+                .unwrap_or(before.contact_id);
+            let stored = if events.is_empty() {
+                before
+            } else {
+                cas_update_ticket(&mut *c, &after, before.version)
+                    .await?
+                    .ok_or(StoreError::Conflict)?
+            };
+            let author = ActorRef::Contact(contact);
+            let msg = insert_message(
+                &mut *c,
+                stored.id,
+                &MessageDraft::from_customer(author, body.clone()),
+                now,
+            )
+            .await?;
+            insert_history(&mut *c, stored.id, author, &events, now).await?;
+            insert_jobs(&mut *c, &ingest::email_jobs(&stored, &events, class, now)).await?;
+            let reason = serde_json::json!({ "classification": class, "thread": decision });
+            return Ok((IngestOutcome::Appended, Some(stored.id), msg, reason));
+        }
+        // Closed since threading looked: closed is final, so start a linked ticket.
+        decision.target = ThreadTarget::NewLinkedTo(*ticket);
+        plan = ingest::plan(mail, class, &decision, i.token.clone(), now);
+    }
+    let reason = serde_json::json!({ "classification": class, "thread": decision });
+    match plan {
+        IngestPlan::Ignore { why } => {
+            let mut reason = reason;
+            reason["ignored"] = serde_json::Value::from(why);
+            Ok((IngestOutcome::Ignored, None, None, reason))
+        }
+        IngestPlan::Append { .. } => Err(StoreError::Conflict),
+        IngestPlan::Create {
+            draft,
+            contact,
+            body,
+        } => {
+            let contact_id = find_or_create_contact(&mut *c, &contact, now).await?;
+            let (ticket, events) = insert_ticket(&mut *c, &draft, &i.prefix, contact_id).await?;
+            let author = ActorRef::Contact(contact_id);
+            let msg = insert_message(
+                &mut *c,
+                ticket.id,
+                &MessageDraft::from_customer(author, body),
+                now,
+            )
+            .await?;
+            insert_history(&mut *c, ticket.id, author, &events, now).await?;
+            insert_jobs(&mut *c, &ingest::email_jobs(&ticket, &events, class, now)).await?;
+            Ok((IngestOutcome::Created, Some(ticket.id), msg, reason))
+        }
+    }
+}
+
+/// The contact of the mail's sender (found or created), if it has a sender.
+async fn contact_of_sender(
+    c: &mut Conn,
+    mail: &InboundEmail,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<ContactId>> {
+    let Some(from) = &mail.from else {
+        return Ok(None);
+    };
+    let draft = ContactDraft {
+        name: from.name.clone(),
+        handles: vec![Handle::Email(from.address.clone())],
+    };
+    Ok(Some(find_or_create_contact(c, &draft, now).await?))
+}
+
+fn ingested_from_row(r: &DbRow) -> StoreResult<Ingested> {
+    let outcome: String = r.try_get("outcome").map_err(db_err)?;
+    let reason: String = r.try_get("reason").map_err(db_err)?;
+    Ok(Ingested {
+        outcome: IngestOutcome::parse(&outcome)
+            .ok_or_else(|| StoreError::Backend(format!("corrupt row: outcome {outcome:?}")))?,
+        ticket: r
+            .try_get::<Option<i64>, _>("ticket_id")
+            .map_err(db_err)?
+            .map(TicketId),
+        message: r.try_get("message_id").map_err(db_err)?,
+        reason: serde_json::from_str(&reason)
+            .map_err(|e| StoreError::Backend(format!("corrupt row: reason: {e}")))?,
+        duplicate: true,
+    })
+}
+
+pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<Ingested> {
+    let now = to_micros(i.now);
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    // The same UID under the same UIDVALIDITY, or the same bytes arriving again (a
+    // re-scan after UIDVALIDITY changed, a copy): the first receipt stands. No bytes at
+    // all (a server that returned no body) prove nothing about sameness.
+    let prior = sqlx::query(
+        "SELECT outcome, ticket_id, message_id, reason FROM email_receipts \
+         WHERE mailbox_id = $1 AND ((uidvalidity = $2 AND uid = $3) OR (sha256 = $4 AND $5)) \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(i.mailbox.0)
+    .bind(i.uidvalidity)
+    .bind(i.uid)
+    .bind(&i.raw_sha256)
+    .bind(!i.raw.is_empty())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    if let Some(r) = prior {
+        let done = ingested_from_row(&r)?;
+        advance_cursor(&mut tx, &i, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        return Ok(done);
+    }
+    sqlx::query(
+        "INSERT INTO raw_emails (sha256, bytes, size) VALUES ($1, $2, $3) \
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(&i.raw_sha256)
+    .bind(&i.raw)
+    .bind(i64::try_from(i.raw.len()).unwrap_or(i64::MAX))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let (outcome, ticket, message, reason) = match &i.parsed {
+        Err(e) => (
+            IngestOutcome::DeadLetter,
+            None,
+            None,
+            serde_json::json!({ "error": e }),
+        ),
+        Ok((mail, class)) => {
+            let placed = place_mail(&mut tx, &i, mail, class, now).await?;
+            if let (Some(t), Some(id)) = (placed.1, &mail.message_id) {
+                sqlx::query(
+                    "INSERT INTO email_ids (message_id, ticket_id, msg_row_id) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(t.0)
+                .bind(placed.2)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            placed
+        }
+    };
+    sqlx::query(
+        "INSERT INTO email_receipts (mailbox_id, uidvalidity, uid, sha256, ticket_id, \
+         message_id, outcome, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(i.mailbox.0)
+    .bind(i.uidvalidity)
+    .bind(i.uid)
+    .bind(&i.raw_sha256)
+    .bind(ticket.map(|t| t.0))
+    .bind(message)
+    .bind(outcome.as_str())
+    .bind(codec::to_json(&reason)?)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    // A concurrent ingest of the same UID won: retrying finds its receipt.
+    .map_err(|e| match db_err(e) {
+        StoreError::Duplicate(_) => StoreError::Conflict,
+        other => other,
+    })?;
+    advance_cursor(&mut tx, &i, now).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(Ingested {
+        outcome,
+        ticket,
+        message,
+        reason,
+        duplicate: false,
+    })
 }

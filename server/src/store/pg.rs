@@ -25,11 +25,18 @@ type Db = sqlx::Postgres;
 pub(crate) mod ops;
 
 /// Migrations, in order. Never edit one that was released; append.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "email",
+        include_str!("../../migrations/postgres/0002_email.sql"),
+    ),
+];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.
 pub(super) async fn connect(url: &str) -> StoreResult<PgPool> {

@@ -29,11 +29,18 @@ type Db = sqlx::Sqlite;
 pub(crate) mod ops;
 
 /// Migrations, in order. Never edit one that was released; append.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "email",
+        include_str!("../../migrations/sqlite/0002_email.sql"),
+    ),
+];
 
 /// The SQLite pools: concurrent read-only connections and one writer connection.
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 //! databases, the HTTP surface of a real node, several nodes on one PostgreSQL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod email_intake;
 mod email_parse;
 mod http;
 mod nodes;

@@ -11,6 +11,9 @@ use crate::support::{self, Backend, SqlStore};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use lossless::actor::{ActorRef, Role};
 use lossless::contact::{ContactDraft, Handle};
+use lossless::email::{
+    EmailSettings, IngestEmail, IngestOutcome, Ingested, MailboxId, OurIdentity, classify,
+};
 use lossless::ids::{
     AgentId, ContactId, EmailAddress, GroupId, JobId, Lang, NumberPrefix, PhoneE164, PortalToken,
     TicketId, TicketNumber,
@@ -1211,6 +1214,7 @@ async fn store_story_sqlite() {
     store.close().await;
     let reopened = SqlStore::connect(&url).await.unwrap();
     assert_eq!(reopened.ticket_count().await.unwrap(), 30);
+    email_story(&reopened).await;
     reopened.close().await;
 }
 
@@ -1227,6 +1231,7 @@ async fn store_story_postgres() {
     let second = SqlStore::connect(&url).await.unwrap();
     assert_eq!(second.ticket_count().await.unwrap(), 30);
     second.close().await;
+    email_story(&store).await;
     store.close().await;
     support::drop_pg(&url).await;
 }
@@ -1253,4 +1258,277 @@ async fn unsupported_urls_are_refused() {
         let err = SqlStore::connect(url).await.unwrap_err();
         assert!(matches!(err, StoreError::Backend(_)), "{url}");
     }
+}
+
+/// A raw mail for the email story.
+fn raw_mail(from: &str, subject: &str, id: &str, extra: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: Customer <{from}>\r\nTo: support@lossless.test\r\nSubject: {subject}\r\n\
+         Message-ID: <{id}>\r\nDate: Mon, 2 Nov 2026 09:00:00 +0000\r\n{extra}\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+fn ingest_of(
+    mailbox: MailboxId,
+    uidvalidity: i64,
+    uid: i64,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> IngestEmail {
+    use sha2::Digest as _;
+    let settings = EmailSettings {
+        secret: b"story-secret-0123456789abcdef".to_vec(),
+        message_id_domain: "lossless.test".into(),
+        our_addresses: vec![email("support@lossless.test")],
+        ..EmailSettings::default()
+    };
+    let ours = OurIdentity {
+        addresses: settings.our_addresses.clone(),
+        message_id_domain: settings.message_id_domain.clone(),
+    };
+    IngestEmail {
+        mailbox,
+        uidvalidity,
+        uid,
+        raw_sha256: hex::encode(sha2::Sha256::digest(raw)),
+        raw: raw.to_vec(),
+        parsed: lossless_server::email::parse::parse(raw)
+            .map(|m| {
+                let c = classify(&m, &ours);
+                (m, c)
+            })
+            .map_err(|e| format!("{e:?}")),
+        settings,
+        prefix: NumberPrefix::default(),
+        token: token(),
+        now,
+    }
+}
+
+fn reason_kind(i: &Ingested) -> &str {
+    i.reason["thread"]["reason"]["kind"].as_str().unwrap_or("")
+}
+
+/// The email intake steps (`ensure_mailbox`, `ingest_email`), on a store with any content.
+pub async fn email_story(store: &SqlStore) {
+    let now = t0() + Duration::days(30);
+    let addr = email("support@lossless.test");
+    let mb = store.ensure_mailbox("support", &addr).await.unwrap();
+    assert_eq!((mb.uidvalidity, mb.last_uid), (None, 0));
+    assert_eq!(
+        store.ensure_mailbox("support", &addr).await.unwrap().id,
+        mb.id,
+        "ensure returns the existing mailbox"
+    );
+    let jobs_before = store.jobs(None, 10_000).await.unwrap().len();
+
+    // A new mail → a ticket on the email channel, contact = sender, an acknowledgement job.
+    let a = raw_mail(
+        "story-a@customer.test",
+        "Printer on fire",
+        "story-a@customer.test",
+        "",
+        "It burns.",
+    );
+    let first = store
+        .ingest_email(ingest_of(mb.id, 7, 1, &a, now))
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, IngestOutcome::Created);
+    assert!(!first.duplicate);
+    assert_eq!(reason_kind(&first), "no_reference");
+    let ta = store.ticket(first.ticket.unwrap()).await.unwrap().unwrap();
+    assert_eq!(ta.channel, Channel::Email);
+    assert_eq!(ta.subject, "Printer on fire");
+    let contact = store.contact(ta.contact_id).await.unwrap().unwrap();
+    assert!(
+        contact
+            .handles
+            .contains(&Handle::Email(email("story-a@customer.test")))
+    );
+    let thread = store.messages(ta.id, true).await.unwrap();
+    assert_eq!(thread.len(), 1);
+    assert_eq!(thread[0].body, "It burns.");
+    assert_eq!(Some(thread[0].id.0), first.message);
+    let keys: Vec<String> = store
+        .jobs(None, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.key)
+        .collect();
+    assert!(keys.contains(&format!("ack:{}", ta.id)));
+    assert_eq!(keys.len(), jobs_before + 1);
+
+    // The same UID again, and the same bytes under a new UIDVALIDITY: duplicates.
+    let again = store
+        .ingest_email(ingest_of(mb.id, 7, 1, &a, now))
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!((again.outcome, again.ticket), (first.outcome, first.ticket));
+    let rescan = store
+        .ingest_email(ingest_of(mb.id, 8, 1, &a, now))
+        .await
+        .unwrap();
+    assert!(rescan.duplicate);
+    assert_eq!(rescan.ticket, first.ticket);
+    assert_eq!(store.messages(ta.id, true).await.unwrap().len(), 1);
+    let cur = store.ensure_mailbox("support", &addr).await.unwrap();
+    assert_eq!((cur.uidvalidity, cur.last_uid), (Some(8), 1));
+
+    // A reply to the first mail's Message-ID → appended (the ticket was resolved: reopens).
+    let mut after = ta.clone();
+    let ev = after.move_to(Status::Resolved, now).unwrap();
+    let ta = store
+        .update_ticket(update(&ta, after, ActorRef::System, ev, vec![], now))
+        .await
+        .unwrap();
+    let b = raw_mail(
+        "story-a@customer.test",
+        "Re: Printer on fire",
+        "story-b@customer.test",
+        "In-Reply-To: <story-a@customer.test>\r\n",
+        "Still burning.",
+    );
+    let reply = store
+        .ingest_email(ingest_of(mb.id, 8, 3, &b, now))
+        .await
+        .unwrap();
+    assert_eq!(reply.outcome, IngestOutcome::Appended);
+    assert_eq!(reply.ticket, Some(ta.id));
+    assert_eq!(reason_kind(&reply), "known_message_id");
+    let ta2 = store.ticket(ta.id).await.unwrap().unwrap();
+    assert_eq!(ta2.status, Status::Open);
+    assert_eq!(ta2.version, ta.version + 1);
+    let thread = store.messages(ta.id, true).await.unwrap();
+    assert_eq!(
+        thread.last().map(|m| m.body.as_str()),
+        Some("Still burning.")
+    );
+    assert_eq!(thread.last().map(|m| m.direction), Some(Direction::Inbound));
+
+    // A stranger quoting the ticket number → a new ticket, the number ignored.
+    let c = raw_mail(
+        "story-stranger@customer.test",
+        &format!("[#{}] let me in", ta.number),
+        "story-c@customer.test",
+        "",
+        "Hi.",
+    );
+    let stranger = store
+        .ingest_email(ingest_of(mb.id, 8, 4, &c, now))
+        .await
+        .unwrap();
+    assert_eq!(stranger.outcome, IngestOutcome::Created);
+    assert_ne!(stranger.ticket, Some(ta.id));
+    assert_eq!(reason_kind(&stranger), "subject_number_ignored");
+    // The contact quoting it → appended.
+    let d = raw_mail(
+        "story-a@customer.test",
+        &format!("[#{}] one more thing", ta.number),
+        "story-d@customer.test",
+        "",
+        "And the toner.",
+    );
+    let own = store
+        .ingest_email(ingest_of(mb.id, 8, 5, &d, now))
+        .await
+        .unwrap();
+    assert_eq!(
+        (own.outcome, own.ticket),
+        (IngestOutcome::Appended, Some(ta.id))
+    );
+    assert_eq!(reason_kind(&own), "subject_number");
+
+    // An auto-reply: stored as a ticket, but never acknowledged.
+    let e = raw_mail(
+        "story-e@customer.test",
+        "Out of office",
+        "story-e@customer.test",
+        "Auto-Submitted: auto-replied\r\n",
+        "Away.",
+    );
+    let auto = store
+        .ingest_email(ingest_of(mb.id, 8, 6, &e, now))
+        .await
+        .unwrap();
+    assert_eq!(auto.outcome, IngestOutcome::Created);
+    assert_eq!(auto.reason["classification"]["kind"], "auto_reply");
+    let te = auto.ticket.unwrap();
+    let keys: Vec<String> = store
+        .jobs(None, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.key)
+        .collect();
+    assert!(!keys.contains(&format!("ack:{te}")));
+    assert!(keys.contains(&format!("ack:{}", stranger.ticket.unwrap())));
+
+    // Our own mail looping back: kept, no ticket.
+    let f = raw_mail(
+        "support@lossless.test",
+        "Your request",
+        "story-f@lossless.test",
+        "",
+        "Loop.",
+    );
+    let looped = store
+        .ingest_email(ingest_of(mb.id, 8, 7, &f, now))
+        .await
+        .unwrap();
+    assert_eq!(
+        (looped.outcome, looped.ticket),
+        (IngestOutcome::Ignored, None)
+    );
+
+    // A mail that cannot be parsed: a dead letter with the reason.
+    let mut dead = ingest_of(mb.id, 8, 9, b"\x00garbage", now);
+    dead.parsed = Err("unparseable".into());
+    let dl = store.ingest_email(dead).await.unwrap();
+    assert_eq!((dl.outcome, dl.ticket), (IngestOutcome::DeadLetter, None));
+    assert_eq!(dl.reason["error"], "unparseable");
+    // Empty bodies (a server that returned none) are not duplicates of each other.
+    let mut empty = ingest_of(mb.id, 8, 10, b"", now);
+    empty.parsed = Err("no body".into());
+    assert!(!store.ingest_email(empty).await.unwrap().duplicate);
+    let mut empty = ingest_of(mb.id, 8, 11, b"", now);
+    empty.parsed = Err("no body".into());
+    assert!(!store.ingest_email(empty).await.unwrap().duplicate);
+    // Out of order UIDs never move the cursor back.
+    let g = raw_mail(
+        "story-g@customer.test",
+        "Late",
+        "story-g@customer.test",
+        "",
+        "x",
+    );
+    store
+        .ingest_email(ingest_of(mb.id, 8, 2, &g, now))
+        .await
+        .unwrap();
+    let cur = store.ensure_mailbox("support", &addr).await.unwrap();
+    assert_eq!((cur.uidvalidity, cur.last_uid), (Some(8), 11));
+    assert_eq!((cur.last_fetch_at, cur.last_error), (Some(now), None));
+
+    // A failed pass is recorded on the mailbox; the next good one clears it.
+    let later = now + Duration::minutes(1);
+    store
+        .mailbox_polled(mb.id, Some("connect: refused"), later)
+        .await
+        .unwrap();
+    let cur = store.ensure_mailbox("support", &addr).await.unwrap();
+    assert_eq!(cur.last_error.as_deref(), Some("connect: refused"));
+    assert_eq!(cur.last_fetch_at, Some(later));
+    assert_eq!(cur.last_uid, 11, "a failure keeps the cursor");
+    store.mailbox_polled(mb.id, None, later).await.unwrap();
+    let cur = store.ensure_mailbox("support", &addr).await.unwrap();
+    assert_eq!(cur.last_error, None);
+    assert_eq!(
+        store.mailbox_polled(MailboxId(-1), None, later).await,
+        Err(StoreError::NotFound)
+    );
 }
