@@ -26,10 +26,18 @@ pub enum Hint {
     Resync,
 }
 
-/// One node's fan-out point.
+/// The JSON text frame of a hint, serialized once per node and shared by every socket
+/// (cloning it only bumps a reference count).
+pub type Frame = axum::extract::ws::Utf8Bytes;
+
+/// The frame that tells clients to refetch everything.
+pub const RESYNC_FRAME: &str = r#"{"type":"resync"}"#;
+
+/// One node's fan-out point. Hints are serialized once here, not once per socket: with
+/// hundreds of agents connected that is what keeps fan-out cheap.
 #[derive(Debug, Clone)]
 pub struct Hub {
-    tx: broadcast::Sender<Hint>,
+    tx: broadcast::Sender<Frame>,
 }
 
 impl Default for Hub {
@@ -42,12 +50,22 @@ impl Default for Hub {
 
 impl Hub {
     /// A new subscription (lagging subscribers get `RecvError::Lagged`: resync).
-    pub fn subscribe(&self) -> broadcast::Receiver<Hint> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
         self.tx.subscribe()
     }
     /// Sends to every subscriber of this node (no subscribers is fine).
     pub fn send(&self, h: Hint) {
-        let _ = self.tx.send(h);
+        let frame = match h {
+            Hint::Event(ev) => match serde_json::to_string(&ev) {
+                Ok(text) => Frame::from(text),
+                Err(e) => {
+                    tracing::warn!(error = %e, "live hint not serialized");
+                    return;
+                }
+            },
+            Hint::Resync => Frame::from_static(RESYNC_FRAME),
+        };
+        let _ = self.tx.send(frame);
     }
 }
 

@@ -3,7 +3,7 @@
 //! every 30 s, and turns a lagging subscription into a resync instead of buffering forever.
 
 use super::AppState;
-use crate::live::Hint;
+use crate::live::{Frame, RESYNC_FRAME};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
@@ -27,13 +27,6 @@ pub async fn handler(
     ws.on_upgrade(move |socket| serve(socket, hub))
 }
 
-fn frame(h: &Hint) -> Option<String> {
-    match h {
-        Hint::Event(ev) => serde_json::to_string(ev).ok(),
-        Hint::Resync => Some(r#"{"type":"resync"}"#.to_owned()),
-    }
-}
-
 async fn serve(mut socket: WebSocket, hub: crate::live::Hub) {
     let mut rx = hub.subscribe();
     let mut ping = tokio::time::interval(Duration::from_secs(30));
@@ -41,8 +34,8 @@ async fn serve(mut socket: WebSocket, hub: crate::live::Hub) {
     loop {
         let out = tokio::select! {
             h = rx.recv() => match h {
-                Ok(h) => frame(&h),
-                Err(RecvError::Lagged(_)) => frame(&Hint::Resync),
+                Ok(frame) => Some(frame),
+                Err(RecvError::Lagged(_)) => Some(Frame::from_static(RESYNC_FRAME)),
                 Err(RecvError::Closed) => return,
             },
             _ = ping.tick() => {
@@ -54,8 +47,8 @@ async fn serve(mut socket: WebSocket, hub: crate::live::Hub) {
                 Some(Ok(_)) => None,
             },
         };
-        if let Some(text) = out
-            && socket.send(Message::Text(text.into())).await.is_err()
+        if let Some(frame) = out
+            && socket.send(Message::Text(frame)).await.is_err()
         {
             return;
         }
