@@ -52,4 +52,8 @@ pub enum DomainError {
     /// Storage failed; the text is for logs only.
     #[error("storage: {0}")]
     Storage(String),
+    /// An outside service (e.g. the SMTP server) failed; the job doing it is retried. The
+    /// text is for logs only.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }

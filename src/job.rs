@@ -6,7 +6,7 @@
 //! job is retried with exponential backoff and, after `max_attempts`, stays visible as
 //! `failed` instead of vanishing.
 
-use crate::ids::{JobId, TicketId};
+use crate::ids::{JobId, MessageId, TicketId};
 use crate::ticket::{Ticket, TicketEvent};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,14 @@ pub enum JobKind {
         /// The ticket.
         ticket_id: TicketId,
     },
+    /// Send a stored outbound public message of an email ticket to the customer by email
+    /// (see [`crate::email::outbound`]).
+    DeliverEmail {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The stored message.
+        message_id: MessageId,
+    },
 }
 
 impl JobKind {
@@ -28,6 +36,7 @@ impl JobKind {
     pub fn name(&self) -> &'static str {
         match self {
             JobKind::SendAcknowledgement { .. } => "send_acknowledgement",
+            JobKind::DeliverEmail { .. } => "deliver_email",
         }
     }
 }

@@ -11,9 +11,10 @@
 use crate::actor::ActorRef;
 use crate::contact::{Contact, ContactDraft};
 use crate::email::ingest::{IngestEmail, Ingested, MailboxId, MailboxState};
+use crate::email::outbound::{Delivery, DeliveryState, OutgoingEmail};
 use crate::ids::{
-    AgentId, ContactId, EmailAddress, GroupId, JobId, NumberPrefix, PortalToken, TicketId,
-    TicketNumber,
+    AgentId, ContactId, EmailAddress, GroupId, JobId, MessageId, NumberPrefix, PortalToken,
+    TicketId, TicketNumber,
 };
 use crate::job::{Job, JobStatus, NewJob};
 use crate::live::LiveEvent;
@@ -173,6 +174,23 @@ pub trait Store: Send + Sync {
     ) -> BoxFuture<'_, StoreResult<Vec<Message>>>;
     /// Whether a message with this dedupe key exists on the ticket.
     fn has_message(&self, ticket: TicketId, dedupe_key: &str) -> BoxFuture<'_, StoreResult<bool>>;
+    /// The email deliveries of a ticket's outbound messages, oldest message first.
+    fn deliveries(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<Delivery>>>;
+    /// Records where a message's email delivery stands (`NotFound` for a message that is
+    /// not delivered by email). `email_message_id` is kept when `None`.
+    fn mark_delivery(
+        &self,
+        message: MessageId,
+        state: DeliveryState,
+        error: Option<&str>,
+        email_message_id: Option<&str>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// The Message-IDs of the mails a ticket received, oldest first (for `In-Reply-To` and
+    /// `References` of our replies).
+    fn email_thread_ids(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<String>>>;
+    /// The name of the mailbox a ticket's latest mail arrived in (`None`: no mail yet), so
+    /// replies leave from the address the customer wrote to.
+    fn ticket_mailbox(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Option<String>>>;
     /// The history, oldest first.
     fn history(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<HistoryEntry>>>;
     /// A contact.
@@ -261,6 +279,23 @@ pub trait Store: Send + Sync {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> BoxFuture<'_, StoreResult<()>>;
+    /// Takes (or renews) the lease on a mailbox for `node` until `now + ttl`: `true` when it
+    /// was free, expired or already `node`'s; `false` while another node holds it. One
+    /// statement, so of concurrent callers exactly one wins a free lease.
+    fn lease_mailbox(
+        &self,
+        id: MailboxId,
+        node: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> BoxFuture<'_, StoreResult<bool>>;
+    /// The installation setting `key`, stored as `value_if_missing` if it had none; concurrent
+    /// callers (also on other nodes) all get the one value that was stored first.
+    fn setting_or_init(
+        &self,
+        key: &str,
+        value_if_missing: &str,
+    ) -> BoxFuture<'_, StoreResult<String>>;
 }
 
 /// The time source.
@@ -296,6 +331,13 @@ impl Clock for FixedClock {
 pub trait LiveBus: Send + Sync {
     /// Publishes a hint; never fails the caller (a lost hint is resynced by clients).
     fn publish(&self, ev: LiveEvent);
+}
+
+/// Sends composed mail (the SMTP adapter). An error is the reason, for logs and for the
+/// message's delivery state; the job that called it is retried.
+pub trait Mailer: Send + Sync {
+    /// Hands one mail to the outgoing server; `Ok` once the server accepted it.
+    fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), String>>;
 }
 
 /// Truncates a time to microseconds (PostgreSQL's precision) so both stores round-trip it.

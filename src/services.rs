@@ -116,6 +116,8 @@ pub struct AgentTicketView {
     pub messages: Vec<Message>,
     /// History.
     pub history: Vec<HistoryEntry>,
+    /// Where each outbound email of the thread stands (by message id).
+    pub deliveries: Vec<crate::email::Delivery>,
 }
 
 /// A ticket for an agent, by number.
@@ -133,11 +135,13 @@ pub async fn agent_ticket(
     let contact = p.store.contact(ticket.contact_id).await?;
     let messages = p.store.messages(ticket.id, true).await?;
     let history = p.store.history(ticket.id).await?;
+    let deliveries = p.store.deliveries(ticket.id).await?;
     Ok(AgentTicketView {
         ticket,
         contact,
         messages,
         history,
+        deliveries,
     })
 }
 
@@ -434,9 +438,37 @@ pub enum JobOutcome {
     Done,
 }
 
+/// What sending email needs: the installation's signing facts and the SMTP adapter.
+#[derive(Clone)]
+pub struct EmailOut {
+    /// Secret and Message-ID domain (see [`crate::email::token`]).
+    pub settings: crate::email::EmailSettings,
+    /// The adapter.
+    pub mailer: Arc<dyn crate::ports::Mailer>,
+}
+
+impl std::fmt::Debug for EmailOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailOut")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Runs one job claimed by `worker`. Effects inside our database commit together with the
 /// job's completion (exactly once); a repeated run after a crash changes nothing more.
+/// Email deliveries fail (and are retried) here: use [`run_job_with`] on a node that sends.
 pub async fn run_job(p: &Ports, job: &Job, worker: &str) -> Result<JobOutcome, DomainError> {
+    run_job_with(p, None, job, worker).await
+}
+
+/// [`run_job`] on a node that can send email through `email`.
+pub async fn run_job_with(
+    p: &Ports,
+    email: Option<&EmailOut>,
+    job: &Job,
+    worker: &str,
+) -> Result<JobOutcome, DomainError> {
     let claim = JobClaim {
         id: job.id,
         worker: worker.to_owned(),
@@ -463,6 +495,89 @@ pub async fn run_job(p: &Ports, job: &Job, worker: &str) -> Result<JobOutcome, D
             })
             .await?;
             Ok(JobOutcome::Completed)
+        }
+        JobKind::DeliverEmail {
+            ticket_id,
+            message_id,
+        } => deliver_email(p, email, job, *ticket_id, *message_id).await,
+    }
+}
+
+/// Sends one outbound message by email (see [`crate::email::outbound`]): at least once, with
+/// a Message-ID fixed per message, then marks it `sent`. A failure keeps it `pending` with the
+/// error (`failed` after the last attempt) and returns `Unavailable`, so the worker retries.
+async fn deliver_email(
+    p: &Ports,
+    email: Option<&EmailOut>,
+    job: &Job,
+    ticket_id: TicketId,
+    message_id: crate::ids::MessageId,
+) -> Result<JobOutcome, DomainError> {
+    use crate::email::outbound::{self, DeliveryState};
+    let deliveries = p.store.deliveries(ticket_id).await?;
+    let Some(delivery) = deliveries.iter().find(|d| d.message_id == message_id) else {
+        return Err(DomainError::NotFound);
+    };
+    if delivery.state == DeliveryState::Sent {
+        return Ok(JobOutcome::Done);
+    }
+    let attempt = async {
+        let email =
+            email.ok_or_else(|| "this node sends no email (no SMTP configured)".to_owned())?;
+        let ticket = p
+            .store
+            .ticket(ticket_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "ticket not found".to_owned())?;
+        let message = p
+            .store
+            .messages(ticket_id, false)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|m| m.id == message_id)
+            .ok_or_else(|| "message not found".to_owned())?;
+        let to = p
+            .store
+            .contact(ticket.contact_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|c| {
+                c.handles.into_iter().find_map(|h| match h {
+                    crate::contact::Handle::Email(e) => Some(e),
+                    _ => None,
+                })
+            })
+            .ok_or_else(|| "the contact has no email address".to_owned())?;
+        let thread_ids = p
+            .store
+            .email_thread_ids(ticket_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mailbox = p
+            .store
+            .ticket_mailbox(ticket_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mail = outbound::compose(&ticket, &message, to, mailbox, &thread_ids, &email.settings);
+        let id = mail.message_id.clone();
+        email.mailer.send(mail).await?;
+        Ok::<String, String>(id)
+    };
+    match attempt.await {
+        Ok(id) => {
+            p.store
+                .mark_delivery(message_id, DeliveryState::Sent, None, Some(&id))
+                .await?;
+            Ok(JobOutcome::Done)
+        }
+        Err(e) => {
+            let state = outbound::delivery_after_failure(job);
+            p.store
+                .mark_delivery(message_id, state, Some(&e), None)
+                .await?;
+            Err(DomainError::Unavailable(e))
         }
     }
 }

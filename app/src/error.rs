@@ -134,7 +134,7 @@ impl From<lossless::error::DomainError> for AppError {
             }
             D::TransitionNotAllowed => AppError::invalid("status", "not_allowed"),
             D::Conflict => AppError::Conflict,
-            D::Storage(cause) => internal(&cause),
+            D::Storage(cause) | D::Unavailable(cause) => internal(&cause),
         }
     }
 }

@@ -17,8 +17,27 @@
 //! | `rate_limit_burst` | `20` | burst size |
 //! | `sign_in_per_minute` | `10` | sign-in attempts per client IP; `0` = off |
 //! | `worker` | `1` | run the job worker on this node |
+//! | `email_poll` | `1` | poll the configured mailboxes from this node (leases keep it to one node per mailbox) |
+//! | `mailboxes` | none | comma-separated mailbox names, each configured by `mailbox.<name>.<key>` |
+//! | `mailbox.<name>.address` | required | the address mail to the mailbox is sent to |
+//! | `mailbox.<name>.imap_host` / `.imap_port` | required / `993` (`143` unless `tls`) | IMAP server |
+//! | `mailbox.<name>.imap_security` | `tls` | `tls`, `starttls`, or `plain` (only for `127.0.0.1`, `::1`, `localhost`) |
+//! | `mailbox.<name>.imap_user` / `.imap_password` | address / required | IMAP login |
+//! | `mailbox.<name>.poll_seconds` | `30` | seconds between passes |
+//! | `mailbox.<name>.smtp_host` | none (the mailbox sends nothing) | SMTP server for replies (`From` = the address) |
+//! | `mailbox.<name>.smtp_port` | `587` (`465` with `tls`, `25` with `plain`) | SMTP port |
+//! | `mailbox.<name>.smtp_security` | `starttls` | `tls`, `starttls`, or `plain` (only for the loopback interface) |
+//! | `mailbox.<name>.smtp_user` / `.smtp_password` | IMAP login / IMAP password; `smtp_user = -` sends without login | SMTP login |
+//! | `email_domain` | first mailbox's domain | our Message-ID domain |
+//! | `email_secret` | generated once, stored in the database | key of our signed Message-ID tokens |
+//!
+//! A mailbox key in the environment reads `LOSSLESS_MAILBOX_<NAME>_<KEY>`
+//! (`LOSSLESS_MAILBOX_SUPPORT_IMAP_HOST` → `mailbox.support.imap_host`). Invariant: a
+//! password never travels in the clear to another host: `plain` is refused unless the host
+//! is the loopback interface.
 
-use lossless::ids::NumberPrefix;
+use crate::email::imap::ImapSecurity;
+use lossless::ids::{EmailAddress, NumberPrefix};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -53,6 +72,47 @@ pub struct Config {
     pub sign_in_per_minute: u32,
     /// Run the job worker here.
     pub worker: bool,
+    /// Poll the configured mailboxes from this node.
+    pub email_poll: bool,
+    /// The mailboxes to poll, in configured order.
+    pub mailboxes: Vec<MailboxConfig>,
+    /// Our Message-ID domain.
+    pub email_domain: String,
+    /// The configured email secret (`None`: generated once and stored in the database).
+    pub email_secret: Option<Secret>,
+}
+
+/// A configured value that must not appear in logs (`Debug` hides it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("…")
+    }
+}
+
+/// One mailbox from the configuration (`mailbox.<name>.*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxConfig {
+    /// Its name (lowercase letters, digits, `-`).
+    pub name: String,
+    /// The address mail to it is sent to.
+    pub address: EmailAddress,
+    /// IMAP host.
+    pub imap_host: String,
+    /// IMAP port.
+    pub imap_port: u16,
+    /// Transport security.
+    pub imap_security: ImapSecurity,
+    /// Login name.
+    pub imap_user: String,
+    /// Password.
+    pub imap_password: Secret,
+    /// Seconds between passes (at least 1).
+    pub poll_seconds: u64,
+    /// The outgoing server for replies (`None`: this mailbox sends nothing).
+    pub smtp: Option<crate::email::smtp::SmtpAccount>,
 }
 
 /// A configuration value that did not parse.
@@ -98,6 +158,15 @@ impl Config {
         };
         let num = |k: &str, d: u32| get(k).map_or(Ok(d), |v| v.parse().map_err(|e| err(k, e)));
         let addr = get("addr").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let mailboxes = parse_mailboxes(kv)?;
+        let email_domain = get("email_domain")
+            .or_else(|| {
+                mailboxes
+                    .first()
+                    .and_then(|m| m.address.as_str().split_once('@'))
+                    .map(|(_, d)| d.to_owned())
+            })
+            .unwrap_or_else(|| "localhost".into());
         Ok(Self {
             addr: addr.parse().map_err(|e| err("addr", e))?,
             database_url: get("database_url").unwrap_or_else(|| "sqlite://data/lossless.db".into()),
@@ -116,8 +185,133 @@ impl Config {
             rate_limit_burst: num("rate_limit_burst", 20)?,
             sign_in_per_minute: num("sign_in_per_minute", 10)?,
             worker: flag("worker", true),
+            email_poll: flag("email_poll", true),
+            mailboxes,
+            email_domain,
+            email_secret: get("email_secret").map(Secret),
         })
     }
+}
+
+/// The mailboxes named by `mailboxes`, each from `mailbox.<name>.<key>` (file) or
+/// `mailbox_<name>_<key>` (environment, lowercased).
+fn parse_mailboxes(kv: &HashMap<String, String>) -> Result<Vec<MailboxConfig>, ConfigError> {
+    let Some(list) = kv.get("mailboxes") else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<MailboxConfig> = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let name = name.to_ascii_lowercase();
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(err("mailboxes", format!("{name:?}: use a-z, 0-9 and -")));
+        }
+        if out.iter().any(|m| m.name == name) {
+            return Err(err("mailboxes", format!("{name:?} is listed twice")));
+        }
+        // The environment cannot spell `-`: `sales-eu` reads `LOSSLESS_MAILBOX_SALES_EU_*`.
+        let env_name = name.replace('-', "_");
+        let get = |k: &str| {
+            kv.get(&format!("mailbox.{name}.{k}"))
+                .or_else(|| kv.get(&format!("mailbox_{env_name}_{k}")))
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        let key = |k: &str| format!("mailbox.{name}.{k}");
+        let need = |k: &str| get(k).ok_or_else(|| err(&key(k), "missing"));
+        let address =
+            EmailAddress::parse(&need("address")?).map_err(|e| err(&key("address"), e))?;
+        let imap_host = need("imap_host")?;
+        let imap_security = match get("imap_security") {
+            Some(v) => ImapSecurity::parse(&v)
+                .ok_or_else(|| err(&key("imap_security"), "expected plain, tls or starttls"))?,
+            None => ImapSecurity::Tls,
+        };
+        if imap_security == ImapSecurity::Plain && !is_loopback(&imap_host) {
+            return Err(err(
+                &key("imap_security"),
+                format!(
+                    "plain IMAP would send the password in the clear to {imap_host}; \
+                     use tls or starttls (plain is only allowed for 127.0.0.1, ::1 or localhost)"
+                ),
+            ));
+        }
+        let imap_port = match get("imap_port") {
+            Some(p) => p.parse().map_err(|e| err(&key("imap_port"), e))?,
+            None if imap_security == ImapSecurity::Tls => 993,
+            None => 143,
+        };
+        let poll_seconds: u64 = match get("poll_seconds") {
+            Some(p) => p.parse().map_err(|e| err(&key("poll_seconds"), e))?,
+            None => 30,
+        };
+        if poll_seconds == 0 {
+            return Err(err(&key("poll_seconds"), "must be at least 1"));
+        }
+        let imap_user = get("imap_user").unwrap_or_else(|| address.as_str().to_owned());
+        let imap_password = Secret(need("imap_password")?);
+        let smtp = match get("smtp_host") {
+            None => None,
+            Some(host) => {
+                use crate::email::smtp::{SmtpAccount, SmtpSecurity};
+                let security = match get("smtp_security") {
+                    Some(v) => SmtpSecurity::parse(&v).ok_or_else(|| {
+                        err(&key("smtp_security"), "expected plain, tls or starttls")
+                    })?,
+                    None => SmtpSecurity::StartTls,
+                };
+                if security == SmtpSecurity::Plain && !is_loopback(&host) {
+                    return Err(err(
+                        &key("smtp_security"),
+                        format!(
+                            "plain SMTP would send the password in the clear to {host}; \
+                             use tls or starttls (plain is only allowed for the loopback interface)"
+                        ),
+                    ));
+                }
+                let port = match get("smtp_port") {
+                    Some(p) => p.parse().map_err(|e| err(&key("smtp_port"), e))?,
+                    None => security.default_port(),
+                };
+                let user = match get("smtp_user") {
+                    Some(u) if u == "-" => None,
+                    Some(u) => Some(u),
+                    None => Some(imap_user.clone()),
+                };
+                Some(SmtpAccount {
+                    from: address.clone(),
+                    host,
+                    port,
+                    security,
+                    user,
+                    password: get("smtp_password").unwrap_or_else(|| imap_password.0.clone()),
+                })
+            }
+        };
+        out.push(MailboxConfig {
+            imap_user,
+            imap_password,
+            name,
+            address,
+            imap_host,
+            imap_port,
+            imap_security,
+            poll_seconds,
+            smtp,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether `host` names this machine's loopback interface.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn parse_file(text: &str) -> Vec<(String, String)> {
@@ -153,5 +347,189 @@ mod tests {
             .into_iter()
             .collect();
         assert!(Config::from_map(&bad).is_err());
+    }
+}
+
+#[cfg(test)]
+mod mailbox_tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn mailboxes_from_file_keys_and_env_keys() {
+        let c = Config::from_map(&map(&[
+            ("mailboxes", "support, Sales"),
+            ("mailbox.support.address", "support@lossless.test"),
+            ("mailbox.support.imap_host", "127.0.0.1"),
+            ("mailbox.support.imap_port", "1143"),
+            ("mailbox.support.imap_security", "plain"),
+            ("mailbox.support.imap_password", "support-pw"),
+            // What `LOSSLESS_MAILBOX_SALES_IMAP_HOST` etc. become.
+            ("mailbox_sales_address", "sales@lossless.test"),
+            ("mailbox_sales_imap_host", "imap.example.com"),
+            ("mailbox_sales_imap_security", "starttls"),
+            ("mailbox_sales_imap_user", "sales"),
+            ("mailbox_sales_imap_password", "sales-pw"),
+            ("mailbox_sales_poll_seconds", "5"),
+        ]))
+        .unwrap();
+        assert_eq!(c.mailboxes.len(), 2);
+        let (s, b) = (&c.mailboxes[0], &c.mailboxes[1]);
+        assert_eq!(s.name, "support");
+        assert_eq!(s.address.as_str(), "support@lossless.test");
+        assert_eq!((s.imap_host.as_str(), s.imap_port), ("127.0.0.1", 1143));
+        assert_eq!(s.imap_security, ImapSecurity::Plain);
+        assert_eq!(
+            s.imap_user, "support@lossless.test",
+            "the address by default"
+        );
+        assert_eq!(s.poll_seconds, 30);
+        assert_eq!(b.name, "sales");
+        assert_eq!(
+            (b.imap_port, b.imap_security),
+            (143, ImapSecurity::StartTls)
+        );
+        assert_eq!((b.imap_user.as_str(), b.poll_seconds), ("sales", 5));
+        assert_eq!(b.imap_password, Secret("sales-pw".into()));
+        assert!(
+            !format!("{c:?}").contains("sales-pw"),
+            "Debug hides passwords"
+        );
+        assert_eq!(c.email_domain, "lossless.test", "from the first mailbox");
+        assert!(c.email_poll);
+        assert_eq!(c.email_secret, None);
+    }
+
+    #[test]
+    fn mailbox_defaults_and_errors() {
+        let c = Config::from_map(&map(&[
+            ("mailboxes", "m"),
+            ("mailbox.m.address", "help@example.com"),
+            ("mailbox.m.imap_host", "imap.example.com"),
+            ("mailbox.m.imap_password", "pw"),
+            ("email_domain", "mail.example.com"),
+            ("email_secret", "s3cret"),
+            ("email_poll", "0"),
+        ]))
+        .unwrap();
+        let m = &c.mailboxes[0];
+        assert_eq!((m.imap_port, m.imap_security), (993, ImapSecurity::Tls));
+        assert_eq!(c.email_domain, "mail.example.com");
+        assert_eq!(c.email_secret, Some(Secret("s3cret".into())));
+        assert!(!c.email_poll);
+        assert!(
+            Config::from_map(&HashMap::new())
+                .unwrap()
+                .mailboxes
+                .is_empty()
+        );
+
+        let base = [
+            ("mailboxes", "m"),
+            ("mailbox.m.address", "help@example.com"),
+            ("mailbox.m.imap_host", "imap.example.com"),
+            ("mailbox.m.imap_password", "pw"),
+        ];
+        let with = |extra: &[(&str, &str)]| {
+            let mut kv = map(&base);
+            kv.extend(map(extra));
+            Config::from_map(&kv).map(|_| ()).map_err(|e| e.to_string())
+        };
+        // Plain IMAP to another host would leak the password: refused, clearly.
+        let e = with(&[("mailbox.m.imap_security", "plain")]).unwrap_err();
+        assert!(
+            e.contains("mailbox.m.imap_security") && e.contains("in the clear"),
+            "{e}"
+        );
+        for local in ["localhost", "127.0.0.1", "::1", "[::1]"] {
+            with(&[
+                ("mailbox.m.imap_security", "plain"),
+                ("mailbox.m.imap_host", local),
+            ])
+            .unwrap();
+        }
+        assert!(with(&[("mailbox.m.imap_security", "ssl")]).is_err());
+        assert!(with(&[("mailbox.m.imap_port", "x")]).is_err());
+        assert!(with(&[("mailbox.m.poll_seconds", "0")]).is_err());
+        assert!(with(&[("mailbox.m.address", "nope")]).is_err());
+        assert!(with(&[("mailboxes", "m, m")]).is_err());
+        assert!(with(&[("mailboxes", "m.x")]).is_err());
+        let e = with(&[("mailbox.m.imap_password", "")]).unwrap_err();
+        assert!(e.contains("mailbox.m.imap_password: missing"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod smtp_tests {
+    use super::*;
+    use crate::email::smtp::SmtpSecurity;
+
+    fn with(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut kv: HashMap<String, String> = [
+            ("mailboxes", "m"),
+            ("mailbox.m.address", "help@example.com"),
+            ("mailbox.m.imap_host", "imap.example.com"),
+            ("mailbox.m.imap_password", "imap-pw"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        kv.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        Config::from_map(&kv)
+    }
+
+    #[test]
+    fn smtp_keys_per_mailbox() {
+        assert_eq!(
+            with(&[]).unwrap().mailboxes[0].smtp,
+            None,
+            "no host: no sending"
+        );
+        let c = with(&[("mailbox.m.smtp_host", "smtp.example.com")]).unwrap();
+        let s = c.mailboxes[0].smtp.clone().unwrap();
+        assert_eq!(s.from.as_str(), "help@example.com");
+        assert_eq!((s.port, s.security), (587, SmtpSecurity::StartTls));
+        assert_eq!(
+            (s.user.as_deref(), s.password.as_str()),
+            (Some("help@example.com"), "imap-pw"),
+            "the IMAP login by default"
+        );
+        assert!(
+            !format!("{c:?}").contains("imap-pw"),
+            "Debug hides passwords"
+        );
+        let c = with(&[
+            ("mailbox_m_smtp_host", "127.0.0.1"),
+            ("mailbox_m_smtp_port", "2525"),
+            ("mailbox_m_smtp_security", "plain"),
+            ("mailbox_m_smtp_user", "-"),
+        ])
+        .unwrap();
+        let s = c.mailboxes[0].smtp.clone().unwrap();
+        assert_eq!(
+            (s.port, s.security, s.user),
+            (2525, SmtpSecurity::Plain, None)
+        );
+        let e = with(&[
+            ("mailbox.m.smtp_host", "smtp.example.com"),
+            ("mailbox.m.smtp_security", "plain"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("mailbox.m.smtp_security") && e.contains("in the clear"),
+            "{e}"
+        );
+        assert!(with(&[("mailbox.m.smtp_host", "h"), ("mailbox.m.smtp_port", "x")]).is_err());
     }
 }

@@ -62,6 +62,9 @@ pub enum StartError {
     /// Could not listen.
     #[error("listen: {0}")]
     Io(#[from] std::io::Error),
+    /// The outgoing mail server is misconfigured.
+    #[error("email: {0}")]
+    Email(String),
 }
 
 /// A running node.
@@ -117,7 +120,31 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Starts a complete node: store, live bus, seeding, HTTP, job worker.
+/// What the job worker sends email with: the configured mailboxes with an SMTP server (a
+/// reply leaves from the ticket's mailbox, else the first one); `None` when no mailbox has
+/// one (email deliveries then fail visibly and are retried).
+async fn email_out(
+    ports: &Ports,
+    cfg: &Config,
+) -> Result<Option<lossless::services::EmailOut>, StartError> {
+    let mut mailers = email::smtp::SmtpMailers::default();
+    for m in &cfg.mailboxes {
+        if let Some(account) = &m.smtp {
+            let mailer = email::smtp::SmtpMailer::new(account).map_err(StartError::Email)?;
+            mailers.push(&m.name, mailer);
+        }
+    }
+    if mailers.is_empty() {
+        return Ok(None);
+    }
+    let settings = email::poll::email_settings(ports, cfg).await?;
+    Ok(Some(lossless::services::EmailOut {
+        settings,
+        mailer: Arc::new(mailers),
+    }))
+}
+
+/// Starts a complete node: store, live bus, seeding, HTTP, job worker, mailbox pollers.
 pub async fn start(cfg: Config) -> Result<Server, StartError> {
     let store = SqlStore::connect(&cfg.database_url).await?;
     let hub = Hub::default();
@@ -172,12 +199,18 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     if cfg.worker {
+        let email = email_out(&ports, &cfg).await?;
         background.push(tokio::spawn(worker::run(
             ports.clone(),
+            email,
             cfg.node_id.clone(),
             hub.clone(),
             stop_rx.clone(),
         )));
+    }
+    if cfg.email_poll && !cfg.mailboxes.is_empty() {
+        let settings = email::poll::email_settings(&ports, &cfg).await?;
+        background.extend(email::poll::spawn(&ports, &cfg, &settings, &stop_rx));
     }
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop_serve = stop_rx;

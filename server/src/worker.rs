@@ -1,5 +1,5 @@
 //! The job worker: claims due jobs with a lease, runs them through the core
-//! ([`lossless::services::run_job`], idempotent per job; effects inside our database commit
+//! ([`lossless::services::run_job_with`], idempotent per job; effects inside our database commit
 //! together with the job's completion), then completes the rest or schedules a retry with
 //! backoff; after `max_attempts` a job stays `failed` and visible.
 //!
@@ -11,7 +11,7 @@
 use crate::live::Hub;
 use chrono::Duration;
 use lossless::job::after_failure;
-use lossless::services::{JobOutcome, Ports, run_job};
+use lossless::services::{EmailOut, JobOutcome, Ports, run_job_with};
 use std::time::Duration as StdDuration;
 use tokio::sync::watch;
 
@@ -21,13 +21,19 @@ pub const LEASE_SECS: i64 = 60;
 pub const BATCH: i64 = 32;
 
 /// Runs until `stop` turns true.
-pub async fn run(ports: Ports, node: String, hub: Hub, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    ports: Ports,
+    email: Option<EmailOut>,
+    node: String,
+    hub: Hub,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut hints = hub.subscribe();
     loop {
         if *stop.borrow() {
             return;
         }
-        let worked = round(&ports, &node).await;
+        let worked = round(&ports, email.as_ref(), &node).await;
         if worked > 0 {
             continue;
         }
@@ -39,8 +45,9 @@ pub async fn run(ports: Ports, node: String, hub: Hub, mut stop: watch::Receiver
     }
 }
 
-/// Claims and runs one batch; returns how many jobs it ran.
-pub async fn round(ports: &Ports, node: &str) -> usize {
+/// Claims and runs one batch (sending email through `email`, if given); returns how many
+/// jobs it ran.
+pub async fn round(ports: &Ports, email: Option<&EmailOut>, node: &str) -> usize {
     let now = ports.clock.now();
     let jobs = match ports
         .store
@@ -55,7 +62,7 @@ pub async fn round(ports: &Ports, node: &str) -> usize {
         }
     };
     for job in &jobs {
-        let result = match run_job(ports, job, node).await {
+        let result = match run_job_with(ports, email, job, node).await {
             Ok(JobOutcome::Completed) => Ok(()),
             Ok(JobOutcome::Done) => {
                 ports

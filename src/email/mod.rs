@@ -9,6 +9,7 @@
 pub mod classify;
 pub mod inbound;
 pub mod ingest;
+pub mod outbound;
 pub mod thread;
 pub mod token;
 
@@ -19,6 +20,7 @@ pub use inbound::{AutoHeaders, EmailAttachment, InboundEmail, Mailbox};
 pub use ingest::{
     EmailSettings, IngestEmail, IngestOutcome, IngestPlan, Ingested, MailboxId, MailboxState,
 };
+pub use outbound::{Delivery, DeliveryState, OutgoingEmail};
 pub use thread::{
     ClosedTicketPolicy, RefHeader, SenderRole, SubjectTicket, ThreadContext, ThreadDecision,
     ThreadLookups, ThreadNote, ThreadReason, ThreadTarget, lookups, subject_number, thread,

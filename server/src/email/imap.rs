@@ -19,8 +19,9 @@
 //!   the next pass retries from the cursor).
 //! - Every pass records its end and its error (or none) on the mailbox (`last_fetch_at`,
 //!   `last_error`), so a failing mailbox is visible to operators.
-//! - Plain TCP only for now; an account asking for TLS is refused with
-//!   [`ImapError::TlsUnsupported`] instead of silently sending the password in the clear.
+//! - The transport is what the account says ([`ImapSecurity`]): implicit TLS, STARTTLS
+//!   (refused with [`ImapError::StartTlsRefused`] rather than continuing in the clear), or
+//!   plain TCP, which the configuration allows only towards the loopback interface.
 //!   The mails of one pass are held in memory together (fine for a poll interval's worth).
 
 use crate::email::parse::parse;
@@ -30,6 +31,29 @@ use lossless::error::DomainError;
 use lossless::ids::EmailAddress;
 use lossless::services::{self, FetchedEmail, Ports};
 use sha2::{Digest as _, Sha256};
+
+/// How the connection to the IMAP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapSecurity {
+    /// Plain TCP (only for a server on this machine).
+    Plain,
+    /// Implicit TLS from the first byte (IMAPS, usually port 993).
+    Tls,
+    /// Plain greeting, then `STARTTLS` ([RFC 3501 §6.2.1](https://www.rfc-editor.org/rfc/rfc3501#section-6.2.1)).
+    StartTls,
+}
+
+impl ImapSecurity {
+    /// `plain`, `tls` or `starttls` (any case).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "plain" => Some(Self::Plain),
+            "tls" => Some(Self::Tls),
+            "starttls" => Some(Self::StartTls),
+            _ => None,
+        }
+    }
+}
 
 /// One mailbox to poll.
 #[derive(Clone)]
@@ -42,8 +66,8 @@ pub struct ImapAccount {
     pub host: String,
     /// IMAP server port.
     pub port: u16,
-    /// Implicit TLS (IMAPS). Not supported yet: refused.
-    pub tls: bool,
+    /// Transport security.
+    pub security: ImapSecurity,
     /// Login name.
     pub username: String,
     /// Password.
@@ -59,7 +83,7 @@ impl std::fmt::Debug for ImapAccount {
             .field("address", &self.address)
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("tls", &self.tls)
+            .field("security", &self.security)
             .field("username", &self.username)
             .field("password", &"…")
             .finish_non_exhaustive()
@@ -90,9 +114,15 @@ pub struct FetchReport {
 /// Why a pass failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
-    /// The account asks for TLS, which this adapter does not speak yet.
-    #[error("IMAP over TLS is not supported yet; use a plain-TCP server on a trusted network")]
-    TlsUnsupported,
+    /// The host is not a valid TLS server name.
+    #[error("{0:?} is not a valid TLS server name")]
+    ServerName(String),
+    /// The TLS configuration could not be built.
+    #[error("tls: {0}")]
+    Tls(#[from] tokio_rustls::rustls::Error),
+    /// The server did not accept STARTTLS (we never continue in the clear).
+    #[error("the IMAP server refused STARTTLS")]
+    StartTlsRefused,
     /// Connecting failed.
     #[error("connect: {0}")]
     Connect(#[from] std::io::Error),
@@ -112,9 +142,6 @@ pub enum ImapError {
 
 /// Polls `cfg`'s INBOX once (see the module doc).
 pub async fn fetch_once(ports: &Ports, cfg: &ImapAccount) -> Result<FetchReport, ImapError> {
-    if cfg.tls {
-        return Err(ImapError::TlsUnsupported);
-    }
     let mailbox = ports
         .store
         .ensure_mailbox(&cfg.name, &cfg.address)
@@ -133,15 +160,70 @@ pub async fn fetch_once(ports: &Ports, cfg: &ImapAccount) -> Result<FetchReport,
     result
 }
 
-/// The pass itself, from connecting to LOGOUT.
+/// The pass itself: connects as `cfg.security` says, then [`session_pass`].
 async fn pass(
     ports: &Ports,
     cfg: &ImapAccount,
     mailbox: &MailboxState,
 ) -> Result<FetchReport, ImapError> {
     let tcp = tokio::net::TcpStream::connect((cfg.host.as_str(), cfg.port)).await?;
-    let mut client = async_imap::Client::new(tcp);
-    client.read_response().await?.ok_or(ImapError::NoGreeting)?;
+    match cfg.security {
+        ImapSecurity::Plain => {
+            let mut client = async_imap::Client::new(tcp);
+            client.read_response().await?.ok_or(ImapError::NoGreeting)?;
+            session_pass(ports, cfg, mailbox, client).await
+        }
+        ImapSecurity::Tls => {
+            let mut client = async_imap::Client::new(tls(&cfg.host, tcp).await?);
+            client.read_response().await?.ok_or(ImapError::NoGreeting)?;
+            session_pass(ports, cfg, mailbox, client).await
+        }
+        ImapSecurity::StartTls => {
+            let mut client = async_imap::Client::new(tcp);
+            client.read_response().await?.ok_or(ImapError::NoGreeting)?;
+            client
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .map_err(|_| ImapError::StartTlsRefused)?;
+            // Anything the server sent after its OK is dropped with the plain stream
+            // (RFC 3501 §6.2.1: no plaintext may be trusted across the handshake).
+            let tcp = client.into_inner();
+            let client = async_imap::Client::new(tls(&cfg.host, tcp).await?);
+            session_pass(ports, cfg, mailbox, client).await
+        }
+    }
+}
+
+/// A TLS client connection to `host` over `tcp`, verified against the webpki roots.
+async fn tls(
+    host: &str,
+    tcp: tokio::net::TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, ImapError> {
+    use tokio_rustls::rustls;
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|_| ImapError::ServerName(host.to_owned()))?;
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    Ok(connector.connect(name, tcp).await?)
+}
+
+/// LOGIN to LOGOUT on a connected client (see the module doc).
+async fn session_pass<S>(
+    ports: &Ports,
+    cfg: &ImapAccount,
+    mailbox: &MailboxState,
+    client: async_imap::Client<S>,
+) -> Result<FetchReport, ImapError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
     let mut session = client
         .login(&cfg.username, &cfg.password)
         .await

@@ -29,7 +29,9 @@ mod sqlite;
 
 use chrono::{DateTime, Duration, Utc};
 use lossless::contact::Contact;
+use lossless::email::{Delivery, DeliveryState};
 use lossless::email::{IngestEmail, Ingested, MailboxId, MailboxState};
+use lossless::ids::MessageId;
 use lossless::ids::{
     AgentId, ContactId, EmailAddress, GroupId, JobId, PortalToken, TicketId, TicketNumber,
 };
@@ -188,6 +190,30 @@ impl Store for SqlStore {
         dispatch!(self.has_message(ticket, key))
     }
 
+    fn deliveries(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<Delivery>>> {
+        dispatch!(self.deliveries(ticket))
+    }
+
+    fn mark_delivery(
+        &self,
+        message: MessageId,
+        state: DeliveryState,
+        error: Option<&str>,
+        email_message_id: Option<&str>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let error = error.map(str::to_owned);
+        let id = email_message_id.map(str::to_owned);
+        dispatch!(self.mark_delivery(message, state, error, id))
+    }
+
+    fn email_thread_ids(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<String>>> {
+        dispatch!(self.email_thread_ids(ticket))
+    }
+
+    fn ticket_mailbox(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Option<String>>> {
+        dispatch!(self.ticket_mailbox(ticket))
+    }
+
     fn history(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<HistoryEntry>>> {
         dispatch!(self.history(ticket))
     }
@@ -331,6 +357,28 @@ impl Store for SqlStore {
         let error = error.map(str::to_owned);
         let now = to_micros(now);
         dispatch!(self.mailbox_polled(id, error, now))
+    }
+
+    fn lease_mailbox(
+        &self,
+        id: MailboxId,
+        node: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> BoxFuture<'_, StoreResult<bool>> {
+        let node = node.to_owned();
+        let until = now + ttl;
+        dispatch!(self.lease_mailbox(id, node, now, until))
+    }
+
+    fn setting_or_init(
+        &self,
+        key: &str,
+        value_if_missing: &str,
+    ) -> BoxFuture<'_, StoreResult<String>> {
+        let key = key.to_owned();
+        let value = value_if_missing.to_owned();
+        dispatch!(self.setting_or_init(key, value))
     }
 }
 

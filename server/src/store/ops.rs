@@ -23,7 +23,10 @@
 //! - an ingested mail writes its raw bytes, ticket change, Message-ID, receipt and mailbox
 //!   cursor in one transaction; a mail whose (mailbox, UIDVALIDITY, UID) or raw sha-256 is
 //!   already receipted in that mailbox writes nothing but the cursor (the threading and
-//!   ingest decisions themselves live in `lossless::email`).
+//!   ingest decisions themselves live in `lossless::email`);
+//! - a mailbox lease is taken by one conditional `UPDATE … RETURNING`, so at most one node
+//!   holds an unexpired lease; a setting is inserted `ON CONFLICT DO NOTHING` and read back,
+//!   so every node ends with the value stored first.
 
 use super::super::codec::{self, RawAgent, RawJob, RawMessage, RawTicket};
 use super::super::{db_err, db_err_dup, db_err_ref};
@@ -32,12 +35,14 @@ use chrono::{DateTime, Utc};
 use lossless::actor::ActorRef;
 use lossless::contact::{Contact, ContactDraft, Handle};
 use lossless::email::ingest::{self, IngestPlan};
+use lossless::email::outbound::{self, Delivery, DeliveryState};
 use lossless::email::thread::{self, SubjectTicket, ThreadContext, ThreadTarget};
 use lossless::email::{
     Classification, InboundEmail, IngestEmail, IngestOutcome, Ingested, MailboxId, MailboxState,
 };
 use lossless::ids::{
-    AgentId, ContactId, EmailAddress, GroupId, JobId, NumberPrefix, TicketId, TicketNumber,
+    AgentId, ContactId, EmailAddress, GroupId, JobId, MessageId, NumberPrefix, TicketId,
+    TicketNumber,
 };
 use lossless::job::{Job, JobStatus, NewJob, jobs_for};
 use lossless::message::{Message, MessageDraft};
@@ -483,8 +488,19 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
             StoreError::NotFound
         });
     };
+    let mut jobs = jobs;
     for m in &messages {
-        insert_message(&mut tx, stored.id, m, now).await?;
+        let id = insert_message(&mut tx, stored.id, m, now).await?;
+        if let Some(id) = id
+            && outbound::delivers_by_email(&stored, m)
+        {
+            sqlx::query("UPDATE messages SET delivery = 'pending' WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            jobs.push(outbound::deliver_job(stored.id, MessageId(id), now));
+        }
     }
     insert_history(&mut tx, stored.id, actor, &events, now).await?;
     insert_jobs(&mut tx, &jobs).await?;
@@ -662,6 +678,84 @@ pub(crate) async fn has_message(
         .await
         .map_err(db_err)?;
     Ok(row.is_some())
+}
+
+pub(crate) async fn deliveries(pool: &DbPool, ticket: TicketId) -> StoreResult<Vec<Delivery>> {
+    let rows = sqlx::query(
+        "SELECT id, delivery, delivery_error, email_message_id FROM messages \
+         WHERE ticket_id = $1 AND delivery IS NOT NULL ORDER BY id",
+    )
+    .bind(ticket.0)
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let state: String = r.try_get("delivery").map_err(db_err)?;
+            Ok(Delivery {
+                message_id: MessageId(r.try_get("id").map_err(db_err)?),
+                state: DeliveryState::parse(&state)
+                    .ok_or_else(|| StoreError::Backend(format!("bad delivery state {state}")))?,
+                error: r.try_get("delivery_error").map_err(db_err)?,
+                email_message_id: r.try_get("email_message_id").map_err(db_err)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn mark_delivery(
+    pool: &DbPool,
+    message: MessageId,
+    state: DeliveryState,
+    error: Option<String>,
+    email_message_id: Option<String>,
+) -> StoreResult<()> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let done = sqlx::query(
+        "UPDATE messages SET delivery = $2, delivery_error = $3, \
+         email_message_id = COALESCE($4, email_message_id) \
+         WHERE id = $1 AND delivery IS NOT NULL",
+    )
+    .bind(message.0)
+    .bind(state.as_str())
+    .bind(error)
+    .bind(email_message_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    if done != 1 {
+        tx.rollback().await.map_err(db_err)?;
+        return Err(StoreError::NotFound);
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn ticket_mailbox(pool: &DbPool, ticket: TicketId) -> StoreResult<Option<String>> {
+    let row = sqlx::query(
+        "SELECT b.name FROM email_receipts r JOIN mailboxes b ON b.id = r.mailbox_id \
+         WHERE r.ticket_id = $1 ORDER BY r.id DESC LIMIT 1",
+    )
+    .bind(ticket.0)
+    .fetch_optional(reader(pool))
+    .await
+    .map_err(db_err)?;
+    row.map(|r| r.try_get("name").map_err(db_err)).transpose()
+}
+
+pub(crate) async fn email_thread_ids(pool: &DbPool, ticket: TicketId) -> StoreResult<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT e.message_id FROM email_ids e JOIN messages m ON m.id = e.msg_row_id \
+         WHERE e.ticket_id = $1 AND m.direction = 'inbound' ORDER BY m.created_at, m.id, e.id",
+    )
+    .bind(ticket.0)
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| r.try_get("message_id").map_err(db_err))
+        .collect()
 }
 
 pub(crate) async fn history(pool: &DbPool, ticket: TicketId) -> StoreResult<Vec<HistoryEntry>> {
@@ -990,6 +1084,56 @@ pub(crate) async fn mailbox_polled(
     }
     tx.commit().await.map_err(db_err)?;
     Ok(())
+}
+
+pub(crate) async fn lease_mailbox(
+    pool: &DbPool,
+    id: MailboxId,
+    node: String,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    // One conditional UPDATE: the row lock (PostgreSQL) or the write lock (SQLite) makes
+    // concurrent takers of a free lease queue, and the later ones re-check the condition.
+    let won = sqlx::query(
+        "UPDATE mailboxes SET lease_owner = $2, lease_until = $4 \
+         WHERE id = $1 AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $2) \
+         RETURNING id",
+    )
+    .bind(id.0)
+    .bind(&node)
+    .bind(to_micros(now))
+    .bind(to_micros(until))
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?
+    .is_some();
+    tx.commit().await.map_err(db_err)?;
+    Ok(won)
+}
+
+pub(crate) async fn setting_or_init(
+    pool: &DbPool,
+    key: String,
+    value_if_missing: String,
+) -> StoreResult<String> {
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    // A concurrent insert of the same key waits on the primary key and then does nothing,
+    // so every caller reads the value that committed first.
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(&key)
+        .bind(&value_if_missing)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(&key)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(value)
 }
 
 /// Moves the mailbox cursor to (`uidvalidity`, max(last UID, `uid`)); a new UIDVALIDITY

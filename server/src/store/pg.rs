@@ -36,6 +36,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "email",
         include_str!("../../migrations/postgres/0002_email.sql"),
     ),
+    (
+        3,
+        "settings_leases",
+        include_str!("../../migrations/postgres/0003_settings_leases.sql"),
+    ),
+    (
+        4,
+        "outbound",
+        include_str!("../../migrations/postgres/0004_outbound.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.

@@ -40,6 +40,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "email",
         include_str!("../../migrations/sqlite/0002_email.sql"),
     ),
+    (
+        3,
+        "settings_leases",
+        include_str!("../../migrations/sqlite/0003_settings_leases.sql"),
+    ),
+    (
+        4,
+        "outbound",
+        include_str!("../../migrations/sqlite/0004_outbound.sql"),
+    ),
 ];
 
 /// The SQLite pools: concurrent read-only connections and one writer connection.

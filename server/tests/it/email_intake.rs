@@ -26,7 +26,7 @@ const SMTP: (&str, u16) = ("127.0.0.1", 2525);
 const IMAP: (&str, u16) = ("127.0.0.1", 1143);
 
 /// Starts the mail servers unless IMAP already answers.
-async fn ensure_mail_servers() {
+pub(crate) async fn ensure_mail_servers() {
     if TcpStream::connect(IMAP).await.is_ok() {
         return;
     }
@@ -53,7 +53,7 @@ async fn smtp_reply(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> u16 {
 }
 
 /// Sends one mail over SMTP (RFC 5321), dot-stuffing the data.
-async fn send_mail(from: &str, to: &str, message: &str) {
+pub(crate) async fn send_mail(from: &str, to: &str, message: &str) {
     let (rd, mut w) = TcpStream::connect(SMTP).await.unwrap().into_split();
     let mut r = BufReader::new(rd);
     assert_eq!(smtp_reply(&mut r).await, 220);
@@ -94,7 +94,7 @@ fn account() -> ImapAccount {
         address: EmailAddress::parse("support@lossless.test").unwrap(),
         host: IMAP.0.into(),
         port: IMAP.1,
-        tls: false,
+        security: lossless_server::email::imap::ImapSecurity::Plain,
         username: "support@lossless.test".into(),
         password: "support-pw".into(),
         settings: EmailSettings {
@@ -116,7 +116,7 @@ fn ports(store: &SqlStore) -> Ports {
 }
 
 /// Tickets whose subject carries `tag`, oldest first.
-async fn tagged(store: &SqlStore, tag: &str) -> Vec<Ticket> {
+pub(crate) async fn tagged(store: &SqlStore, tag: &str) -> Vec<Ticket> {
     let rows = store
         .queue(&QueueQuery {
             view: QueueView::All,

@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod email_intake;
+mod email_outbound;
 mod email_parse;
+mod email_poll;
 mod http;
 mod nodes;
 mod story;

@@ -1215,6 +1215,8 @@ async fn store_story_sqlite() {
     let reopened = SqlStore::connect(&url).await.unwrap();
     assert_eq!(reopened.ticket_count().await.unwrap(), 30);
     email_story(&reopened).await;
+    outbound_story(&reopened).await;
+    lease_and_settings_story(&reopened, &reopened).await;
     reopened.close().await;
 }
 
@@ -1232,6 +1234,10 @@ async fn store_story_postgres() {
     assert_eq!(second.ticket_count().await.unwrap(), 30);
     second.close().await;
     email_story(&store).await;
+    outbound_story(&store).await;
+    let other_node = SqlStore::connect(&url).await.unwrap();
+    lease_and_settings_story(&store, &other_node).await;
+    other_node.close().await;
     store.close().await;
     support::drop_pg(&url).await;
 }
@@ -1531,4 +1537,226 @@ pub async fn email_story(store: &SqlStore) {
         store.mailbox_polled(MailboxId(-1), None, later).await,
         Err(StoreError::NotFound)
     );
+}
+
+/// Mailbox leases and installation settings, seen from two nodes (`a` and `b` may be one
+/// store on SQLite, two connections to one database on PostgreSQL).
+pub async fn lease_and_settings_story(a: &SqlStore, b: &SqlStore) {
+    let now = t0() + Duration::days(40);
+    let ttl = Duration::seconds(60);
+    let mb = a
+        .ensure_mailbox("lease-story", &email("lease-story@lossless.test"))
+        .await
+        .unwrap();
+
+    // Two nodes compete for a free lease at the same instant: exactly one wins.
+    let (x, y) = tokio::join!(
+        a.lease_mailbox(mb.id, "node-a", now, ttl),
+        b.lease_mailbox(mb.id, "node-b", now, ttl)
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert!(x ^ y, "exactly one node gets the lease: {x} {y}");
+    let (owner, loser, owner_store, loser_store) = if x {
+        ("node-a", "node-b", a, b)
+    } else {
+        ("node-b", "node-a", b, a)
+    };
+    // The owner renews; the other is refused until the lease expires, then takes it over.
+    let soon = now + Duration::seconds(30);
+    assert!(
+        owner_store
+            .lease_mailbox(mb.id, owner, soon, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !loser_store
+            .lease_mailbox(mb.id, loser, soon, ttl)
+            .await
+            .unwrap()
+    );
+    let expired = soon + ttl + Duration::seconds(1);
+    assert!(
+        loser_store
+            .lease_mailbox(mb.id, loser, expired, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !owner_store
+            .lease_mailbox(mb.id, owner, expired, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !a.lease_mailbox(MailboxId(-1), "node-a", now, ttl)
+            .await
+            .unwrap()
+    );
+
+    // A setting is stored once; later and concurrent initial values do not replace it.
+    let (x, y) = tokio::join!(
+        a.setting_or_init("story_secret", "from-a"),
+        b.setting_or_init("story_secret", "from-b")
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_eq!(x, y, "both nodes see the same value");
+    assert!(x == "from-a" || x == "from-b");
+    assert_eq!(a.setting_or_init("story_secret", "later").await.unwrap(), x);
+    assert_eq!(b.setting_or_init("other_key", "v").await.unwrap(), "v");
+}
+
+/// The outbound email steps (`deliveries`, `mark_delivery`, `email_thread_ids`, and the
+/// delivery job `update_ticket` enqueues for a public reply on an email ticket).
+pub async fn outbound_story(store: &SqlStore) {
+    use lossless::email::DeliveryState;
+    let now = t0() + Duration::days(40);
+    let mb = store
+        .ensure_mailbox("outbound-story", &email("support@lossless.test"))
+        .await
+        .unwrap();
+    let raw = raw_mail(
+        "outbound-story@customer.test",
+        "Where is my invoice",
+        "ob-1@customer.test",
+        "",
+        "Please send it.",
+    );
+    let got = store
+        .ingest_email(ingest_of(mb.id, 1, 1, &raw, now))
+        .await
+        .unwrap();
+    let t = store.ticket(got.ticket.unwrap()).await.unwrap().unwrap();
+    assert_eq!(t.channel, Channel::Email);
+    let ids: Vec<String> = store
+        .email_thread_ids(t.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.trim_matches(['<', '>']).to_owned())
+        .collect();
+    assert_eq!(ids, vec!["ob-1@customer.test".to_owned()]);
+    assert_eq!(
+        store.ticket_mailbox(t.id).await.unwrap().as_deref(),
+        Some("outbound-story")
+    );
+    assert!(
+        store.deliveries(t.id).await.unwrap().is_empty(),
+        "inbound mail is not delivered"
+    );
+
+    // A public reply and a note in one change: only the reply goes out, pending, with a job.
+    let agent = ActorRef::Agent(AgentId(1));
+    let mut after = t.clone();
+    let events = after.agent_replied(now).unwrap();
+    let stored = store
+        .update_ticket(update(
+            &t,
+            after,
+            agent,
+            events,
+            vec![
+                MessageDraft::reply(agent, "Attached.".into()),
+                MessageDraft::note(agent, "sent from accounting".into()),
+            ],
+            now,
+        ))
+        .await
+        .unwrap();
+    let thread = store.messages(stored.id, true).await.unwrap();
+    let reply = thread.iter().find(|m| m.body == "Attached.").unwrap().id;
+    let note = thread
+        .iter()
+        .find(|m| m.body == "sent from accounting")
+        .unwrap()
+        .id;
+    let d = store.deliveries(t.id).await.unwrap();
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        (d[0].message_id, d[0].state),
+        (reply, DeliveryState::Pending)
+    );
+    assert_eq!(
+        (d[0].error.as_deref(), d[0].email_message_id.as_deref()),
+        (None, None)
+    );
+    let j = job(store, &format!("deliver_email:{reply}")).await;
+    assert_eq!(
+        j.kind,
+        JobKind::DeliverEmail {
+            ticket_id: t.id,
+            message_id: reply
+        }
+    );
+
+    // A failed attempt keeps it pending with the error; success records our Message-ID.
+    store
+        .mark_delivery(reply, DeliveryState::Pending, Some("smtp: refused"), None)
+        .await
+        .unwrap();
+    let d = store.deliveries(t.id).await.unwrap();
+    assert_eq!(d[0].state, DeliveryState::Pending);
+    assert_eq!(d[0].error.as_deref(), Some("smtp: refused"));
+    store
+        .mark_delivery(
+            reply,
+            DeliveryState::Sent,
+            None,
+            Some("ll.1.2.ab@lossless.test"),
+        )
+        .await
+        .unwrap();
+    let d = store.deliveries(t.id).await.unwrap();
+    assert_eq!(d[0].state, DeliveryState::Sent);
+    assert_eq!(d[0].error, None);
+    assert_eq!(
+        d[0].email_message_id.as_deref(),
+        Some("ll.1.2.ab@lossless.test")
+    );
+    // Keeping the id when none is given; notes are not deliveries.
+    store
+        .mark_delivery(reply, DeliveryState::Failed, Some("bounced"), None)
+        .await
+        .unwrap();
+    let d = store.deliveries(t.id).await.unwrap();
+    assert_eq!(d[0].state, DeliveryState::Failed);
+    assert_eq!(
+        d[0].email_message_id.as_deref(),
+        Some("ll.1.2.ab@lossless.test")
+    );
+    assert_eq!(
+        store
+            .mark_delivery(note, DeliveryState::Sent, None, None)
+            .await
+            .unwrap_err(),
+        StoreError::NotFound
+    );
+
+    // A reply on a ticket from another channel is not sent by email.
+    let web = store
+        .create_ticket(create(
+            "Web question",
+            Priority::Normal,
+            now,
+            "Web Customer",
+            vec![Handle::Email(email("outbound-web@customer.test"))],
+        ))
+        .await
+        .unwrap()
+        .ticket;
+    let mut after = web.clone();
+    let events = after.agent_replied(now).unwrap();
+    store
+        .update_ticket(update(
+            &web,
+            after,
+            agent,
+            events,
+            vec![MessageDraft::reply(agent, "Hello.".into())],
+            now,
+        ))
+        .await
+        .unwrap();
+    assert!(store.deliveries(web.id).await.unwrap().is_empty());
+    assert_eq!(store.ticket_mailbox(web.id).await.unwrap(), None);
 }

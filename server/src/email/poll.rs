@@ -1,0 +1,173 @@
+//! The mailbox poller: one task per configured mailbox that runs an IMAP pass
+//! ([`fetch_once`]) at start and then every `poll_seconds`, until the node stops.
+//!
+//! Invariants:
+//! - Before each pass the task takes (or renews) the mailbox's lease in the store
+//!   ([`Store::lease_mailbox`](lossless::ports::Store::lease_mailbox)); a node that does not
+//!   hold it skips the pass, so on a shared PostgreSQL exactly one node fetches a mailbox at
+//!   a time and the holder keeps it while it lives. A node that dies loses the lease after
+//!   its time-to-live ([`lease_ttl`]) and another node takes over. Should a pass ever outlast
+//!   the lease, the store's dedupe still keeps every mail to one receipt.
+//! - A failing pass never ends the task: the error is recorded on the mailbox (by
+//!   [`fetch_once`]) and logged, and the next tick tries again.
+//! - Time for leases comes from the [`Clock`](lossless::ports::Clock) port; the task only
+//!   sleeps on tokio's timer between passes.
+//! - The email secret is shared by all nodes: configured, or generated once and stored
+//!   (`settings` table, first writer wins) — see [`email_settings`].
+
+use crate::config::{Config, MailboxConfig};
+use crate::email::imap::{ImapAccount, fetch_once};
+use lossless::email::EmailSettings;
+use lossless::ports::StoreError;
+use lossless::services::Ports;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The `settings` key of the generated email secret.
+pub const EMAIL_SECRET_KEY: &str = "email_secret";
+
+/// The installation's email facts: the configured secret or the one stored for all nodes
+/// (generated on first use), our Message-ID domain and our mailbox addresses.
+pub async fn email_settings(ports: &Ports, cfg: &Config) -> Result<EmailSettings, StoreError> {
+    let secret = match &cfg.email_secret {
+        Some(s) => s.0.clone(),
+        None => {
+            ports
+                .store
+                .setting_or_init(EMAIL_SECRET_KEY, &crate::random_hex(32))
+                .await?
+        }
+    };
+    Ok(EmailSettings {
+        secret: secret.into_bytes(),
+        message_id_domain: cfg.email_domain.clone(),
+        our_addresses: cfg.mailboxes.iter().map(|m| m.address.clone()).collect(),
+        ..EmailSettings::default()
+    })
+}
+
+/// The IMAP account of a configured mailbox.
+pub fn account(m: &MailboxConfig, settings: &EmailSettings) -> ImapAccount {
+    ImapAccount {
+        name: m.name.clone(),
+        address: m.address.clone(),
+        host: m.imap_host.clone(),
+        port: m.imap_port,
+        security: m.imap_security,
+        username: m.imap_user.clone(),
+        password: m.imap_password.0.clone(),
+        settings: settings.clone(),
+    }
+}
+
+/// How long a lease taken before a pass lasts: two intervals plus a minute for the pass.
+pub fn lease_ttl(poll_seconds: u64) -> chrono::Duration {
+    // Capped at a year so the arithmetic cannot overflow.
+    let secs = i64::try_from(poll_seconds)
+        .unwrap_or(i64::MAX)
+        .min(365 * 86_400);
+    chrono::Duration::seconds(2 * secs + 60)
+}
+
+/// Starts one polling task per configured mailbox; each ends when `stop` turns `true`.
+pub fn spawn(
+    ports: &Ports,
+    cfg: &Config,
+    settings: &EmailSettings,
+    stop: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    cfg.mailboxes
+        .iter()
+        .map(|m| {
+            tokio::spawn(run(
+                ports.clone(),
+                account(m, settings),
+                cfg.node_id.clone(),
+                m.poll_seconds,
+                stop.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// One mailbox's loop: a pass now, then one every `poll_seconds`, until stopped.
+async fn run(
+    ports: Ports,
+    account: ImapAccount,
+    node: String,
+    poll_seconds: u64,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(poll_seconds.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let due = tokio::select! {
+            _ = tick.tick() => true,
+            _ = stop.changed() => false,
+        };
+        if *stop.borrow() || stop.has_changed().is_err() {
+            return;
+        }
+        if due {
+            poll_once(&ports, &account, &node, poll_seconds).await;
+        }
+    }
+}
+
+/// Takes the lease and, if this node holds it, runs one pass; logs what happened.
+async fn poll_once(ports: &Ports, account: &ImapAccount, node: &str, poll_seconds: u64) {
+    let mailbox = match ports
+        .store
+        .ensure_mailbox(&account.name, &account.address)
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(mailbox = %account.name, error = %e, "mailbox unavailable");
+            return;
+        }
+    };
+    let now = ports.clock.now();
+    match ports
+        .store
+        .lease_mailbox(mailbox.id, node, now, lease_ttl(poll_seconds))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::debug!(mailbox = %account.name, "another node holds the mailbox lease");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(mailbox = %account.name, error = %e, "could not take the mailbox lease");
+            return;
+        }
+    }
+    match fetch_once(ports, account).await {
+        Ok(r) if r.fetched > 0 => tracing::info!(
+            mailbox = %account.name,
+            fetched = r.fetched,
+            created = r.created,
+            appended = r.appended,
+            ignored = r.ignored,
+            dead_letters = r.dead_letters,
+            duplicates = r.duplicates,
+            "mailbox polled"
+        ),
+        Ok(_) => tracing::debug!(mailbox = %account.name, "mailbox polled: nothing new"),
+        // Already recorded on the mailbox (`last_error`) by `fetch_once`.
+        Err(e) => tracing::warn!(mailbox = %account.name, error = %e, "mailbox pass failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leases_outlive_two_intervals() {
+        assert_eq!(lease_ttl(30), chrono::Duration::seconds(120));
+        assert!(lease_ttl(u64::MAX) > chrono::Duration::days(1));
+    }
+}

@@ -1,0 +1,146 @@
+//! The mailbox poller on a real node: a mail sent over SMTP to sales@lossless.test becomes
+//! a ticket without anyone calling `fetch_once` (SQLite), and two nodes polling the same
+//! mailbox on one PostgreSQL make exactly one ticket, with one lease owner.
+//!
+//! Uses the sales mailbox (email_intake.rs owns support@), tags its mails with a unique
+//! token, asserts only about its own mails and deletes them from the server at the end.
+
+use crate::email_intake::{ensure_mail_servers, send_mail, tagged};
+use crate::{http, support};
+use lossless_server::Server;
+use std::time::Duration;
+
+const ADDRESS: &str = "sales@lossless.test";
+const PASSWORD: &str = "sales-pw";
+
+/// A node on `db` polling the sales mailbox every second as `node_id`, without a job
+/// worker (acknowledgements are not this test's business).
+async fn polling_node(db: &str, node_id: &str) -> Server {
+    http::node(
+        db,
+        &[
+            ("node_id", node_id),
+            ("worker", "0"),
+            ("mailboxes", "sales"),
+            ("mailbox.sales.address", ADDRESS),
+            ("mailbox.sales.imap_host", "127.0.0.1"),
+            ("mailbox.sales.imap_port", "1143"),
+            ("mailbox.sales.imap_security", "plain"),
+            ("mailbox.sales.imap_user", ADDRESS),
+            ("mailbox.sales.imap_password", PASSWORD),
+            ("mailbox.sales.poll_seconds", "1"),
+        ],
+    )
+    .await
+}
+
+/// Sends one tagged mail to the sales mailbox; returns its subject.
+async fn send_tagged(tag: &str) -> String {
+    let subject = format!("Poller test {tag}");
+    let message = format!(
+        "From: Customer <customer@customer.test>\nTo: {ADDRESS}\nSubject: {subject}\n\
+         Message-ID: <{tag}@customer.test>\nX-Lossless-Test: {tag}\n\
+         Content-Type: text/plain; charset=utf-8\n\nHello sales.\n"
+    );
+    send_mail("customer@customer.test", ADDRESS, &message).await;
+    subject
+}
+
+/// Waits (≤ 10 s) until `node` has a ticket with `tag`; returns how many it has.
+async fn wait_for_ticket(node: &Server, tag: &str) -> usize {
+    for _ in 0..100 {
+        let n = tagged(&node.store, tag).await.len();
+        if n > 0 {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no ticket for {tag} within 10 s: the poller did not ingest the mail");
+}
+
+/// Deletes this run's mails from the sales mailbox.
+async fn cleanup(tag: &str) {
+    use futures_util::StreamExt as _;
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", 1143))
+        .await
+        .unwrap();
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.unwrap();
+    let mut s = client
+        .login(ADDRESS, PASSWORD)
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+    s.select("INBOX").await.unwrap();
+    let uids = s
+        .uid_search(format!("HEADER X-Lossless-Test {tag}"))
+        .await
+        .unwrap();
+    if !uids.is_empty() {
+        let set = uids
+            .iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        {
+            let mut st = s
+                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+                .await
+                .unwrap();
+            while let Some(r) = st.next().await {
+                r.unwrap();
+            }
+        }
+        let ex = s.uid_expunge(&set).await.unwrap();
+        let mut ex = std::pin::pin!(ex);
+        while let Some(r) = ex.next().await {
+            r.unwrap();
+        }
+    }
+    s.logout().await.unwrap();
+}
+
+// One test, both databases one after the other, so one run's cleanup never races the
+// other's poller on the shared mailbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_mailboxes_are_polled_by_one_node() {
+    ensure_mail_servers().await;
+    let tag = format!("poll-{}", lossless_server::random_hex(6));
+
+    // SQLite: the node's own poller ingests the mail.
+    let (url, _dir) = support::fresh_sqlite();
+    let node = polling_node(&url, "poll-sqlite").await;
+    let sqlite_tag = format!("{tag}-s");
+    send_tagged(&sqlite_tag).await;
+    assert_eq!(wait_for_ticket(&node, &sqlite_tag).await, 1);
+    node.stop().await;
+    cleanup(&sqlite_tag).await;
+
+    // PostgreSQL: two nodes, one mailbox, one lease owner, one ticket.
+    if let Some(url) = support::fresh_pg().await {
+        let a = polling_node(&url, "poll-a").await;
+        let b = polling_node(&url, "poll-b").await;
+        let pg_tag = format!("{tag}-p");
+        send_tagged(&pg_tag).await;
+        assert_eq!(wait_for_ticket(&a, &pg_tag).await, 1);
+        // Both nodes keep polling for a few more intervals: still one ticket.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(tagged(&b.store, &pg_tag).await.len(), 1);
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        let owners: Vec<(Option<String>,)> =
+            sqlx::query_as("SELECT lease_owner FROM mailboxes WHERE name = 'sales'")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        assert_eq!(owners.len(), 1);
+        let owner = owners[0].0.clone().unwrap_or_default();
+        assert!(owner == "poll-a" || owner == "poll-b", "{owner:?}");
+        let receipts = tagged(&a.store, &pg_tag).await;
+        assert_eq!(receipts.len(), 1, "exactly one ticket for the mail");
+        a.stop().await;
+        b.stop().await;
+        cleanup(&pg_tag).await;
+        support::drop_pg(&url).await;
+    }
+}
