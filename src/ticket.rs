@@ -17,7 +17,9 @@
 
 use crate::actor::ActorRef;
 use crate::error::DomainError;
-use crate::ids::{AgentId, ContactId, GroupId, Lang, PortalToken, TicketId, TicketNumber};
+use crate::ids::{
+    AgentId, ContactId, GroupId, Lang, MessageId, PortalToken, TicketId, TicketNumber,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -261,6 +263,11 @@ pub enum TicketEvent {
     NoteAdded,
     /// The system sent the acknowledgement.
     Acknowledged,
+    /// A bounce reported that an outbound message could not be delivered.
+    DeliveryFailed {
+        /// The message that was not delivered.
+        message: MessageId,
+    },
 }
 
 impl TicketEvent {
@@ -278,6 +285,7 @@ impl TicketEvent {
             TicketEvent::AgentReplied => "agent_replied",
             TicketEvent::NoteAdded => "note_added",
             TicketEvent::Acknowledged => "acknowledged",
+            TicketEvent::DeliveryFailed { .. } => "delivery_failed",
         }
     }
 }

@@ -8,9 +8,15 @@
 //!    with its reason, never dropped).
 //! 2. The service classifies the mail ([`super::classify()`]) and hands everything to the
 //!    store, which in one transaction: dedupes on (mailbox, UIDVALIDITY, UID) and on the raw
-//!    sha-256 within the mailbox; stores the raw bytes; resolves [`super::lookups`] into a
-//!    [`super::ThreadContext`]; calls [`super::thread()`] and [`plan`]; creates or appends;
-//!    writes history, jobs, Message-IDs and the receipt; advances the mailbox cursor.
+//!    sha-256 within the mailbox; stores the raw bytes; recognises the same mail arriving
+//!    through another of our mailboxes by [`arrival_key`] (a `duplicate` receipt pointing at
+//!    the first); resolves [`super::lookups`] into a [`super::ThreadContext`] (with the
+//!    ticket's participants); calls [`super::thread()`] and [`plan`]; creates or appends;
+//!    adds the mail's [`participants`]; writes history, jobs (the acknowledgement only when
+//!    [`may_auto_acknowledge`] given the acknowledgements recently sent to the sender),
+//!    Message-IDs and the receipt; for a bounce of one of our messages
+//!    ([`bounced_delivery`]) marks that delivery `failed` with a history event; advances the
+//!    mailbox cursor.
 //! 3. Only after that commit does the adapter mark the mail `\Seen` on the server.
 //!
 //! Invariants: every fetched mail leaves exactly one receipt (with the reason of what became
@@ -18,10 +24,10 @@
 //! a ticket; a closed ticket is never written into (a new ticket is started instead).
 
 use crate::contact::{ContactDraft, Handle};
-use crate::email::classify::Classification;
+use crate::email::classify::{BounceReason, Classification};
 use crate::email::inbound::InboundEmail;
 use crate::email::thread::{ClosedTicketPolicy, ThreadDecision, ThreadTarget};
-use crate::ids::{EmailAddress, Lang, NumberPrefix, PortalToken, TicketId};
+use crate::ids::{EmailAddress, Lang, MessageId, NumberPrefix, PortalToken, TicketId};
 use crate::job::{JobKind, NewJob, jobs_for};
 use crate::ticket::{Channel, Priority, Status, Ticket, TicketDraft, TicketEvent};
 use chrono::{DateTime, Utc};
@@ -109,6 +115,9 @@ pub enum IngestOutcome {
     Ignored,
     /// It could not be parsed; kept with the error for an operator.
     DeadLetter,
+    /// The same mail had already arrived through another of our mailboxes (or another copy in
+    /// this one): the receipt points at where the first arrival went ([`arrival_key`]).
+    Duplicate,
 }
 
 impl IngestOutcome {
@@ -119,6 +128,7 @@ impl IngestOutcome {
             IngestOutcome::Appended => "appended",
             IngestOutcome::Ignored => "ignored",
             IngestOutcome::DeadLetter => "dead_letter",
+            IngestOutcome::Duplicate => "duplicate",
         }
     }
     /// From storage.
@@ -128,6 +138,7 @@ impl IngestOutcome {
             IngestOutcome::Appended,
             IngestOutcome::Ignored,
             IngestOutcome::DeadLetter,
+            IngestOutcome::Duplicate,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)
@@ -173,6 +184,40 @@ pub enum IngestPlan {
         /// The message.
         body: String,
     },
+}
+
+/// What makes two arrivals the same mail across our mailboxes (issue 3, point 7): the
+/// Message-ID together with the sender and the `Date` — never the Message-ID alone, which
+/// senders reuse and forge. `None` without a Message-ID (nothing to recognise it by).
+pub fn arrival_key(mail: &InboundEmail) -> Option<String> {
+    let id = mail.message_id.as_deref()?.trim();
+    if id.is_empty() {
+        return None;
+    }
+    let from = mail
+        .from
+        .as_ref()
+        .map(|m| m.address.as_str().to_ascii_lowercase())
+        .unwrap_or_default();
+    let date = mail.date.map(|d| d.to_rfc3339()).unwrap_or_default();
+    Some(format!("{id}\n{from}\n{date}"))
+}
+
+/// The people a mail adds to its ticket besides the sender (issue 3, point 7): its `Cc`
+/// addresses and the `To` addresses that are not `ours`, lowercase, each once.
+pub fn participants(mail: &InboundEmail, ours: &[EmailAddress]) -> Vec<String> {
+    let lower = |a: &EmailAddress| a.as_str().to_lowercase();
+    let sender = mail.from.as_ref().map(|m| lower(&m.address));
+    let ours: Vec<String> = ours.iter().map(lower).collect();
+    let mut out: Vec<String> = Vec::new();
+    for m in mail.to.iter().chain(&mail.cc) {
+        let a = lower(&m.address);
+        if ours.contains(&a) || sender.as_ref() == Some(&a) || out.contains(&a) {
+            continue;
+        }
+        out.push(a);
+    }
+    out
 }
 
 /// The text stored as the message: the plain-text body, else a note that there was none.
@@ -234,6 +279,45 @@ pub fn plan(
     }
 }
 
+/// An outbound message of ours that a bounce reports as undeliverable (issue 3, point 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BouncedDelivery {
+    /// The ticket the signed Message-ID names.
+    pub ticket: TicketId,
+    /// The message whose delivery failed.
+    pub message: MessageId,
+    /// The delivery error to record.
+    pub error: String,
+}
+
+/// For a bounce naming one of our signed Message-IDs: which delivery to mark `failed`, and
+/// why. `None` for any other mail, a bounce without the original id, or a foreign or forged id
+/// (see [`super::token::parse_our_message_id`]).
+pub fn bounced_delivery(
+    class: &Classification,
+    settings: &EmailSettings,
+) -> Option<BouncedDelivery> {
+    let Classification::Bounce {
+        reason,
+        original_message_id: Some(id),
+    } = class
+    else {
+        return None;
+    };
+    let (ticket, message) =
+        super::token::parse_our_message_id(id, &settings.secret, &settings.message_id_domain)?;
+    let why = match reason {
+        BounceReason::DeliveryReport => "delivery status report".to_owned(),
+        BounceReason::MailerDaemon { sender } => format!("report from {sender}"),
+        BounceReason::NullReturnPathPostmaster { sender } => format!("report from {sender}"),
+    };
+    Some(BouncedDelivery {
+        ticket,
+        message,
+        error: format!("bounced: {why}"),
+    })
+}
+
 /// Applies an inbound mail to the ticket it is appended to: a human's mail reopens a pending
 /// or resolved ticket ([`Ticket::customer_replied`]); automatic mail changes nothing but the
 /// thread. `None` when the ticket is closed (start a new ticket instead).
@@ -251,15 +335,37 @@ pub fn append_events(
     ticket.customer_replied(now).ok()
 }
 
+/// At most this many acknowledgements go to one address per [`ACK_WINDOW`] (issue 3, point
+/// 5): a mail storm from one sender, or two systems answering each other, must not make us
+/// send a storm back.
+pub const ACKS_PER_WINDOW: i64 = 3;
+
+/// The sliding window [`ACKS_PER_WINDOW`] counts in.
+pub const ACK_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// Where the acknowledgement window that ends at `now` starts.
+pub fn ack_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - ACK_WINDOW
+}
+
+/// May intake acknowledge this mail automatically? Only when its classification allows it
+/// ([`Classification::may_auto_acknowledge`]) and fewer than [`ACKS_PER_WINDOW`]
+/// acknowledgements went (or are queued to go) to its sender since [`ack_window_start`].
+pub fn may_auto_acknowledge(class: &Classification, recent_acks: i64) -> bool {
+    class.may_auto_acknowledge() && recent_acks < ACKS_PER_WINDOW
+}
+
 /// The jobs an email intake's events imply: as [`jobs_for`], without the acknowledgement
-/// when the mail may not be acknowledged automatically.
+/// when the mail may not be acknowledged automatically ([`may_auto_acknowledge`], given the
+/// `recent_acks` to the sender the store counted).
 pub fn email_jobs(
     ticket: &Ticket,
     events: &[TicketEvent],
     class: &Classification,
+    recent_acks: i64,
     now: DateTime<Utc>,
 ) -> Vec<NewJob> {
-    let ack = class.may_auto_acknowledge();
+    let ack = may_auto_acknowledge(class, recent_acks);
     jobs_for(ticket, events, now)
         .into_iter()
         .filter(|j| ack || !matches!(j.kind, JobKind::SendAcknowledgement { .. }))
@@ -338,6 +444,41 @@ mod tests {
     }
 
     #[test]
+    fn a_bounce_of_our_signed_message_id_names_the_failed_delivery() {
+        let settings = EmailSettings {
+            secret: b"unit-secret".to_vec(),
+            message_id_domain: "acme.ru".into(),
+            ..EmailSettings::default()
+        };
+        let ours = crate::email::token::outgoing_message_id(
+            TicketId(7),
+            MessageId(42),
+            &settings.secret,
+            &settings.message_id_domain,
+        );
+        let bounce = |id: Option<&str>| Classification::Bounce {
+            reason: BounceReason::DeliveryReport,
+            original_message_id: id.map(str::to_owned),
+        };
+        assert_eq!(
+            bounced_delivery(&bounce(Some(&ours)), &settings),
+            Some(BouncedDelivery {
+                ticket: TicketId(7),
+                message: MessageId(42),
+                error: "bounced: delivery status report".into(),
+            })
+        );
+        assert_eq!(bounced_delivery(&bounce(None), &settings), None);
+        assert_eq!(
+            bounced_delivery(&bounce(Some("abc@elsewhere.example")), &settings),
+            None
+        );
+        let forged = ours.replacen("ll.7.42.", "ll.7.43.", 1);
+        assert_eq!(bounced_delivery(&bounce(Some(&forged)), &settings), None);
+        assert_eq!(bounced_delivery(&normal(), &settings), None);
+    }
+
+    #[test]
     fn automatic_mail_neither_reopens_nor_gets_acknowledged() {
         let mut t = ticket();
         t.move_to(Status::Resolved, t0()).unwrap();
@@ -356,7 +497,73 @@ mod tests {
             channel: Channel::Email,
             priority: Priority::Normal,
         }];
-        assert_eq!(email_jobs(&fresh, &created, &normal(), t0()).len(), 1);
-        assert!(email_jobs(&fresh, &created, &auto(), t0()).is_empty());
+        assert_eq!(email_jobs(&fresh, &created, &normal(), 0, t0()).len(), 1);
+        assert!(email_jobs(&fresh, &created, &auto(), 0, t0()).is_empty());
+    }
+
+    #[test]
+    fn the_same_mail_is_recognised_by_id_sender_and_date_together() {
+        let m = mail("ivan@example.ru", "x");
+        let key = arrival_key(&m);
+        assert!(key.is_some());
+        let mut other_sender = m.clone();
+        other_sender.from = mail("petr@example.ru", "x").from;
+        assert_ne!(arrival_key(&other_sender), key);
+        let mut other_date = m.clone();
+        other_date.date = Some(t0() + chrono::TimeDelta::seconds(1));
+        assert_ne!(arrival_key(&other_date), arrival_key(&m));
+        let mut no_id = m.clone();
+        no_id.message_id = None;
+        assert_eq!(arrival_key(&no_id), None);
+        for o in [
+            IngestOutcome::Created,
+            IngestOutcome::Duplicate,
+            IngestOutcome::DeadLetter,
+        ] {
+            assert_eq!(IngestOutcome::parse(o.as_str()), Some(o));
+        }
+    }
+
+    #[test]
+    fn cc_and_foreign_to_addresses_become_participants() {
+        let mut m = mail("Ivan@Example.ru", "x");
+        let person = |a: &str| crate::email::inbound::Mailbox {
+            name: String::new(),
+            address: EmailAddress::parse(a).unwrap(),
+        };
+        m.to.push(person("Olga@Example.ru"));
+        m.cc = vec![
+            person("sales@acme.ru"),
+            person("olga@example.ru"),
+            person("ivan@example.ru"),
+            person("petr@example.ru"),
+        ];
+        let ours = [
+            EmailAddress::parse("support@acme.ru").unwrap(),
+            EmailAddress::parse("sales@acme.ru").unwrap(),
+        ];
+        assert_eq!(
+            participants(&m, &ours),
+            vec!["olga@example.ru".to_owned(), "petr@example.ru".to_owned()]
+        );
+    }
+
+    #[test]
+    fn acknowledgements_to_one_address_are_rate_limited() {
+        assert!(may_auto_acknowledge(&normal(), 0));
+        assert!(may_auto_acknowledge(&normal(), ACKS_PER_WINDOW - 1));
+        assert!(!may_auto_acknowledge(&normal(), ACKS_PER_WINDOW));
+        assert!(!may_auto_acknowledge(&auto(), 0));
+        assert_eq!(ack_window_start(t0()), t0() - chrono::TimeDelta::hours(1));
+        let fresh = ticket();
+        let created = [TicketEvent::Created {
+            channel: Channel::Email,
+            priority: Priority::Normal,
+        }];
+        assert!(email_jobs(&fresh, &created, &normal(), ACKS_PER_WINDOW, t0()).is_empty());
+        assert_eq!(
+            email_jobs(&fresh, &created, &normal(), ACKS_PER_WINDOW - 1, t0()).len(),
+            1
+        );
     }
 }

@@ -282,7 +282,8 @@ fn TicketView(
                     event: TicketEvent::CustomerReplied
                         | TicketEvent::AgentReplied
                         | TicketEvent::NoteAdded
-                        | TicketEvent::Acknowledged,
+                        | TicketEvent::Acknowledged
+                        | TicketEvent::DeliveryFailed { .. },
                     ..
                 }
             )
@@ -379,6 +380,8 @@ fn describe(event: &TicketEvent, t: &Texts, dir: &Directory) -> String {
         TicketEvent::AgentReplied => t.h_agent_replied.to_owned(),
         TicketEvent::NoteAdded => t.h_note_added.to_owned(),
         TicketEvent::Acknowledged => t.h_acknowledged.to_owned(),
+        // Filtered out of the timeline above; the delivery state shows on the message.
+        TicketEvent::DeliveryFailed { .. } => String::new(),
     }
 }
 

@@ -284,6 +284,7 @@ where
                 IngestOutcome::Appended => report.appended += 1,
                 IngestOutcome::Ignored => report.ignored += 1,
                 IngestOutcome::DeadLetter => report.dead_letters += 1,
+                IngestOutcome::Duplicate => report.duplicates += 1,
             }
         }
         // Committed: only now tell the server we have it.

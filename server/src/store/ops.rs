@@ -703,6 +703,32 @@ pub(crate) async fn deliveries(pool: &DbPool, ticket: TicketId) -> StoreResult<V
         .collect()
 }
 
+/// Sets a delivery's state (only on messages that are deliveries; only on `ticket`'s, when
+/// given); returns how many rows changed.
+async fn set_delivery(
+    c: &mut Conn,
+    ticket: Option<TicketId>,
+    message: MessageId,
+    state: DeliveryState,
+    error: Option<String>,
+    email_message_id: Option<String>,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE messages SET delivery = $2, delivery_error = $3, \
+         email_message_id = COALESCE($4, email_message_id) \
+         WHERE id = $1 AND delivery IS NOT NULL AND ($5 IS NULL OR ticket_id = $5)",
+    )
+    .bind(message.0)
+    .bind(state.as_str())
+    .bind(error)
+    .bind(email_message_id)
+    .bind(ticket.map(|t| t.0))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected())
+}
+
 pub(crate) async fn mark_delivery(
     pool: &DbPool,
     message: MessageId,
@@ -711,19 +737,7 @@ pub(crate) async fn mark_delivery(
     email_message_id: Option<String>,
 ) -> StoreResult<()> {
     let mut tx = begin(pool).await.map_err(db_err)?;
-    let done = sqlx::query(
-        "UPDATE messages SET delivery = $2, delivery_error = $3, \
-         email_message_id = COALESCE($4, email_message_id) \
-         WHERE id = $1 AND delivery IS NOT NULL",
-    )
-    .bind(message.0)
-    .bind(state.as_str())
-    .bind(error)
-    .bind(email_message_id)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?
-    .rows_affected();
+    let done = set_delivery(&mut tx, None, message, state, error, email_message_id).await?;
     if done != 1 {
         tx.rollback().await.map_err(db_err)?;
         return Err(StoreError::NotFound);
@@ -1212,12 +1226,18 @@ async fn thread_context(
                     contact_addresses.push(a);
                 }
             }
+            let mut participant_addresses = Vec::new();
+            for a in participants(&mut *c, t.id).await? {
+                if let Ok(a) = EmailAddress::parse(&a) {
+                    participant_addresses.push(a);
+                }
+            }
             candidates.push(t.id.0);
             ctx.subject_ticket = Some(SubjectTicket {
                 ticket: t.id,
                 number: number.clone(),
                 contact_addresses,
-                participant_addresses: Vec::new(),
+                participant_addresses,
                 status: t.status,
             });
         }
@@ -1230,6 +1250,38 @@ async fn thread_context(
         }
     }
     Ok(ctx)
+}
+
+/// The participants of `ticket` (lowercase addresses, sorted).
+async fn participants(c: &mut Conn, ticket: TicketId) -> StoreResult<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT address FROM ticket_participants WHERE ticket_id = $1 ORDER BY address",
+    )
+    .bind(ticket.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)
+}
+
+/// Adds the mail's Cc (and foreign To) addresses to `ticket`'s participants.
+async fn add_participants(
+    c: &mut Conn,
+    ticket: TicketId,
+    mail: &InboundEmail,
+    ours: &[EmailAddress],
+) -> StoreResult<()> {
+    for a in ingest::participants(mail, ours) {
+        sqlx::query(
+            "INSERT INTO ticket_participants (ticket_id, address) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(ticket.0)
+        .bind(a)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
 }
 
 /// What a parsed mail became: outcome, ticket, message row, reason.
@@ -1276,7 +1328,10 @@ async fn place_mail(
             )
             .await?;
             insert_history(&mut *c, stored.id, author, &events, now).await?;
-            insert_jobs(&mut *c, &ingest::email_jobs(&stored, &events, class, now)).await?;
+            let acks = recent_acks(&mut *c, stored.contact_id, now).await?;
+            let jobs = ingest::email_jobs(&stored, &events, class, acks, now);
+            insert_jobs(&mut *c, &jobs).await?;
+            add_participants(&mut *c, stored.id, mail, &i.settings.our_addresses).await?;
             let reason = serde_json::json!({ "classification": class, "thread": decision });
             return Ok((IngestOutcome::Appended, Some(stored.id), msg, reason));
         }
@@ -1289,6 +1344,22 @@ async fn place_mail(
         IngestPlan::Ignore { why } => {
             let mut reason = reason;
             reason["ignored"] = serde_json::Value::from(why);
+            if let Some(b) = ingest::bounced_delivery(class, &i.settings) {
+                let marked = set_delivery(
+                    &mut *c,
+                    Some(b.ticket),
+                    b.message,
+                    DeliveryState::Failed,
+                    Some(b.error),
+                    None,
+                )
+                .await?;
+                if marked == 1 {
+                    let event = TicketEvent::DeliveryFailed { message: b.message };
+                    insert_history(&mut *c, b.ticket, ActorRef::System, &[event], now).await?;
+                    reason["delivery_failed"] = serde_json::Value::from(b.message.0);
+                }
+            }
             Ok((IngestOutcome::Ignored, None, None, reason))
         }
         IngestPlan::Append { .. } => Err(StoreError::Conflict),
@@ -1308,10 +1379,35 @@ async fn place_mail(
             )
             .await?;
             insert_history(&mut *c, ticket.id, author, &events, now).await?;
-            insert_jobs(&mut *c, &ingest::email_jobs(&ticket, &events, class, now)).await?;
+            // Before the new ticket's own acknowledgement job exists.
+            let acks = recent_acks(&mut *c, contact_id, now).await?;
+            insert_jobs(
+                &mut *c,
+                &ingest::email_jobs(&ticket, &events, class, acks, now),
+            )
+            .await?;
+            add_participants(&mut *c, ticket.id, mail, &i.settings.our_addresses).await?;
             Ok((IngestOutcome::Created, Some(ticket.id), msg, reason))
         }
     }
+}
+
+/// How many acknowledgements went to `contact` since [`ingest::ack_window_start`]: ack
+/// messages delivered by email since then, plus acknowledgements still queued (intake in one
+/// polling pass decides before the worker has written any of them).
+async fn recent_acks(c: &mut Conn, contact: ContactId, now: DateTime<Utc>) -> StoreResult<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets t WHERE t.contact_id = $1 AND (\
+         EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.dedupe_key = 'ack' \
+         AND m.delivery IS NOT NULL AND m.created_at >= $2) OR \
+         EXISTS (SELECT 1 FROM jobs j WHERE j.key = 'ack:' || CAST(t.id AS TEXT) \
+         AND j.status IN ('queued', 'running') AND j.run_at >= $2))",
+    )
+    .bind(contact.0)
+    .bind(to_micros(ingest::ack_window_start(now)))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)
 }
 
 /// The contact of the mail's sender (found or created), if it has a sender.
@@ -1382,14 +1478,43 @@ pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<I
     .execute(&mut *tx)
     .await
     .map_err(db_err)?;
-    let (outcome, ticket, message, reason) = match &i.parsed {
-        Err(e) => (
+    // The same mail through another of our mailboxes (or a second copy): the first
+    // arrival's receipt says where it went.
+    let arrival = i
+        .parsed
+        .as_ref()
+        .ok()
+        .and_then(|(m, _)| ingest::arrival_key(m));
+    let first = match &arrival {
+        Some(key) => sqlx::query(
+            "SELECT id, ticket_id, message_id FROM email_receipts \
+             WHERE arrival_key = $1 AND outcome <> 'duplicate' ORDER BY id LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?,
+        None => None,
+    };
+    let (outcome, ticket, message, reason) = match (&i.parsed, first) {
+        (Ok((_, class)), Some(r)) => {
+            let receipt: i64 = r.try_get("id").map_err(db_err)?;
+            (
+                IngestOutcome::Duplicate,
+                r.try_get::<Option<i64>, _>("ticket_id")
+                    .map_err(db_err)?
+                    .map(TicketId),
+                r.try_get("message_id").map_err(db_err)?,
+                serde_json::json!({ "classification": class, "duplicate_of": receipt }),
+            )
+        }
+        (Err(e), _) => (
             IngestOutcome::DeadLetter,
             None,
             None,
             serde_json::json!({ "error": e }),
         ),
-        Ok((mail, class)) => {
+        (Ok((mail, class)), None) => {
             let placed = place_mail(&mut tx, &i, mail, class, now).await?;
             if let (Some(t), Some(id)) = (placed.1, &mail.message_id) {
                 sqlx::query(
@@ -1407,7 +1532,8 @@ pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<I
     };
     sqlx::query(
         "INSERT INTO email_receipts (mailbox_id, uidvalidity, uid, sha256, ticket_id, \
-         message_id, outcome, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         message_id, outcome, reason, created_at, arrival_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(i.mailbox.0)
     .bind(i.uidvalidity)
@@ -1418,6 +1544,7 @@ pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<I
     .bind(outcome.as_str())
     .bind(codec::to_json(&reason)?)
     .bind(now)
+    .bind(&arrival)
     .execute(&mut *tx)
     .await
     // A concurrent ingest of the same UID won: retrying finds its receipt.

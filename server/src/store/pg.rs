@@ -46,6 +46,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbound",
         include_str!("../../migrations/postgres/0004_outbound.sql"),
     ),
+    (
+        5,
+        "arrivals",
+        include_str!("../../migrations/postgres/0005_arrivals.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.

@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbound",
         include_str!("../../migrations/sqlite/0004_outbound.sql"),
     ),
+    (
+        5,
+        "arrivals",
+        include_str!("../../migrations/sqlite/0005_arrivals.sql"),
+    ),
 ];
 
 /// The SQLite pools: concurrent read-only connections and one writer connection.

@@ -54,15 +54,21 @@ async fn smtp_reply(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> u16 {
 
 /// Sends one mail over SMTP (RFC 5321), dot-stuffing the data.
 pub(crate) async fn send_mail(from: &str, to: &str, message: &str) {
+    send_mail_to(from, &[to], message).await;
+}
+
+/// Sends one mail to several recipients in one SMTP transaction (one queued copy).
+pub(crate) async fn send_mail_to(from: &str, to: &[&str], message: &str) {
     let (rd, mut w) = TcpStream::connect(SMTP).await.unwrap().into_split();
     let mut r = BufReader::new(rd);
     assert_eq!(smtp_reply(&mut r).await, 220);
-    for (cmd, want) in [
+    let mut commands = vec![
         ("EHLO test.local".to_owned(), 250),
         (format!("MAIL FROM:<{from}>"), 250),
-        (format!("RCPT TO:<{to}>"), 250),
-        ("DATA".to_owned(), 354),
-    ] {
+    ];
+    commands.extend(to.iter().map(|t| (format!("RCPT TO:<{t}>"), 250)));
+    commands.push(("DATA".to_owned(), 354));
+    for (cmd, want) in commands {
         w.write_all(format!("{cmd}\r\n").as_bytes()).await.unwrap();
         assert_eq!(smtp_reply(&mut r).await, want, "{cmd}");
     }
@@ -100,9 +106,22 @@ fn account() -> ImapAccount {
         settings: EmailSettings {
             secret: b"intake-test-secret-0123456789".to_vec(),
             message_id_domain: "lossless.test".into(),
-            our_addresses: vec![EmailAddress::parse("support@lossless.test").unwrap()],
+            our_addresses: vec![
+                EmailAddress::parse("support@lossless.test").unwrap(),
+                EmailAddress::parse("sales@lossless.test").unwrap(),
+            ],
             ..EmailSettings::default()
         },
+    }
+}
+
+fn sales_account() -> ImapAccount {
+    ImapAccount {
+        name: "sales".into(),
+        address: EmailAddress::parse("sales@lossless.test").unwrap(),
+        username: "sales@lossless.test".into(),
+        password: "sales-pw".into(),
+        ..account()
     }
 }
 
@@ -210,11 +229,17 @@ async fn ack_keys(store: &SqlStore) -> Vec<String> {
 /// Checks that every mail of this run was marked `\Seen` (after its commit), then deletes
 /// them from the shared mailbox.
 async fn seen_then_cleanup(tag: &str, expected: usize) {
+    cleanup_in(&account(), tag, Some(expected)).await;
+}
+
+/// Deletes this run's mails from `acct`'s mailbox; with `expected`, first checks that there
+/// are that many and that every one was marked `\Seen`.
+async fn cleanup_in(acct: &ImapAccount, tag: &str, expected: Option<usize>) {
     let tcp = TcpStream::connect(IMAP).await.unwrap();
     let mut client = async_imap::Client::new(tcp);
     client.read_response().await.unwrap();
     let mut s = client
-        .login("support@lossless.test", "support-pw")
+        .login(&acct.username, &acct.password)
         .await
         .map_err(|(e, _)| e)
         .unwrap();
@@ -227,12 +252,14 @@ async fn seen_then_cleanup(tag: &str, expected: usize) {
         .uid_search(format!("SEEN HEADER X-Lossless-Test {tag}"))
         .await
         .unwrap();
-    assert_eq!(
-        uids.len(),
-        expected,
-        "all of this run's mails are on the server"
-    );
-    assert_eq!(seen, uids, "every ingested mail is marked seen");
+    if let Some(expected) = expected {
+        assert_eq!(
+            uids.len(),
+            expected,
+            "all of this run's mails are on the server"
+        );
+        assert_eq!(seen, uids, "every ingested mail is marked seen");
+    }
     if !uids.is_empty() {
         let set = uids
             .iter()
@@ -283,7 +310,10 @@ async fn scenarios(url: &str) {
         .unwrap()
         .as_nanos();
     let tag = format!("LLT{}x{nanos:x}", std::process::id());
-    let customer = "customer@customer.test";
+    // A sender of this run's own: acknowledgements are rate-limited per address, and the
+    // support mailbox may hold other runs' mail.
+    let customer = format!("c{}x{nanos:x}@customer.test", std::process::id());
+    let customer = customer.as_str();
 
     // 1. Three new mails → three tickets on the email channel, contact = sender.
     for n in 1..=3 {
@@ -423,6 +453,43 @@ async fn scenarios(url: &str) {
     assert_eq!(mb.last_error, None);
     assert!(mb.last_fetch_at.is_some());
 
-    seen_then_cleanup(&tag, 6).await;
+    // 8. One mail to support@ with Cc sales@ (one SMTP transaction, a copy in each
+    // mailbox): both mailboxes fetched → one ticket, one message; the sales copy's receipt
+    // is a duplicate pointing at it.
+    let cc = mail(
+        customer,
+        &format!("{tag} for both of you"),
+        &format!("{tag}-cc@customer.test"),
+        &tag,
+        "Cc: Sales <sales@lossless.test>\nDate: Mon, 2 Nov 2026 09:00:00 +0000\n",
+        "Support and sales, please.",
+    );
+    send_mail_to(
+        customer,
+        &["support@lossless.test", "sales@lossless.test"],
+        &cc,
+    )
+    .await;
+    fetch_until(&p, &store, async |s: &SqlStore| {
+        tagged(s, &tag).await.len() == 6
+    })
+    .await;
+    let both = tagged(&store, &tag).await[5].clone();
+    assert!(both.subject.contains("for both of you"));
+    let mut dup = false;
+    for _ in 0..100 {
+        fetch_once(&p, &sales_account()).await.unwrap();
+        dup = reasons(url, both.id.0).await.len() == 2;
+        if dup {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(dup, "the sales copy was fetched and pointed at the ticket");
+    assert_eq!(tagged(&store, &tag).await.len(), 6, "no second ticket");
+    assert_eq!(store.messages(both.id, true).await.unwrap().len(), 1);
+    cleanup_in(&sales_account(), &tag, None).await;
+
+    seen_then_cleanup(&tag, 7).await;
     store.close().await;
 }

@@ -1216,6 +1216,8 @@ async fn store_story_sqlite() {
     assert_eq!(reopened.ticket_count().await.unwrap(), 30);
     email_story(&reopened).await;
     outbound_story(&reopened).await;
+    ack_limit_story(&reopened).await;
+    arrivals_story(&reopened).await;
     lease_and_settings_story(&reopened, &reopened).await;
     reopened.close().await;
 }
@@ -1235,6 +1237,8 @@ async fn store_story_postgres() {
     second.close().await;
     email_story(&store).await;
     outbound_story(&store).await;
+    ack_limit_story(&store).await;
+    arrivals_story(&store).await;
     let other_node = SqlStore::connect(&url).await.unwrap();
     lease_and_settings_story(&store, &other_node).await;
     other_node.close().await;
@@ -1272,6 +1276,23 @@ fn raw_mail(from: &str, subject: &str, id: &str, extra: &str, body: &str) -> Vec
         "From: Customer <{from}>\r\nTo: support@lossless.test\r\nSubject: {subject}\r\n\
          Message-ID: <{id}>\r\nDate: Mon, 2 Nov 2026 09:00:00 +0000\r\n{extra}\
          Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+/// A delivery status report (RFC 3464) about `original`.
+fn dsn(id: &str, original: &str) -> Vec<u8> {
+    format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>\r\n\
+         To: support@lossless.test\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+         Message-ID: <{id}@mx.customer.test>\r\nDate: Mon, 2 Nov 2026 09:00:00 +0000\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
+         --B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
+         --B\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns; mx.customer.test\r\nOriginal-Message-ID: <{original}>\r\n\r\n\
+         Final-Recipient: rfc822; x@customer.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+         --B--\r\n"
     )
     .into_bytes()
 }
@@ -1732,6 +1753,56 @@ pub async fn outbound_story(store: &SqlStore) {
         StoreError::NotFound
     );
 
+    // A bounce naming the reply's signed Message-ID marks it failed, with a history event,
+    // in the ingest transaction; a forged id and a foreign id change nothing.
+    let secret = b"story-secret-0123456789abcdef";
+    let signed = lossless::email::token::outgoing_message_id(t.id, reply, secret, "lossless.test");
+    store
+        .mark_delivery(reply, DeliveryState::Sent, None, Some(&signed))
+        .await
+        .unwrap();
+    let forged = signed.replacen(&format!(".{reply}."), &format!(".{note}."), 1);
+    for (uid, id) in [(2, forged.as_str()), (3, "other@mx.customer.test")] {
+        let got = store
+            .ingest_email(ingest_of(
+                mb.id,
+                1,
+                uid,
+                &dsn(&format!("ob-dsn-{uid}"), id),
+                now,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(got.outcome, IngestOutcome::Ignored);
+        assert_eq!(got.reason["ignored"], "bounce");
+        assert!(got.reason.get("delivery_failed").is_none());
+    }
+    assert_eq!(
+        store.deliveries(t.id).await.unwrap()[0].state,
+        DeliveryState::Sent
+    );
+    let got = store
+        .ingest_email(ingest_of(mb.id, 1, 4, &dsn("ob-dsn-4", &signed), now))
+        .await
+        .unwrap();
+    assert_eq!(got.outcome, IngestOutcome::Ignored);
+    assert_eq!(got.reason["delivery_failed"], reply.0);
+    let d = store.deliveries(t.id).await.unwrap();
+    assert_eq!(d[0].state, DeliveryState::Failed);
+    assert_eq!(
+        d[0].error.as_deref(),
+        Some("bounced: delivery status report")
+    );
+    assert_eq!(d[0].email_message_id.as_deref(), Some(signed.as_str()));
+    let last = store.history(t.id).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.actor, last.event),
+        (
+            ActorRef::System,
+            TicketEvent::DeliveryFailed { message: reply }
+        )
+    );
+
     // A reply on a ticket from another channel is not sent by email.
     let web = store
         .create_ticket(create(
@@ -1759,4 +1830,173 @@ pub async fn outbound_story(store: &SqlStore) {
         .unwrap();
     assert!(store.deliveries(web.id).await.unwrap().is_empty());
     assert_eq!(store.ticket_mailbox(web.id).await.unwrap(), None);
+}
+
+/// Acknowledgements per address are rate-limited (issue 3, point 5): the store counts the
+/// acknowledgements still queued and the ack messages delivered by email within the window.
+pub async fn ack_limit_story(store: &SqlStore) {
+    use lossless::email::ingest::{ACK_WINDOW, ACKS_PER_WINDOW};
+    let now = t0() + Duration::days(50);
+    let mb = store
+        .ensure_mailbox("ack-limit", &email("support@lossless.test"))
+        .await
+        .unwrap();
+    let mut uid = 0;
+    let mut mail = async |at: DateTime<Utc>| {
+        uid += 1;
+        let raw = raw_mail(
+            "storm@customer.test",
+            &format!("Storm {uid}"),
+            &format!("storm-{uid}@customer.test"),
+            "",
+            "help",
+        );
+        let got = store
+            .ingest_email(ingest_of(mb.id, 1, uid, &raw, at))
+            .await
+            .unwrap();
+        assert_eq!(got.outcome, IngestOutcome::Created);
+        let t = got.ticket.unwrap();
+        let acked = store
+            .jobs(None, 10_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|j| j.key == format!("ack:{t}"));
+        (t, acked)
+    };
+    // A storm: the limit counts the acknowledgements still queued.
+    let mut storm = Vec::new();
+    for _ in 0..=ACKS_PER_WINDOW {
+        storm.push(mail(now).await);
+    }
+    let acked: Vec<bool> = storm.iter().map(|(_, a)| *a).collect();
+    let mut expected = vec![true; usize::try_from(ACKS_PER_WINDOW).unwrap()];
+    expected.push(false);
+    assert_eq!(acked, expected);
+
+    // Later the queued ones are out of the window, but the ack messages written meanwhile
+    // (delivered by email) are in it.
+    let written = now + ACK_WINDOW;
+    for (t, _) in storm.iter().filter(|(_, a)| *a) {
+        let before = store.ticket(*t).await.unwrap().unwrap();
+        let mut after = before.clone();
+        let events = after.acknowledged(written);
+        let ack = MessageDraft::reply(ActorRef::System, "Got it.".into())
+            .with_dedupe_key("ack".to_owned());
+        store
+            .update_ticket(update(
+                &before,
+                after,
+                ActorRef::System,
+                events,
+                vec![ack],
+                written,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(store.deliveries(*t).await.unwrap().len(), 1);
+    }
+    assert!(!mail(now + ACK_WINDOW + Duration::minutes(30)).await.1);
+    // Once those are older than the window, acknowledgements resume.
+    assert!(mail(written + ACK_WINDOW + Duration::minutes(1)).await.1);
+}
+
+/// One mail reaching two of our mailboxes (issue 3, point 7) is one message: the second
+/// arrival's receipt is a `duplicate` pointing at the first; the Message-ID alone is not
+/// enough to call two mails the same.
+pub async fn arrivals_story(store: &SqlStore) {
+    let now = t0() + Duration::days(60);
+    let support = store
+        .ensure_mailbox("arr-support", &email("support@lossless.test"))
+        .await
+        .unwrap();
+    let sales = store
+        .ensure_mailbox("arr-sales", &email("sales@lossless.test"))
+        .await
+        .unwrap();
+    let raw = raw_mail(
+        "arrivals@customer.test",
+        "Quote and support",
+        "arr-1@customer.test",
+        "Cc: sales@lossless.test, Olga <olga-arr@customer.test>\r\n",
+        "Both of you, please.",
+    );
+    let first = store
+        .ingest_email(ingest_of(support.id, 1, 1, &raw, now))
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, IngestOutcome::Created);
+    let second = store
+        .ingest_email(ingest_of(sales.id, 7, 1, &raw, now))
+        .await
+        .unwrap();
+    assert_eq!(second.outcome, IngestOutcome::Duplicate);
+    assert!(!second.duplicate, "a receipt of its own was written");
+    assert_eq!(
+        (second.ticket, second.message),
+        (first.ticket, first.message)
+    );
+    assert!(second.reason["duplicate_of"].is_i64());
+    let t = first.ticket.unwrap();
+    assert_eq!(store.messages(t, true).await.unwrap().len(), 1);
+    // Fetching the sales copy again finds its own receipt.
+    let again = store
+        .ingest_email(ingest_of(sales.id, 7, 1, &raw, now))
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.outcome, again.duplicate),
+        (IngestOutcome::Duplicate, true)
+    );
+
+    // The same Message-ID from another sender is another mail.
+    let forged = raw_mail(
+        "someone-else@customer.test",
+        "Quote and support",
+        "arr-1@customer.test",
+        "",
+        "Not the same mail.",
+    );
+    let other = store
+        .ingest_email(ingest_of(sales.id, 7, 2, &forged, now))
+        .await
+        .unwrap();
+    assert_ne!(other.outcome, IngestOutcome::Duplicate);
+    assert!(other.message.is_some());
+    assert_ne!(other.message, first.message);
+
+    // Cc'd people are participants: their mail quoting the ticket number threads into it;
+    // a stranger's does not.
+    let number = store.ticket(t).await.unwrap().unwrap().number;
+    let subject = format!("[#{number}] adding my details");
+    for (uid, sender, appended) in [
+        (3, "nobody-arr@customer.test", false),
+        (4, "Olga-Arr@customer.test", true),
+    ] {
+        let raw = raw_mail(
+            sender,
+            &subject,
+            &format!("arr-{uid}@customer.test"),
+            "",
+            "x",
+        );
+        let got = store
+            .ingest_email(ingest_of(sales.id, 7, uid, &raw, now))
+            .await
+            .unwrap();
+        assert_eq!(
+            got.ticket == Some(t),
+            appended,
+            "{sender}: {:?}",
+            got.reason
+        );
+        let kind = if appended {
+            "subject_number"
+        } else {
+            "subject_number_ignored"
+        };
+        assert_eq!(reason_kind(&got), kind);
+    }
+    assert_eq!(store.messages(t, true).await.unwrap().len(), 2);
 }
