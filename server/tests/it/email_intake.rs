@@ -293,26 +293,17 @@ async fn cleanup_in(acct: &ImapAccount, tag: &str, expected: Option<usize>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imap_intake_loses_nothing_and_duplicates_nothing() {
     ensure_mail_servers().await;
-    let (url, _dir) = support::fresh_sqlite();
-    scenarios(&url).await;
-    if let Some(url) = support::fresh_pg().await {
-        scenarios(&url).await;
-        support::drop_pg(&url).await;
-    }
+    support::on_both_databases(|url| async move { scenarios(&url).await }).await;
 }
 
 /// Every intake scenario on a fresh database at `url`.
 async fn scenarios(url: &str) {
     let store = SqlStore::connect(url).await.unwrap();
     let p = ports(&store);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let tag = format!("LLT{}x{nanos:x}", std::process::id());
+    let tag = support::unique_tag("LLT");
     // A sender of this run's own: acknowledgements are rate-limited per address, and the
     // support mailbox may hold other runs' mail.
-    let customer = format!("c{}x{nanos:x}@customer.test", std::process::id());
+    let customer = format!("{}@customer.test", tag.to_lowercase());
     let customer = customer.as_str();
 
     // 1. Three new mails → three tickets on the email channel, contact = sender.

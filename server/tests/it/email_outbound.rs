@@ -129,22 +129,13 @@ async fn wait_for_mails(tag: &str, n: usize) -> Vec<Vec<u8>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_leave_by_email_and_an_outage_loses_nothing() {
     ensure_mail_servers().await;
-    let (url, _dir) = support::fresh_sqlite();
-    scenario(&url).await;
-    if let Some(url) = support::fresh_pg().await {
-        scenario(&url).await;
-        support::drop_pg(&url).await;
-    }
+    support::on_both_databases(|url| async move { scenario(&url).await }).await;
 }
 
 async fn scenario(url: &str) {
     let store = SqlStore::connect(url).await.unwrap();
     let p = ports(&store);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let tag = format!("LLO{}x{nanos:x}", std::process::id());
+    let tag = support::unique_tag("LLO");
     let customer_id = format!("{tag}-1@customer.test");
 
     // The customer's mail, taken in as the IMAP adapter would.

@@ -84,6 +84,31 @@ pub async fn drop_pg(url: &str) {
     admin.close().await.ok();
 }
 
+/// A tag no other run (process, test, time) uses: `<prefix><pid>x<nanos>`. Tests that share
+/// the real mail servers mark their mails with it.
+pub fn unique_tag(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{prefix}{}x{nanos:x}", std::process::id())
+}
+
+/// Runs `scenario` on a fresh SQLite database, then on a fresh PostgreSQL database (dropped
+/// afterwards), one after the other.
+pub async fn on_both_databases<F, Fut>(scenario: F)
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (url, _dir) = fresh_sqlite();
+    scenario(url).await;
+    if let Some(url) = fresh_pg().await {
+        scenario(url.clone()).await;
+        drop_pg(&url).await;
+    }
+}
+
 fn unique_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
