@@ -232,18 +232,48 @@ async fn seen_then_cleanup(tag: &str, expected: usize) {
     cleanup_in(&account(), tag, Some(expected)).await;
 }
 
-/// Deletes this run's mails from `acct`'s mailbox; with `expected`, first checks that there
-/// are that many and that every one was marked `\Seen`.
-async fn cleanup_in(acct: &ImapAccount, tag: &str, expected: Option<usize>) {
+/// A logged-in IMAP session on `user`'s INBOX at the test Dovecot.
+pub(crate) async fn imap_inbox(user: &str, password: &str) -> async_imap::Session<TcpStream> {
     let tcp = TcpStream::connect(IMAP).await.unwrap();
     let mut client = async_imap::Client::new(tcp);
     client.read_response().await.unwrap();
     let mut s = client
-        .login(&acct.username, &acct.password)
+        .login(user, password)
         .await
         .map_err(|(e, _)| e)
         .unwrap();
     s.select("INBOX").await.unwrap();
+    s
+}
+
+/// A UID set (`1,5,7`) for IMAP commands.
+pub(crate) fn uid_set<'a>(uids: impl IntoIterator<Item = &'a u32>) -> String {
+    uids.into_iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Deletes and expunges the messages of `set` (other runs share the mailboxes).
+pub(crate) async fn delete_uids(s: &mut async_imap::Session<TcpStream>, set: &str) {
+    use futures_util::StreamExt as _;
+    {
+        let mut st = s.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await.unwrap();
+        while let Some(r) = st.next().await {
+            r.unwrap();
+        }
+    }
+    let ex = s.uid_expunge(set).await.unwrap();
+    let mut ex = std::pin::pin!(ex);
+    while let Some(r) = ex.next().await {
+        r.unwrap();
+    }
+}
+
+/// Deletes this run's mails from `acct`'s mailbox; with `expected`, first checks that there
+/// are that many and that every one was marked `\Seen`.
+async fn cleanup_in(acct: &ImapAccount, tag: &str, expected: Option<usize>) {
+    let mut s = imap_inbox(&acct.username, &acct.password).await;
     let uids = s
         .uid_search(format!("HEADER X-Lossless-Test {tag}"))
         .await
@@ -261,29 +291,7 @@ async fn cleanup_in(acct: &ImapAccount, tag: &str, expected: Option<usize>) {
         assert_eq!(seen, uids, "every ingested mail is marked seen");
     }
     if !uids.is_empty() {
-        let set = uids
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        {
-            use futures_util::StreamExt as _;
-            let mut st = s
-                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
-                .await
-                .unwrap();
-            while let Some(r) = st.next().await {
-                r.unwrap();
-            }
-        }
-        {
-            use futures_util::StreamExt as _;
-            let ex = s.uid_expunge(&set).await.unwrap();
-            let mut ex = std::pin::pin!(ex);
-            while let Some(r) = ex.next().await {
-                r.unwrap();
-            }
-        }
+        delete_uids(&mut s, &uid_set(&uids)).await;
     }
     s.logout().await.unwrap();
 }

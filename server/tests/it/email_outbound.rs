@@ -8,7 +8,7 @@
 //! The customer mailbox is shared with other tests and runs: mails are found by a unique tag
 //! in the subject and deleted at the end.
 
-use crate::email_intake::ensure_mail_servers;
+use crate::email_intake::{delete_uids, ensure_mail_servers, imap_inbox, uid_set};
 use crate::support;
 use lossless::actor::{Actor, Role};
 use lossless::email::{
@@ -24,9 +24,7 @@ use lossless_server::store::SqlStore;
 use lossless_server::worker;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
 
-const IMAP: (&str, u16) = ("127.0.0.1", 1143);
 const SECRET: &[u8] = b"outbound-test-secret-0123456789";
 
 fn settings() -> EmailSettings {
@@ -67,25 +65,13 @@ fn ports(store: &SqlStore) -> Ports {
 /// `delete`).
 async fn customer_mails(tag: &str, delete: bool) -> Vec<Vec<u8>> {
     use futures_util::StreamExt as _;
-    let tcp = TcpStream::connect(IMAP).await.unwrap();
-    let mut client = async_imap::Client::new(tcp);
-    client.read_response().await.unwrap();
-    let mut s = client
-        .login("customer@customer.test", "customer-pw")
-        .await
-        .map_err(|(e, _)| e)
-        .unwrap();
-    s.select("INBOX").await.unwrap();
+    let mut s = imap_inbox("customer@customer.test", "customer-pw").await;
     let uids = s.uid_search(format!("SUBJECT {tag}")).await.unwrap();
     let mut uids: Vec<u32> = uids.into_iter().collect();
     uids.sort_unstable();
     let mut out = Vec::new();
     if !uids.is_empty() {
-        let set = uids
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let set = uid_set(&uids);
         {
             let mut st = s.uid_fetch(&set, "(UID BODY.PEEK[])").await.unwrap();
             while let Some(f) = st.next().await {
@@ -94,20 +80,7 @@ async fn customer_mails(tag: &str, delete: bool) -> Vec<Vec<u8>> {
             }
         }
         if delete {
-            {
-                let mut st = s
-                    .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
-                    .await
-                    .unwrap();
-                while let Some(r) = st.next().await {
-                    r.unwrap();
-                }
-            }
-            let ex = s.uid_expunge(&set).await.unwrap();
-            let mut ex = std::pin::pin!(ex);
-            while let Some(r) = ex.next().await {
-                r.unwrap();
-            }
+            delete_uids(&mut s, &set).await;
         }
     }
     s.logout().await.unwrap();

@@ -5,7 +5,9 @@
 //! Uses the sales mailbox (email_intake.rs owns support@), tags its mails with a unique
 //! token, asserts only about its own mails and deletes them from the server at the end.
 
-use crate::email_intake::{ensure_mail_servers, send_mail, tagged};
+use crate::email_intake::{
+    delete_uids, ensure_mail_servers, imap_inbox, send_mail, tagged, uid_set,
+};
 use crate::{http, support};
 use lossless_server::Server;
 use std::time::Duration;
@@ -60,42 +62,13 @@ async fn wait_for_ticket(node: &Server, tag: &str) -> usize {
 
 /// Deletes this run's mails from the sales mailbox.
 async fn cleanup(tag: &str) {
-    use futures_util::StreamExt as _;
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", 1143))
-        .await
-        .unwrap();
-    let mut client = async_imap::Client::new(tcp);
-    client.read_response().await.unwrap();
-    let mut s = client
-        .login(ADDRESS, PASSWORD)
-        .await
-        .map_err(|(e, _)| e)
-        .unwrap();
-    s.select("INBOX").await.unwrap();
+    let mut s = imap_inbox(ADDRESS, PASSWORD).await;
     let uids = s
         .uid_search(format!("HEADER X-Lossless-Test {tag}"))
         .await
         .unwrap();
     if !uids.is_empty() {
-        let set = uids
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        {
-            let mut st = s
-                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
-                .await
-                .unwrap();
-            while let Some(r) = st.next().await {
-                r.unwrap();
-            }
-        }
-        let ex = s.uid_expunge(&set).await.unwrap();
-        let mut ex = std::pin::pin!(ex);
-        while let Some(r) = ex.next().await {
-            r.unwrap();
-        }
+        delete_uids(&mut s, &uid_set(&uids)).await;
     }
     s.logout().await.unwrap();
 }
