@@ -6,6 +6,7 @@
 //! Invariants: nothing here reads the network or the clock; a decision is always returned
 //! together with the reason it was taken, so agents can see why a mail went where it did.
 
+pub mod admin;
 pub mod classify;
 pub mod inbound;
 pub mod ingest;
