@@ -4,6 +4,9 @@
 #   1. builds the site (wasm-release) and the release server + bench client;
 #   2. durable intake through the HTTP API on SQLite and PostgreSQL at concurrency 1 and 32,
 #      and request → hint latency on 500 agent websockets (server/examples/bench.rs);
+#   2b. IMAP intake: 10,000 mails (BENCH_MAILS) APPENDed to bench@lossless.test on the test
+#      mail servers (scripts/mail.sh), fetched by a release node into tickets, on SQLite and
+#      PostgreSQL (bench --only-imap);
 #   3. idle RSS of the release server (SQLite, demo data, 5 s after start);
 #   4. WASM size raw and gzip.
 # Everything runs on loopback and stops by itself.
@@ -44,6 +47,17 @@ load() {
     psql "$pg" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
 }
 
+imap_load() {
+    local pg base_url db
+    "$ROOT/scripts/mail.sh" start >/dev/null
+    pg=$("$ROOT/scripts/pg.sh" | tail -n1)
+    base_url=${pg%/*}
+    db="bench_imap_$(date +%s)"
+    psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
+    timeout 1800 "$BENCH" --only-imap --pg "$base_url/$db" --out "$TMP/imap-rows.md"
+    psql "$pg" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+}
+
 idle_rss() {
     (cd "$TMP" && exec env LOSSLESS_ADDR="127.0.0.1:$PORT" \
         LOSSLESS_DATABASE_URL="sqlite://$TMP/idle.db" LOSSLESS_ADMIN_PASSWORD=bench-password \
@@ -73,6 +87,7 @@ wasm_size() {
 
 step "bench: build (site + release server + bench client)" build
 step "bench: intake and live latency" load
+step "bench: IMAP intake (10,000 mails)" imap_load
 step "bench: idle RSS" idle_rss
 step "bench: wasm size" wasm_size
 
@@ -85,6 +100,7 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
     echo "| figure | throughput | latency / size |"
     echo "|---|---|---|"
     cat "$TMP/rows.md"
+    cat "$TMP/imap-rows.md"
     echo "| idle RSS of the server (SQLite, demo data, after serving two pages) | — | $((RSS_KIB / 1024)) MiB ($RSS_KIB KiB) |"
     echo "| agent app WASM (wasm-release + wasm-opt -Oz) | — | $((WASM_RAW / 1024)) KiB raw, $((WASM_GZ / 1024)) KiB gzip, $((WASM_BR / 1024)) KiB brotli as served to browsers (+ $((JS_GZ / 1024)) KiB JS loader gzip) |"
 } >"$TMP/BENCHMARKS.md"

@@ -25,7 +25,14 @@ SMTP_PORT = 2525
 IMAP_PORT = 1143
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAIL_SH = os.path.join(ROOT, "scripts", "mail.sh")
-USERS = ["support@lossless.test", "sales@lossless.test", "customer@customer.test", "other@customer.test"]
+USERS = [
+    "support@lossless.test",
+    "sales@lossless.test",
+    "customer@customer.test",
+    "other@customer.test",
+    "bulk@lossless.test",
+    "bench@lossless.test",
+]
 
 
 def password(user):

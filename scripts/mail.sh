@@ -11,6 +11,8 @@
 # everything else is bounced by `default_transport = error:…`, so nothing leaves the machine.
 # Users (password = user + "-pw", e.g. support@lossless.test / support-pw):
 #   support@lossless.test  sales@lossless.test  customer@customer.test  other@customer.test
+#   bulk@lossless.test (the kill -9 fault test's 2,000 mails)  bench@lossless.test (`make bench`)
+# The bulk users keep thousands of mails away from the mailboxes the other tests poll.
 #
 # Postfix is the system instance (/etc/postfix, queue /var/spool/postfix), reconfigured with
 # postconf; Dovecot runs from its own config file under the state dir, so it never clashes
@@ -30,7 +32,8 @@ SMTP_PORT=2525
 IMAP_PORT=1143
 LMTP_PORT=2424
 DOMAINS=(lossless.test customer.test)
-USERS=(support@lossless.test sales@lossless.test customer@customer.test other@customer.test)
+USERS=(support@lossless.test sales@lossless.test customer@customer.test other@customer.test
+    bulk@lossless.test bench@lossless.test)
 VMAIL_USER=vmail
 
 # One state dir for every checkout on the machine (work tree, CI clones): they share one
@@ -157,6 +160,9 @@ last_valid_uid = $uid
 first_valid_gid = $gid
 last_valid_gid = $gid
 mailbox_idle_check_interval = 1 secs
+# Test mailboxes need no durability across a power cut; without fsync an APPEND or an LMTP
+# delivery costs no disk flushes (the fault test and make bench put thousands of mails in).
+mail_fsync = never
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $USERS_FILE

@@ -63,7 +63,9 @@ impl Visibility {
     }
 }
 
-/// Metadata of an attached file (the bytes live in a blob store, later issues).
+/// Metadata of an attached file. Its bytes live in the attachment blob store under `sha256`
+/// when `stored`; a file over the size limit is described here but not stored (an inbound
+/// mail's raw original still holds it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentMeta {
     /// File name as sent.
@@ -74,6 +76,13 @@ pub struct AttachmentMeta {
     pub size: i64,
     /// Content hash (hex sha-256) naming the blob.
     pub sha256: String,
+    /// The bytes are in the blob store (`false`: over the size limit, or stored before
+    /// attachments were kept).
+    #[serde(default)]
+    pub stored: bool,
+    /// An inline part (an image the HTML shows through `cid:`) rather than an attached file.
+    #[serde(default)]
+    pub inline: bool,
 }
 
 /// A stored message.

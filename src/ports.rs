@@ -10,7 +10,8 @@
 
 use crate::actor::ActorRef;
 use crate::contact::{Contact, ContactDraft};
-use crate::email::ingest::{IngestEmail, Ingested, MailboxId, MailboxState};
+use crate::email::admin::{DeadLetter, MailboxOverview, MailboxSettings, MailboxSource};
+use crate::email::ingest::{IngestEmail, IngestOutcome, Ingested, MailboxId, MailboxState};
 use crate::email::outbound::{Delivery, DeliveryState, OutgoingEmail};
 use crate::ids::{
     AgentId, ContactId, EmailAddress, GroupId, JobId, MessageId, NumberPrefix, PortalToken,
@@ -151,6 +152,74 @@ pub struct QueueRow {
     pub contact_name: String,
 }
 
+/// A mailbox's stored settings **with its passwords** (`Some`, possibly empty): for the
+/// server's own poller and SMTP mailers only — never shown or sent anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMailbox {
+    /// Id.
+    pub id: MailboxId,
+    /// Where its settings live.
+    pub source: MailboxSource,
+    /// The settings (passwords filled in; `Debug` hides them).
+    pub settings: MailboxSettings,
+}
+
+/// A dead letter's stored original, for a replay.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeadLetterSource {
+    /// The receipt.
+    pub receipt: i64,
+    /// The mailbox it came from.
+    pub mailbox: MailboxId,
+    /// That mailbox's name.
+    pub mailbox_name: String,
+    /// The UIDVALIDITY and UID it was fetched under.
+    pub uidvalidity: i64,
+    /// See `uidvalidity`.
+    pub uid: i64,
+    /// Hex sha-256 of `raw`.
+    pub raw_sha256: String,
+    /// The bytes as fetched.
+    pub raw: Vec<u8>,
+    /// What the last replay made of it (`None`: never replayed).
+    pub replayed: Option<IngestOutcome>,
+}
+
+impl std::fmt::Debug for DeadLetterSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeadLetterSource")
+            .field("receipt", &self.receipt)
+            .field("mailbox", &self.mailbox)
+            .field("mailbox_name", &self.mailbox_name)
+            .field("size", &self.raw.len())
+            .field("replayed", &self.replayed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One intake receipt of a message that came by email.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailReceipt {
+    /// The name of the mailbox it arrived through.
+    pub mailbox: String,
+    /// What became of it (`created`/`appended`; `duplicate` for another copy of the same
+    /// mail).
+    pub outcome: IngestOutcome,
+    /// Why (the receipt's JSON: `classification`, `thread` decision, `duplicate_of`).
+    pub reason: serde_json::Value,
+}
+
+/// What email intake recorded about one message ([`Store::mail_facts`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailFacts {
+    /// The message.
+    pub message: MessageId,
+    /// Its HTML part, sanitized at ingest (`None`: the mail had none).
+    pub html: Option<String>,
+    /// Its receipts, first arrival first.
+    pub receipts: Vec<MailReceipt>,
+}
+
 /// Storage, one implementation per database.
 pub trait Store: Send + Sync {
     /// Creates a ticket with its contact, first message, history, jobs and intake receipt.
@@ -191,8 +260,20 @@ pub trait Store: Send + Sync {
     /// The name of the mailbox a ticket's latest mail arrived in (`None`: no mail yet), so
     /// replies leave from the address the customer wrote to.
     fn ticket_mailbox(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Option<String>>>;
+    /// The addresses of a ticket's participants besides its contact (people in Cc of its
+    /// mails), lowercase, sorted: our replies copy them.
+    fn ticket_participants(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<String>>>;
     /// The history, oldest first.
     fn history(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<HistoryEntry>>>;
+    /// What email intake recorded about each of a ticket's messages that came by mail: its
+    /// sanitized HTML view and its receipts (why it was threaded where it went), by message
+    /// id; messages without either are absent.
+    fn mail_facts(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<MailFacts>>>;
+    /// The stored bytes of an attachment by its hex sha-256 (`None`: not stored).
+    fn attachment_blob(&self, sha256: &str) -> BoxFuture<'_, StoreResult<Option<Vec<u8>>>>;
+    /// The raw original (RFC 5322 bytes) of a message that came by email (`None`: it did
+    /// not).
+    fn message_raw_email(&self, message: MessageId) -> BoxFuture<'_, StoreResult<Option<Vec<u8>>>>;
     /// A contact.
     fn contact(&self, id: ContactId) -> BoxFuture<'_, StoreResult<Option<Contact>>>;
     /// Creates an agent (`Duplicate("email")` when taken).
@@ -272,7 +353,7 @@ pub trait Store: Send + Sync {
     /// changed concurrently (retry: nothing was written).
     fn ingest_email(&self, i: IngestEmail) -> BoxFuture<'_, StoreResult<Ingested>>;
     /// Records the end of a pass over a mailbox: its time, and its error (`None`: it
-    /// succeeded, clearing an earlier error).
+    /// succeeded, clearing an earlier error and becoming its `last_success_at`).
     fn mailbox_polled(
         &self,
         id: MailboxId,
@@ -289,6 +370,34 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> BoxFuture<'_, StoreResult<bool>>;
+    /// Saves a mailbox's settings (a `None` password keeps the stored one). `Config`: insert
+    /// or overwrite by name (the configuration file wins; `is_new` is ignored). `Ui` with
+    /// `is_new`: insert (`Duplicate("name")` when taken); `Ui` otherwise: update the UI
+    /// mailbox of that name (`NotFound` when there is none — a configuration-file mailbox is
+    /// never changed this way).
+    fn save_mailbox(
+        &self,
+        settings: MailboxSettings,
+        source: MailboxSource,
+        is_new: bool,
+    ) -> BoxFuture<'_, StoreResult<MailboxId>>;
+    /// Every mailbox that has settings, with its passwords, by name (server-internal: the
+    /// poller and the SMTP mailers).
+    fn mailbox_settings(&self) -> BoxFuture<'_, StoreResult<Vec<StoredMailbox>>>;
+    /// Every mailbox with its health as of `now`, by name (no passwords). A mailbox without
+    /// settings yet shows an empty IMAP endpoint and `enabled = false`.
+    fn mailbox_overview(
+        &self,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Vec<MailboxOverview>>>;
+    /// Dead letters (receipts of mails that did not parse), newest first, with `From` and
+    /// `Subject` read as far as possible from the raw header.
+    fn dead_letters(&self, limit: i64) -> BoxFuture<'_, StoreResult<Vec<DeadLetter>>>;
+    /// A dead letter's original for a replay (`None`: no such dead-letter receipt).
+    fn dead_letter_source(
+        &self,
+        receipt: i64,
+    ) -> BoxFuture<'_, StoreResult<Option<DeadLetterSource>>>;
     /// The installation setting `key`, stored as `value_if_missing` if it had none; concurrent
     /// callers (also on other nodes) all get the one value that was stored first.
     fn setting_or_init(

@@ -118,6 +118,9 @@ pub struct AgentTicketView {
     pub history: Vec<HistoryEntry>,
     /// Where each outbound email of the thread stands (by message id).
     pub deliveries: Vec<crate::email::Delivery>,
+    /// What email intake recorded about the messages that came by mail (HTML view, why
+    /// each was threaded where it went).
+    pub mail: Vec<crate::ports::MailFacts>,
 }
 
 /// A ticket for an agent, by number.
@@ -136,13 +139,41 @@ pub async fn agent_ticket(
     let messages = p.store.messages(ticket.id, true).await?;
     let history = p.store.history(ticket.id).await?;
     let deliveries = p.store.deliveries(ticket.id).await?;
+    let mail = p.store.mail_facts(ticket.id).await?;
     Ok(AgentTicketView {
         ticket,
         contact,
         messages,
         history,
         deliveries,
+        mail,
     })
+}
+
+/// An attachment's stored bytes by hex sha-256, for an agent (`NotFound` when not stored).
+pub async fn attachment_bytes(
+    p: &Ports,
+    actor: &Actor,
+    sha256: &str,
+) -> Result<Vec<u8>, DomainError> {
+    actor.require(Permission::ViewQueue)?;
+    p.store
+        .attachment_blob(sha256)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
+/// The raw original of a message that came by email, for an agent (`NotFound` otherwise).
+pub async fn raw_email(
+    p: &Ports,
+    actor: &Actor,
+    message: crate::ids::MessageId,
+) -> Result<Vec<u8>, DomainError> {
+    actor.require(Permission::ViewQueue)?;
+    p.store
+        .message_raw_email(message)
+        .await?
+        .ok_or(DomainError::NotFound)
 }
 
 /// What the customer sees: the ticket and its public messages only.
@@ -538,18 +569,31 @@ async fn deliver_email(
             .into_iter()
             .find(|m| m.id == message_id)
             .ok_or_else(|| "message not found".to_owned())?;
-        let to = p
+        let contact: Vec<crate::ids::EmailAddress> = p
             .store
             .contact(ticket.contact_id)
             .await
             .map_err(|e| e.to_string())?
-            .and_then(|c| {
-                c.handles.into_iter().find_map(|h| match h {
-                    crate::contact::Handle::Email(e) => Some(e),
-                    _ => None,
-                })
+            .map(|c| {
+                c.handles
+                    .into_iter()
+                    .filter_map(|h| match h {
+                        crate::contact::Handle::Email(e) => Some(e),
+                        _ => None,
+                    })
+                    .collect()
             })
+            .unwrap_or_default();
+        let to = contact
+            .first()
+            .cloned()
             .ok_or_else(|| "the contact has no email address".to_owned())?;
+        let participants = p
+            .store
+            .ticket_participants(ticket_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let cc = outbound::copy_recipients(&participants, &contact, &email.settings);
         let thread_ids = p
             .store
             .email_thread_ids(ticket_id)
@@ -560,7 +604,15 @@ async fn deliver_email(
             .ticket_mailbox(ticket_id)
             .await
             .map_err(|e| e.to_string())?;
-        let mail = outbound::compose(&ticket, &message, to, mailbox, &thread_ids, &email.settings);
+        let mail = outbound::compose(
+            &ticket,
+            &message,
+            to,
+            cc,
+            mailbox,
+            &thread_ids,
+            &email.settings,
+        );
         let id = mail.message_id.clone();
         email.mailer.send(mail).await?;
         Ok::<String, String>(id)
@@ -609,6 +661,21 @@ pub async fn ingest_email(
     parsed: Result<crate::email::InboundEmail, String>,
     token: PortalToken,
 ) -> Result<crate::email::Ingested, DomainError> {
+    let content = crate::email::MailContent::default();
+    ingest_email_with_content(p, settings, fetched, parsed, content, token).await
+}
+
+/// [`ingest_email`] with the mail's content for storage: attachment bytes (stored
+/// content-addressed up to [`crate::email::EmailSettings::attachment_max_bytes`]) and the
+/// sanitized HTML view.
+pub async fn ingest_email_with_content(
+    p: &Ports,
+    settings: &crate::email::EmailSettings,
+    fetched: FetchedEmail,
+    parsed: Result<crate::email::InboundEmail, String>,
+    content: crate::email::MailContent,
+    token: PortalToken,
+) -> Result<crate::email::Ingested, DomainError> {
     let ours = crate::email::OurIdentity {
         addresses: settings.our_addresses.clone(),
         message_id_domain: settings.message_id_domain.clone(),
@@ -638,6 +705,8 @@ pub async fn ingest_email(
             prefix: p.prefix.clone(),
             token: token.clone(),
             now,
+            replay_of: None,
+            content: content.clone(),
         };
         match p.store.ingest_email(i).await {
             Ok(done) => {

@@ -13,7 +13,14 @@
 //! | open | pending, resolved |
 //! | pending | open, resolved |
 //! | resolved | open (reopen), closed |
-//! | closed | — (final) |
+//! | closed | — (final for agents and for every channel but one, below) |
+//!
+//! The one way out of `closed`: a customer's email reply, when the receiving mailbox's
+//! [`ClosedTicketPolicy`](crate::email::ClosedTicketPolicy) is `Reopen`
+//! ([`Ticket::reopen_on_reply`], recorded as [`TicketEvent::ReopenedByReply`]). Automatic
+//! mail never reopens. Under the default policy a reply to a closed ticket starts a new
+//! ticket, and both record the link ([`TicketEvent::FollowUpOf`] on the new one,
+//! [`TicketEvent::ContinuedIn`] on the closed one).
 
 use crate::actor::ActorRef;
 use crate::error::DomainError;
@@ -268,6 +275,23 @@ pub enum TicketEvent {
         /// The message that was not delivered.
         message: MessageId,
     },
+    /// The customer's email reply reopened this closed ticket (the mailbox's policy allows
+    /// it; see [`Ticket::reopen_on_reply`]).
+    ReopenedByReply,
+    /// This ticket was started by a reply to a closed ticket: it continues that one.
+    FollowUpOf {
+        /// The closed ticket.
+        ticket: TicketId,
+        /// Its number.
+        number: TicketNumber,
+    },
+    /// A reply to this closed ticket started another ticket, which continues it.
+    ContinuedIn {
+        /// The new ticket.
+        ticket: TicketId,
+        /// Its number.
+        number: TicketNumber,
+    },
 }
 
 impl TicketEvent {
@@ -286,6 +310,9 @@ impl TicketEvent {
             TicketEvent::NoteAdded => "note_added",
             TicketEvent::Acknowledged => "acknowledged",
             TicketEvent::DeliveryFailed { .. } => "delivery_failed",
+            TicketEvent::ReopenedByReply => "reopened_by_reply",
+            TicketEvent::FollowUpOf { .. } => "follow_up_of",
+            TicketEvent::ContinuedIn { .. } => "continued_in",
         }
     }
 }
@@ -413,6 +440,27 @@ impl Ticket {
         }
         self.updated_at = now;
         Ok(ev)
+    }
+
+    /// The customer's email reply to a closed ticket, where the receiving mailbox's policy
+    /// says replies reopen closed tickets (the caller checks the policy and that the mail is
+    /// a person's, not automatic): closed → open, recorded as [`TicketEvent::ReopenedByReply`]
+    /// besides the reply and the status change. Any other status is refused (use
+    /// [`Ticket::customer_replied`]).
+    pub fn reopen_on_reply(&mut self, now: DateTime<Utc>) -> Result<Vec<TicketEvent>, DomainError> {
+        if self.status != Status::Closed {
+            return Err(DomainError::TransitionNotAllowed);
+        }
+        self.status = Status::Open;
+        self.updated_at = now;
+        Ok(vec![
+            TicketEvent::CustomerReplied,
+            TicketEvent::ReopenedByReply,
+            TicketEvent::StatusChanged {
+                from: Status::Closed,
+                to: Status::Open,
+            },
+        ])
     }
 
     /// An internal note (no status effect).
@@ -564,6 +612,39 @@ pub(crate) mod tests {
             t.customer_replied(t0()),
             Err(DomainError::TransitionNotAllowed)
         );
+    }
+
+    #[test]
+    fn only_a_reply_under_the_reopen_policy_leaves_closed() {
+        let mut t = ticket();
+        assert_eq!(
+            t.reopen_on_reply(t0()),
+            Err(DomainError::TransitionNotAllowed),
+            "not closed: an ordinary reply"
+        );
+        t.move_to(Status::Resolved, t0()).unwrap();
+        assert_eq!(
+            t.reopen_on_reply(t0()),
+            Err(DomainError::TransitionNotAllowed)
+        );
+        t.move_to(Status::Closed, t0()).unwrap();
+        let later = t0() + chrono::TimeDelta::hours(1);
+        let ev = t.reopen_on_reply(later).unwrap();
+        assert_eq!(
+            ev,
+            vec![
+                TicketEvent::CustomerReplied,
+                TicketEvent::ReopenedByReply,
+                TicketEvent::StatusChanged {
+                    from: Status::Closed,
+                    to: Status::Open
+                }
+            ]
+        );
+        assert_eq!((t.status, t.updated_at), (Status::Open, later));
+        assert_eq!(ev[1].name(), "reopened_by_reply");
+        // Agents still cannot move a closed ticket.
+        assert!(!Status::Closed.can_move_to(Status::Open));
     }
 
     #[test]

@@ -203,6 +203,57 @@ texts_table! {
     msg_outbound,
     /// Badge of an internal note.
     msg_note,
+    // ---- agents: email details on messages (issue 3) ----
+    /// Disclosure: show the quoted earlier mail and signature.
+    mail_show_quoted,
+    /// Toggle: plain-text view.
+    mail_view_text,
+    /// Toggle: HTML view (sanitized, in a sandboxed frame).
+    mail_view_html,
+    /// Title of the sandboxed frame with the HTML view.
+    mail_html_title,
+    /// Link: download the raw original mail (.eml).
+    mail_original,
+    /// Heading of a message's attachments.
+    mail_attachments,
+    /// Marker: an inline image of the HTML view.
+    mail_inline,
+    /// An attachment over the size limit: not stored, kept in the original mail.
+    mail_too_large,
+    /// Heading of why intake put the mail here.
+    mail_why,
+    /// Why: the mailbox the mail arrived in; `{n}` = mailbox name.
+    why_via,
+    /// Why: another copy of this mail; `{n}` = mailbox name.
+    why_duplicate,
+    /// Why: our signed reference; `{n}` = header.
+    why_signed_id,
+    /// Why: a stored Message-ID; `{n}` = header.
+    why_known_id,
+    /// Why: our hidden marker in the text.
+    why_body_marker,
+    /// Why: ticket number in the subject from the contact; `{n}` = number.
+    why_subject_contact,
+    /// Why: ticket number in the subject from a participant; `{n}` = number.
+    why_subject_participant,
+    /// Why: a stranger quoted a ticket number; `{n}` = number.
+    why_subject_stranger,
+    /// Why: nothing referred to a ticket.
+    why_no_reference,
+    /// Why: the referenced ticket was closed.
+    why_closed_new_linked,
+    /// Why: the reply reopened the ticket.
+    why_reopened,
+    /// Why: classified as an automatic reply.
+    why_auto_reply,
+    /// Why: not acknowledged automatically (list, no-reply sender …).
+    why_no_ack,
+    /// Delivery: waiting to be sent.
+    delivery_pending,
+    /// Delivery: accepted by the mail server.
+    delivery_sent,
+    /// Delivery: failed; `{n}` = the error.
+    delivery_failed,
     /// The system as an author.
     actor_system,
     /// The customer as an author.
@@ -243,6 +294,12 @@ texts_table! {
     h_note_added,
     /// History: the acknowledgement was sent.
     h_acknowledged,
+    /// History: the customer's email reply reopened the closed ticket.
+    h_reopened_by_reply,
+    /// History: this ticket continues closed ticket `{n}`.
+    h_follow_up_of,
+    /// History: a reply to this closed ticket continues in ticket `{n}`.
+    h_continued_in,
 
     // ---- customer portal ----
     /// Portal page title.
@@ -305,6 +362,174 @@ texts_table! {
     request_track,
     /// Too many requests from this address.
     request_rate_limited,
+
+    // ---- managers: mailboxes (/manage/channels) ----
+    /// Navigation: the managers' channel screen.
+    nav_channels,
+    /// Field code `insecure`: plain IMAP/SMTP towards another machine.
+    field_insecure,
+    /// Channel screen title.
+    channels_title,
+    /// Channel screen intro.
+    channels_intro,
+    /// Button: reload the mailbox list.
+    channels_refresh,
+    /// No mailboxes yet.
+    mb_empty,
+    /// Column: mailbox (name and address).
+    mb_col_mailbox,
+    /// Column: where the settings live.
+    mb_col_source,
+    /// Column: IMAP endpoint.
+    mb_col_imap,
+    /// Column: SMTP endpoint.
+    mb_col_smtp,
+    /// Column: enabled.
+    mb_col_enabled,
+    /// Column: reply to a closed ticket.
+    mb_col_policy,
+    /// Column: health.
+    mb_col_health,
+    /// Source: configuration file.
+    mb_source_config,
+    /// Source: created in the UI.
+    mb_source_ui,
+    /// A configuration-file mailbox cannot be edited here (also the `read_only` error).
+    mb_config_note,
+    /// The mailbox sends nothing.
+    mb_no_smtp,
+    /// SMTP without a login.
+    mb_no_auth,
+    /// Yes.
+    mb_yes,
+    /// No.
+    mb_no,
+    /// Button: edit a mailbox.
+    mb_edit,
+    /// Button: add a mailbox.
+    mb_add,
+    /// Policy: new ticket linked to the closed one.
+    policy_new_linked,
+    /// Policy: reopen the closed ticket.
+    policy_reopen,
+    /// Health: label before the last fetch's relative time.
+    health_last_fetch,
+    /// Health: never fetched.
+    health_never,
+    /// Health: lag (`{n}` = duration).
+    health_lag,
+    /// Health: fetched, but never successfully.
+    health_no_success,
+    /// Health: mails in 24 h (`{n}`).
+    health_received,
+    /// Health: dead letters (`{n}`).
+    health_dead,
+    /// Health: replies waiting for SMTP (`{n}`).
+    health_pending,
+    /// Health: replies failed for good (`{n}`).
+    health_failed,
+    /// Health: the node fetching it (`{n}`).
+    health_node,
+    /// Health: label before the last error.
+    health_error,
+    /// A relative time (`{n}` = age).
+    time_ago,
+    /// A short duration in seconds (`{n}`).
+    dur_seconds,
+    /// Form heading: new mailbox.
+    form_new_title,
+    /// Form heading: editing mailbox `{n}`.
+    form_edit_title,
+    /// Field: mailbox name.
+    f_name,
+    /// Hint under the name.
+    f_name_hint,
+    /// Field: address customers write to.
+    f_address,
+    /// Fieldset: incoming mail.
+    f_imap,
+    /// Fieldset: outgoing mail.
+    f_smtp,
+    /// Field: host.
+    f_host,
+    /// Field: port.
+    f_port,
+    /// Field: transport security.
+    f_security,
+    /// Field: login name.
+    f_user,
+    /// Hint: empty SMTP login.
+    f_smtp_user_hint,
+    /// Hint: empty password keeps the stored one.
+    f_password_keep,
+    /// Checkbox: the mailbox sends replies.
+    f_smtp_enabled,
+    /// Field: seconds between passes.
+    f_poll,
+    /// Field: reply to a closed ticket.
+    f_policy,
+    /// Checkbox: fetch mail.
+    f_enabled,
+    /// Security: TLS.
+    sec_tls,
+    /// Security: STARTTLS.
+    sec_starttls,
+    /// Security: plain.
+    sec_plain,
+    /// Button: save the mailbox.
+    mb_save,
+    /// After a save (`{n}` = name).
+    mb_saved,
+    /// Button: test this mailbox.
+    probe_button,
+    /// While the test runs.
+    probe_running,
+    /// All probe steps passed.
+    probe_ok,
+    /// A probe step failed.
+    probe_failed,
+    /// Probe step: IMAP connection.
+    step_imap_connect,
+    /// Probe step: IMAP login.
+    step_imap_login,
+    /// Probe step: IMAP folders.
+    step_imap_folders,
+    /// Probe step: probe mail over SMTP.
+    step_smtp_send,
+    /// Dead-letter list title.
+    dl_title,
+    /// Dead-letter list intro.
+    dl_intro,
+    /// No dead letters.
+    dl_empty,
+    /// Column: received.
+    dl_col_received,
+    /// Column: size.
+    dl_col_size,
+    /// Column: from.
+    dl_col_from,
+    /// Column: error.
+    dl_col_error,
+    /// Column: last replay.
+    dl_col_replay,
+    /// Never replayed.
+    dl_not_replayed,
+    /// Button: replay.
+    dl_replay,
+    /// Size in bytes (`{n}`).
+    size_bytes,
+    /// Size in KiB (`{n}`).
+    size_kib,
+    /// Replay outcome: created a ticket.
+    outcome_created,
+    /// Replay outcome: appended.
+    outcome_appended,
+    /// Replay outcome: ignored.
+    outcome_ignored,
+    /// Replay outcome: still unreadable.
+    outcome_dead_letter,
+    /// Replay outcome: duplicate.
+    outcome_duplicate,
 }
 
 /// Russian texts (default).
@@ -394,6 +619,31 @@ pub static RU: Texts = Texts {
     msg_inbound: "Клиент",
     msg_outbound: "Ответ",
     msg_note: "Внутренняя заметка",
+    mail_show_quoted: "Показать цитату и подпись",
+    mail_view_text: "Текст",
+    mail_view_html: "HTML",
+    mail_html_title: "HTML-версия письма (без скриптов и внешних картинок)",
+    mail_original: "Исходное письмо (.eml)",
+    mail_attachments: "Вложения",
+    mail_inline: "встроенное изображение",
+    mail_too_large: "слишком большой файл — хранится только в исходном письме",
+    mail_why: "Почему письмо здесь",
+    why_via: "получено ящиком {n}",
+    why_duplicate: "та же копия письма пришла и через ящик {n} (сохранена одним сообщением)",
+    why_signed_id: "привязано по нашей ссылке в заголовке {n}",
+    why_known_id: "привязано по Message-ID в заголовке {n}",
+    why_body_marker: "привязано по скрытой метке в тексте письма",
+    why_subject_contact: "привязано по номеру {n} в теме письма от контакта заявки",
+    why_subject_participant: "привязано по номеру {n} в теме письма от участника заявки",
+    why_subject_stranger: "новая заявка: посторонний отправитель указал номер {n}",
+    why_no_reference: "новая заявка: письмо не ссылается ни на одну заявку",
+    why_closed_new_linked: "прежняя заявка закрыта — создана новая, связанная с ней",
+    why_reopened: "ответ клиента открыл заявку снова",
+    why_auto_reply: "распознано как автоответ: без подтверждения и без переоткрытия",
+    why_no_ack: "автоматическое подтверждение не отправлялось (рассылка или адрес no-reply)",
+    delivery_pending: "ожидает отправки",
+    delivery_sent: "отправлено",
+    delivery_failed: "не доставлено: {n}",
     actor_system: "Система",
     actor_customer: "Клиент",
     reply_label: "Ответ клиенту",
@@ -414,6 +664,9 @@ pub static RU: Texts = Texts {
     h_agent_replied: "ответил(а) клиенту",
     h_note_added: "добавил(а) заметку",
     h_acknowledged: "отправил(а) подтверждение о приёме",
+    h_reopened_by_reply: "ответом на письмо переоткрыл(а) закрытое обращение",
+    h_follow_up_of: "начал(а) это обращение как продолжение закрытого {n}",
+    h_continued_in: "отметил(а): ответ на это закрытое обращение продолжен в {n}",
 
     portal_title: "Ваше обращение",
     portal_number: "Обращение №",
@@ -445,6 +698,90 @@ pub static RU: Texts = Texts {
     request_received_hint: "Сохраните эту страницу: здесь будут ответы, и здесь же можно написать нам.",
     request_track: "Следить за обращением",
     request_rate_limited: "Слишком много обращений с вашего адреса. Попробуйте через несколько минут.",
+
+    nav_channels: "Каналы",
+    field_insecure: "Без шифрования можно подключаться только к этой машине (localhost). Выберите TLS или STARTTLS.",
+    channels_title: "Почтовые ящики",
+    channels_intro: "Ящики, из которых приходят обращения, и куда уходят ответы. Ящики из файла настроек видны здесь, но меняются только в файле.",
+    channels_refresh: "Обновить",
+    mb_empty: "Почтовых ящиков пока нет — добавьте первый.",
+    mb_col_mailbox: "Ящик",
+    mb_col_source: "Источник",
+    mb_col_imap: "IMAP (приём)",
+    mb_col_smtp: "SMTP (отправка)",
+    mb_col_enabled: "Включён",
+    mb_col_policy: "Ответ в закрытое",
+    mb_col_health: "Состояние",
+    mb_source_config: "файл настроек",
+    mb_source_ui: "интерфейс",
+    mb_config_note: "Этот ящик задан в файле настроек; изменить его можно только там.",
+    mb_no_smtp: "не отправляет",
+    mb_no_auth: "без входа",
+    mb_yes: "да",
+    mb_no: "нет",
+    mb_edit: "Изменить",
+    mb_add: "Добавить ящик",
+    policy_new_linked: "новое обращение, связанное со старым",
+    policy_reopen: "открыть обращение заново",
+    health_last_fetch: "Последняя проверка:",
+    health_never: "ещё не проверялся",
+    health_lag: "Отставание: {n}",
+    health_no_success: "Успешных проверок ещё не было",
+    health_received: "За 24 ч: {n}",
+    health_dead: "Неразобранных: {n}",
+    health_pending: "Ждут отправки: {n}",
+    health_failed: "Не отправлено: {n}",
+    health_node: "Узел: {n}",
+    health_error: "Ошибка:",
+    time_ago: "{n} назад",
+    dur_seconds: "{n} с",
+    form_new_title: "Новый почтовый ящик",
+    form_edit_title: "Ящик «{n}»",
+    f_name: "Имя ящика",
+    f_name_hint: "Латинские строчные буквы, цифры и дефис; не меняется после создания.",
+    f_address: "Адрес для клиентов",
+    f_imap: "Входящая почта (IMAP)",
+    f_smtp: "Исходящая почта (SMTP)",
+    f_host: "Сервер",
+    f_port: "Порт",
+    f_security: "Защита",
+    f_user: "Логин",
+    f_smtp_user_hint: "Пусто — без входа.",
+    f_password_keep: "Оставьте пустым, чтобы не менять сохранённый.",
+    f_smtp_enabled: "Отправляет ответы",
+    f_poll: "Интервал проверки, секунд",
+    f_policy: "Ответ в закрытое обращение",
+    f_enabled: "Включён (забирать почту)",
+    sec_tls: "TLS",
+    sec_starttls: "STARTTLS",
+    sec_plain: "без шифрования (только localhost)",
+    mb_save: "Сохранить ящик",
+    mb_saved: "Ящик «{n}» сохранён.",
+    probe_button: "Проверить ящик",
+    probe_running: "Проверяем…",
+    probe_ok: "Все шаги прошли успешно.",
+    probe_failed: "Проверка не прошла — см. шаг с ✗.",
+    step_imap_connect: "Подключение к IMAP",
+    step_imap_login: "Вход в IMAP",
+    step_imap_folders: "Папки IMAP",
+    step_smtp_send: "Пробное письмо через SMTP",
+    dl_title: "Неразобранные письма",
+    dl_intro: "Письма, которые не удалось разобрать. Их исходный текст сохранён: после исправления причины их можно обработать заново.",
+    dl_empty: "Неразобранных писем нет.",
+    dl_col_received: "Получено",
+    dl_col_size: "Размер",
+    dl_col_from: "От",
+    dl_col_error: "Ошибка",
+    dl_col_replay: "Повтор",
+    dl_not_replayed: "не было",
+    dl_replay: "Обработать заново",
+    size_bytes: "{n} Б",
+    size_kib: "{n} КБ",
+    outcome_created: "создано обращение",
+    outcome_appended: "добавлено в обращение",
+    outcome_ignored: "пропущено (автоответ, возврат или своё письмо)",
+    outcome_dead_letter: "по-прежнему не разбирается",
+    outcome_duplicate: "уже было получено",
 };
 
 /// English texts.
@@ -534,6 +871,31 @@ pub static EN: Texts = Texts {
     msg_inbound: "Customer",
     msg_outbound: "Reply",
     msg_note: "Internal note",
+    mail_show_quoted: "Show quoted text",
+    mail_view_text: "Text",
+    mail_view_html: "HTML",
+    mail_html_title: "HTML version of the mail (no scripts, no remote images)",
+    mail_original: "Original mail (.eml)",
+    mail_attachments: "Attachments",
+    mail_inline: "inline image",
+    mail_too_large: "too large — kept in the original mail",
+    mail_why: "Why this mail is here",
+    why_via: "received by mailbox {n}",
+    why_duplicate: "the same mail also arrived via {n} (kept as one message)",
+    why_signed_id: "threaded by our reference in {n}",
+    why_known_id: "threaded by Message-ID in {n}",
+    why_body_marker: "threaded by the hidden marker in the text",
+    why_subject_contact: "threaded by ticket number {n} in the subject, from the ticket's contact",
+    why_subject_participant: "threaded by ticket number {n} in the subject, from a participant of the ticket",
+    why_subject_stranger: "new ticket: a stranger quoted {n}",
+    why_no_reference: "new ticket: nothing referred to an existing ticket",
+    why_closed_new_linked: "the earlier ticket was closed, so a new linked ticket was started",
+    why_reopened: "the reply reopened the ticket",
+    why_auto_reply: "recognised as an automatic reply: no acknowledgement, no reopening",
+    why_no_ack: "no automatic acknowledgement (mailing list or no-reply sender)",
+    delivery_pending: "waiting to be sent",
+    delivery_sent: "sent",
+    delivery_failed: "not delivered: {n}",
     actor_system: "System",
     actor_customer: "Customer",
     reply_label: "Reply to the customer",
@@ -554,6 +916,9 @@ pub static EN: Texts = Texts {
     h_agent_replied: "replied to the customer",
     h_note_added: "added a note",
     h_acknowledged: "sent the acknowledgement",
+    h_reopened_by_reply: "reopened this closed ticket by replying to it",
+    h_follow_up_of: "started this ticket as a follow-up of closed {n}",
+    h_continued_in: "noted: a reply to this closed ticket continues in {n}",
 
     portal_title: "Your request",
     portal_number: "Request #",
@@ -585,6 +950,90 @@ pub static EN: Texts = Texts {
     request_received_hint: "Keep this page: answers appear here, and you can write to us from here too.",
     request_track: "Track your request",
     request_rate_limited: "Too many requests from your address. Please try again in a few minutes.",
+
+    nav_channels: "Channels",
+    field_insecure: "Plain (unencrypted) connections are only allowed to this machine (localhost). Choose TLS or STARTTLS.",
+    channels_title: "Mailboxes",
+    channels_intro: "The mailboxes tickets come from and replies go out through. Mailboxes from the configuration file are shown here but changed only in the file.",
+    channels_refresh: "Refresh",
+    mb_empty: "No mailboxes yet — add the first one.",
+    mb_col_mailbox: "Mailbox",
+    mb_col_source: "Source",
+    mb_col_imap: "IMAP (in)",
+    mb_col_smtp: "SMTP (out)",
+    mb_col_enabled: "Enabled",
+    mb_col_policy: "Reply to closed",
+    mb_col_health: "Health",
+    mb_source_config: "config file",
+    mb_source_ui: "UI",
+    mb_config_note: "This mailbox comes from the configuration file; change it there.",
+    mb_no_smtp: "sends nothing",
+    mb_no_auth: "no login",
+    mb_yes: "yes",
+    mb_no: "no",
+    mb_edit: "Edit",
+    mb_add: "Add a mailbox",
+    policy_new_linked: "new ticket linked to the old one",
+    policy_reopen: "reopen the ticket",
+    health_last_fetch: "Last fetch:",
+    health_never: "never fetched",
+    health_lag: "Lag: {n}",
+    health_no_success: "No successful fetch yet",
+    health_received: "Received (24 h): {n}",
+    health_dead: "Dead letters: {n}",
+    health_pending: "Outbound pending: {n}",
+    health_failed: "Outbound failed: {n}",
+    health_node: "Node: {n}",
+    health_error: "Error:",
+    time_ago: "{n} ago",
+    dur_seconds: "{n} s",
+    form_new_title: "New mailbox",
+    form_edit_title: "Mailbox “{n}”",
+    f_name: "Name",
+    f_name_hint: "Lowercase letters, digits and “-”; fixed once created.",
+    f_address: "Address customers write to",
+    f_imap: "Incoming mail (IMAP)",
+    f_smtp: "Outgoing mail (SMTP)",
+    f_host: "Host",
+    f_port: "Port",
+    f_security: "Security",
+    f_user: "User",
+    f_smtp_user_hint: "Empty: no login.",
+    f_password_keep: "Leave empty to keep the stored one.",
+    f_smtp_enabled: "Sends replies",
+    f_poll: "Poll interval, seconds",
+    f_policy: "Reply to a closed ticket",
+    f_enabled: "Enabled (fetch mail)",
+    sec_tls: "TLS",
+    sec_starttls: "STARTTLS",
+    sec_plain: "plain (localhost only)",
+    mb_save: "Save mailbox",
+    mb_saved: "Mailbox “{n}” saved.",
+    probe_button: "Test this mailbox",
+    probe_running: "Testing…",
+    probe_ok: "All steps succeeded.",
+    probe_failed: "The test failed — see the step marked ✗.",
+    step_imap_connect: "IMAP connection",
+    step_imap_login: "IMAP login",
+    step_imap_folders: "IMAP folders",
+    step_smtp_send: "Probe mail over SMTP",
+    dl_title: "Dead letters",
+    dl_intro: "Mails that could not be read. Their raw text is kept: replay them once the cause is fixed.",
+    dl_empty: "No dead letters.",
+    dl_col_received: "Received",
+    dl_col_size: "Size",
+    dl_col_from: "From",
+    dl_col_error: "Error",
+    dl_col_replay: "Last replay",
+    dl_not_replayed: "never",
+    dl_replay: "Replay",
+    size_bytes: "{n} B",
+    size_kib: "{n} KB",
+    outcome_created: "ticket created",
+    outcome_appended: "added to a ticket",
+    outcome_ignored: "ignored (auto-reply, bounce or our own mail)",
+    outcome_dead_letter: "still cannot be read",
+    outcome_duplicate: "already received",
 };
 
 /// The table of a language.
@@ -609,6 +1058,8 @@ impl Texts {
             "too_long" => self.field_too_long,
             "taken" => self.field_taken,
             "not_allowed" => self.field_not_allowed,
+            "insecure" => self.field_insecure,
+            "read_only" => self.mb_config_note,
             _ => self.field_invalid,
         }
     }
@@ -666,6 +1117,110 @@ impl Texts {
             fill(self.age_hours, &(m / 60).to_string())
         } else {
             fill(self.age_days, &(m / (60 * 24)).to_string())
+        }
+    }
+}
+
+/// Texts of the managers' channel screen.
+impl Texts {
+    /// A closed-ticket policy.
+    pub fn policy(&self, p: lossless::email::ClosedTicketPolicy) -> &'static str {
+        match p {
+            lossless::email::ClosedTicketPolicy::NewLinked => self.policy_new_linked,
+            lossless::email::ClosedTicketPolicy::Reopen => self.policy_reopen,
+        }
+    }
+
+    /// A transport security.
+    pub fn security(&self, s: lossless::email::admin::TransportSecurity) -> &'static str {
+        use lossless::email::admin::TransportSecurity as S;
+        match s {
+            S::Tls => self.sec_tls,
+            S::StartTls => self.sec_starttls,
+            S::Plain => self.sec_plain,
+        }
+    }
+
+    /// A step of "test this mailbox".
+    pub fn probe_step(&self, k: lossless::email::admin::ProbeStepKind) -> &'static str {
+        use lossless::email::admin::ProbeStepKind as K;
+        match k {
+            K::ImapConnect => self.step_imap_connect,
+            K::ImapLogin => self.step_imap_login,
+            K::ImapFolders => self.step_imap_folders,
+            K::SmtpSend => self.step_smtp_send,
+        }
+    }
+
+    /// The text of a "why is this mail here" code (see `dto::why_lines`); empty for an
+    /// unknown code.
+    pub fn why(&self, code: &str) -> &'static str {
+        match code {
+            "via" => self.why_via,
+            "duplicate" => self.why_duplicate,
+            "signed_id" => self.why_signed_id,
+            "known_id" => self.why_known_id,
+            "body_marker" => self.why_body_marker,
+            "subject_contact" => self.why_subject_contact,
+            "subject_participant" => self.why_subject_participant,
+            "subject_stranger" => self.why_subject_stranger,
+            "no_reference" => self.why_no_reference,
+            "closed_new_linked" => self.why_closed_new_linked,
+            "reopened" => self.why_reopened,
+            "auto_reply" => self.why_auto_reply,
+            "no_ack" => self.why_no_ack,
+            _ => "",
+        }
+    }
+
+    /// An outbound email's delivery state, with the error filled in when it failed.
+    pub fn delivery(&self, state: lossless::email::DeliveryState, error: Option<&str>) -> String {
+        use lossless::email::DeliveryState as D;
+        match state {
+            D::Pending => self.delivery_pending.to_owned(),
+            D::Sent => self.delivery_sent.to_owned(),
+            D::Failed => fill(self.delivery_failed, error.unwrap_or("?")),
+        }
+    }
+
+    /// What became of a replayed mail.
+    pub fn outcome(&self, o: lossless::email::IngestOutcome) -> &'static str {
+        use lossless::email::IngestOutcome as O;
+        match o {
+            O::Created => self.outcome_created,
+            O::Appended => self.outcome_appended,
+            O::Ignored => self.outcome_ignored,
+            O::DeadLetter => self.outcome_dead_letter,
+            O::Duplicate => self.outcome_duplicate,
+        }
+    }
+
+    /// A relative time (`just now`, `5 min ago`) from seconds.
+    pub fn ago(&self, secs: i64) -> String {
+        if secs < 60 {
+            self.age_now.to_owned()
+        } else {
+            fill(self.time_ago, &self.age(secs))
+        }
+    }
+
+    /// A short duration (`40 s`, `5 min`, `3 h`) from seconds.
+    pub fn duration(&self, secs: i64) -> String {
+        if secs < 60 {
+            fill(self.dur_seconds, &secs.max(0).to_string())
+        } else {
+            self.age(secs)
+        }
+    }
+
+    /// A size (`812 B`, `14.2 KB`) from bytes.
+    pub fn size(&self, bytes: i64) -> String {
+        if bytes < 1024 {
+            fill(self.size_bytes, &bytes.max(0).to_string())
+        } else {
+            // One decimal, computed in integers (no float formatting differences).
+            let tenths = bytes * 10 / 1024;
+            fill(self.size_kib, &format!("{}.{}", tenths / 10, tenths % 10))
         }
     }
 }
@@ -735,6 +1290,12 @@ mod tests {
         assert_eq!(EN.age(5 * 60), "5 min");
         assert_eq!(EN.age(3 * 3600 + 5), "3 h");
         assert_eq!(RU.age(2 * 86400), "2 дн");
+        assert_eq!(EN.ago(20), "just now");
+        assert_eq!(EN.ago(300), "5 min ago");
+        assert_eq!(EN.duration(40), "40 s");
+        assert_eq!(EN.size(812), "812 B");
+        assert_eq!(EN.size(14_540), "14.1 KB");
+        assert_eq!(EN.field_error("insecure"), EN.field_insecure);
     }
 
     #[cfg(feature = "ssr")]

@@ -1,7 +1,7 @@
 //! # Lossless UI (`lossless-app`)
 //!
-//! Leptos components for the agent area (`/agent…`) and the customer portal
-//! (`/portal/t/:token`), per-audience DTOs ([`dto`]), the wire error [`AppError`], thin server
+//! Leptos components for the agent area (`/agent…`), the managers' area (`/manage…`) and the
+//! customer portal (`/portal/t/:token`), per-audience DTOs ([`dto`]), the wire error [`AppError`], thin server
 //! functions grouped by resource ([`api`]), UI texts in Russian and English ([`i18n`]) and the
 //! live client ([`live`]).
 //!
@@ -23,6 +23,7 @@ pub mod live;
 
 mod agent;
 mod components;
+mod manage;
 mod portal;
 
 #[cfg(feature = "ssr")]
@@ -98,6 +99,10 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/agent") view=agent::AgentLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=agent::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("t/:number") view=agent::TicketPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <ParentRoute path=path!("/manage") view=manage::ManageLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=manage::ManageIndex ssr=SsrMode::Async/>
+                    <Route path=path!("channels") view=manage::ChannelsPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <Route path=path!("/portal/t/:token") view=portal::PortalPage ssr=SsrMode::Async/>
             </Routes>

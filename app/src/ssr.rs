@@ -29,6 +29,8 @@ pub struct AppContext {
     pub ports: Ports,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Mailbox administration (`/manage/channels`): the server's channel adapter.
+    pub channels: std::sync::Arc<dyn lossless::email::admin::ChannelAdmin>,
 }
 
 /// Name of the agent session cookie.
@@ -181,6 +183,17 @@ pub async fn require_agent() -> Result<(AppContext, Agent, Actor), AppError> {
         role: agent.role,
     };
     Ok((cx, agent, actor))
+}
+
+/// The signed-in agent if they are a manager or an admin (the channel screen):
+/// `Unauthenticated` without a session, `Forbidden` for other agents.
+pub async fn require_manager() -> Result<(AppContext, Agent, Actor), AppError> {
+    let (cx, agent, actor) = require_agent().await?;
+    if crate::dto::can_manage(agent.role) {
+        Ok((cx, agent, actor))
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Creates a session for `agent` and sets its cookie on the response.

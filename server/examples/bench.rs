@@ -9,8 +9,14 @@
 //! - **Live latency**: 500 agent websockets connected to the node; one request at a time;
 //!   the time from sending the POST to each socket receiving that ticket's hint (p50/p99
 //!   over all deliveries) — an upper bound of commit → screen.
+//! - **IMAP intake** (with `--imap`): `BENCH_MAILS` (10,000) distinct mails are put into
+//!   bench@lossless.test by IMAP APPEND (not timed; the test Dovecot of `scripts/mail.sh`),
+//!   then the release `lossless` binary (next to this example) is started on a fresh database
+//!   with that mailbox (poll every second, no job worker); the clock runs from its start
+//!   until every mail is a committed receipt and a ticket. Reports mails/s, total seconds and
+//!   the node's peak RSS (`VmHWM`). The mails are marked unseen again between databases.
 //!
-//! Usage: `bench [--pg URL] [--out FILE]`; prints a Markdown table.
+//! Usage: `bench [--pg URL] [--out FILE] [--imap] [--only-imap]`; prints a Markdown table.
 
 // A measuring tool, not a request path: a failed setup step should stop it loudly.
 #![allow(clippy::expect_used, clippy::print_stdout)]
@@ -183,6 +189,229 @@ async fn live_latency(
     (pct(&lat, 50.0), pct(&lat, 99.0), lat.len())
 }
 
+const BENCH_USER: &str = "bench@lossless.test";
+const BENCH_PW: &str = "bench-pw";
+
+async fn bench_session() -> async_imap::Session<tokio::net::TcpStream> {
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", 1143))
+        .await
+        .expect("IMAP 127.0.0.1:1143 (scripts/mail.sh start)");
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.expect("greeting");
+    let mut s = client
+        .login(BENCH_USER, BENCH_PW)
+        .await
+        .map_err(|(e, _)| e)
+        .expect("login bench@lossless.test (scripts/mail.sh start adds it)");
+    s.select("INBOX").await.expect("select");
+    s
+}
+
+/// Empties the bench INBOX.
+async fn empty_bench_mailbox() {
+    let mut s = bench_session().await;
+    if !s.uid_search("ALL").await.expect("search").is_empty() {
+        {
+            let mut st = s
+                .uid_store("1:*", "+FLAGS.SILENT (\\Deleted)")
+                .await
+                .expect("store");
+            while let Some(r) = st.next().await {
+                r.expect("store");
+            }
+        }
+        s.expunge()
+            .await
+            .expect("expunge")
+            .for_each(|_| async {})
+            .await;
+    }
+    s.logout().await.expect("logout");
+}
+
+/// Marks every mail of the bench INBOX unseen again (for the next database's run).
+async fn unsee_bench_mailbox() {
+    let mut s = bench_session().await;
+    {
+        let mut st = s
+            .uid_store("1:*", "-FLAGS.SILENT (\\Seen)")
+            .await
+            .expect("store");
+        while let Some(r) = st.next().await {
+            r.expect("store");
+        }
+    }
+    s.logout().await.expect("logout");
+}
+
+/// Empties the bench INBOX, then puts `n` distinct unseen mails into it over a raw IMAP
+/// connection: MULTIAPPEND (RFC 3502) of 500 mails per command with non-synchronizing
+/// literals (`LITERAL+`, RFC 7888), one round trip per batch.
+async fn fill_bench_mailbox(n: usize) {
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+    async fn tagged_ok(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, tag: &str) {
+        loop {
+            let mut line = String::new();
+            assert!(
+                r.read_line(&mut line).await.expect("read IMAP") > 0,
+                "IMAP closed"
+            );
+            if let Some(rest) = line.strip_prefix(tag) {
+                assert!(rest.starts_with(" OK"), "{tag}: {line}");
+                return;
+            }
+        }
+    }
+    empty_bench_mailbox().await;
+    let run = lossless_server::random_hex(4);
+    let (rd, mut w) = tokio::net::TcpStream::connect(("127.0.0.1", 1143))
+        .await
+        .expect("IMAP")
+        .into_split();
+    let mut r = BufReader::new(rd);
+    let mut greeting = String::new();
+    r.read_line(&mut greeting).await.expect("greeting");
+    w.write_all(format!("a0 LOGIN \"{BENCH_USER}\" \"{BENCH_PW}\"\r\n").as_bytes())
+        .await
+        .expect("login");
+    tagged_ok(&mut r, "a0").await;
+    let ids: Vec<usize> = (0..n).collect();
+    for (k, batch) in ids.chunks(500).enumerate() {
+        let tag = format!("a{}", k + 1);
+        let mut cmd = format!("{tag} APPEND INBOX").into_bytes();
+        for i in batch {
+            let mail = format!(
+                "From: Customer {c} <customer{c}@bench.example>\r\nTo: {BENCH_USER}\r\n\
+                 Subject: Order {run}-{i} has not arrived\r\n\
+                 Message-ID: <{run}-{i}@bench.example>\r\n\
+                 Date: Mon, 2 Nov 2026 09:00:00 +0000\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\r\n\
+                 Hello,\r\n\r\nmy order {run}-{i} was due last week and has not arrived.\r\n\
+                 Could you please check where it is? Заказ не пришёл.\r\n\r\n\
+                 Thanks,\r\nCustomer {c}\r\n",
+                c = i % 500
+            );
+            cmd.extend_from_slice(format!(" {{{}+}}\r\n", mail.len()).as_bytes());
+            cmd.extend_from_slice(mail.as_bytes());
+        }
+        cmd.extend_from_slice(b"\r\n");
+        w.write_all(&cmd).await.expect("append");
+        tagged_ok(&mut r, &tag).await;
+    }
+    w.write_all(b"z LOGOUT\r\n").await.expect("logout");
+}
+
+/// `SELECT COUNT(*)` of `table` behind the node's back (0 before the schema exists).
+async fn count(db: &str, table: &str) -> usize {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let n: Result<(i64,), sqlx::Error> = if let Some(path) = db.strip_prefix("sqlite://") {
+        if !std::path::Path::new(path).exists() {
+            return 0;
+        }
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true);
+        match sqlx::SqlitePool::connect_with(opts).await {
+            Ok(pool) => {
+                let r = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&pool)
+                    .await;
+                pool.close().await;
+                r
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        match sqlx::PgPool::connect(db).await {
+            Ok(pool) => {
+                let r = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&pool)
+                    .await;
+                pool.close().await;
+                r
+            }
+            Err(e) => Err(e),
+        }
+    };
+    n.map_or(0, |(n,)| usize::try_from(n).unwrap_or(0))
+}
+
+/// Starts the release binary on `db` with the bench mailbox and measures until `n` mails
+/// are receipts and tickets; returns (seconds, peak RSS in KiB).
+async fn imap_intake(db: &str, n: usize, dir: &std::path::Path) -> (f64, u64) {
+    let bin = std::env::current_exe()
+        .expect("current exe")
+        .parent()
+        .and_then(|p| p.parent())
+        .map(|p| p.join("lossless"))
+        .expect("target dir");
+    std::fs::create_dir_all(dir).expect("bench dir");
+    let db = if db.starts_with("sqlite:") {
+        format!(
+            "sqlite://{}/imap-{}.db",
+            dir.display(),
+            lossless_server::random_hex(4)
+        )
+    } else {
+        db.to_owned()
+    };
+    let log = std::fs::File::create(dir.join("imap-node.log")).expect("log");
+    let mut child = std::process::Command::new(&bin)
+        .envs([
+            ("LOSSLESS_ADDR", "127.0.0.1:0"),
+            ("LOSSLESS_DATABASE_URL", db.as_str()),
+            ("LOSSLESS_ADMIN_EMAIL", "admin@example.com"),
+            ("LOSSLESS_ADMIN_PASSWORD", "bench-password"),
+            ("LOSSLESS_WORKER", "0"),
+            ("LOSSLESS_MAILBOXES", "bench"),
+            ("LOSSLESS_MAILBOX_BENCH_ADDRESS", BENCH_USER),
+            ("LOSSLESS_MAILBOX_BENCH_IMAP_HOST", "127.0.0.1"),
+            ("LOSSLESS_MAILBOX_BENCH_IMAP_PORT", "1143"),
+            ("LOSSLESS_MAILBOX_BENCH_IMAP_SECURITY", "plain"),
+            ("LOSSLESS_MAILBOX_BENCH_IMAP_PASSWORD", BENCH_PW),
+            ("LOSSLESS_MAILBOX_BENCH_POLL_SECONDS", "1"),
+            ("RUST_LOG", "warn"),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
+    let start = Instant::now();
+    let status = format!("/proc/{}/status", child.id());
+    let hwm = || {
+        std::fs::read_to_string(&status)
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
+            .unwrap_or(0)
+    };
+    loop {
+        if count(&db, "email_receipts").await >= n && count(&db, "tickets").await >= n {
+            break;
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the node exited; see {}",
+            dir.join("imap-node.log").display()
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(1800),
+            "no result after 30 min"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let rss = hwm();
+    let _ = child.kill();
+    let _ = child.wait();
+    (secs, rss)
+}
+
 #[allow(clippy::print_stdout)]
 #[tokio::main]
 async fn main() {
@@ -206,7 +435,32 @@ async fn main() {
     if let Some(url) = pg {
         dbs.push(("PostgreSQL".to_owned(), url));
     }
-    for (name, db) in &dbs {
+    let imap = args.iter().any(|a| a == "--imap" || a == "--only-imap");
+    let only_imap = args.iter().any(|a| a == "--only-imap");
+    if imap {
+        let mails: usize = std::env::var("BENCH_MAILS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000);
+        let t = Instant::now();
+        fill_bench_mailbox(mails).await;
+        println!(
+            "appended {mails} mails in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        for (name, db) in &dbs {
+            let (secs, rss_kib) = imap_intake(db, mails, &dir).await;
+            rows.push(format!(
+                "| IMAP intake, {name}: {mails} mails fetched → tickets (one node, poll 1 s) | {:.0} mails/s | {secs:.1} s total, peak RSS {} MiB |",
+                mails as f64 / secs,
+                rss_kib / 1024
+            ));
+            println!("{}", rows.last().map_or("", String::as_str));
+            unsee_bench_mailbox().await;
+        }
+        empty_bench_mailbox().await;
+    }
+    for (name, db) in dbs.iter().filter(|_| !only_imap) {
         for conc in [1usize, 32] {
             let s = node(db).await;
             let total = if conc == 1 { n / 4 } else { n };
@@ -216,11 +470,13 @@ async fn main() {
             s.stop().await;
         }
     }
-    let s = node(&dbs[0].1).await;
-    let (p50, p99, deliveries) = live_latency(&s, 500, 100).await;
-    rows.push(format!("| request sent → hint on 500 agent websockets (SQLite, {deliveries} deliveries) | — | p50 {p50:.2} ms, p99 {p99:.2} ms |"));
-    println!("{}", rows.last().map_or("", String::as_str));
-    s.stop().await;
+    if !only_imap {
+        let s = node(&dbs[0].1).await;
+        let (p50, p99, deliveries) = live_latency(&s, 500, 100).await;
+        rows.push(format!("| request sent → hint on 500 agent websockets (SQLite, {deliveries} deliveries) | — | p50 {p50:.2} ms, p99 {p99:.2} ms |"));
+        println!("{}", rows.last().map_or("", String::as_str));
+        s.stop().await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
     if let Some(out) = args
         .iter()

@@ -17,6 +17,7 @@
 //! | `rate_limit_burst` | `20` | burst size |
 //! | `sign_in_per_minute` | `10` | sign-in attempts per client IP; `0` = off |
 //! | `worker` | `1` | run the job worker on this node |
+//! | `job_max_backoff_seconds` | `3600` | longest wait between two attempts of a failing job (retries back off 2, 4, 8 … s up to this) |
 //! | `email_poll` | `1` | poll the configured mailboxes from this node (leases keep it to one node per mailbox) |
 //! | `mailboxes` | none | comma-separated mailbox names, each configured by `mailbox.<name>.<key>` |
 //! | `mailbox.<name>.address` | required | the address mail to the mailbox is sent to |
@@ -24,19 +25,28 @@
 //! | `mailbox.<name>.imap_security` | `tls` | `tls`, `starttls`, or `plain` (only for `127.0.0.1`, `::1`, `localhost`) |
 //! | `mailbox.<name>.imap_user` / `.imap_password` | address / required | IMAP login |
 //! | `mailbox.<name>.poll_seconds` | `30` | seconds between passes |
+//! | `mailbox.<name>.closed_reply` | `new_ticket` | a reply to a closed ticket: `new_ticket` (a new ticket linked to it) or `reopen` |
+//! | `mailbox.<name>.enabled` | `1` | `0` keeps the mailbox (and its replies' sending) but stops fetching it |
 //! | `mailbox.<name>.smtp_host` | none (the mailbox sends nothing) | SMTP server for replies (`From` = the address) |
 //! | `mailbox.<name>.smtp_port` | `587` (`465` with `tls`, `25` with `plain`) | SMTP port |
 //! | `mailbox.<name>.smtp_security` | `starttls` | `tls`, `starttls`, or `plain` (only for the loopback interface) |
 //! | `mailbox.<name>.smtp_user` / `.smtp_password` | IMAP login / IMAP password; `smtp_user = -` sends without login | SMTP login |
 //! | `email_domain` | first mailbox's domain | our Message-ID domain |
 //! | `email_secret` | generated once, stored in the database | key of our signed Message-ID tokens |
+//! | `attachment_max_bytes` | `26214400` (25 MiB) | larger inbound attachments are described on the message but not stored (the raw mail keeps them) |
 //!
 //! A mailbox key in the environment reads `LOSSLESS_MAILBOX_<NAME>_<KEY>`
 //! (`LOSSLESS_MAILBOX_SUPPORT_IMAP_HOST` → `mailbox.support.imap_host`). Invariant: a
 //! password never travels in the clear to another host: `plain` is refused unless the host
 //! is the loopback interface.
+//!
+//! Configured mailboxes are written into the database at start (`source = config`, see
+//! [`MailboxConfig::settings`]); from there the mailbox supervisor fetches them like the
+//! ones managers create in `/manage/channels`, which cannot edit these.
 
 use crate::email::imap::ImapSecurity;
+use lossless::email::ClosedTicketPolicy;
+use lossless::email::admin::{Endpoint, MailboxSettings, TransportSecurity};
 use lossless::ids::{EmailAddress, NumberPrefix};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -72,6 +82,8 @@ pub struct Config {
     pub sign_in_per_minute: u32,
     /// Run the job worker here.
     pub worker: bool,
+    /// The longest wait between two attempts of a failing job, in seconds (at least 1).
+    pub job_max_backoff_seconds: u32,
     /// Poll the configured mailboxes from this node.
     pub email_poll: bool,
     /// The mailboxes to poll, in configured order.
@@ -80,6 +92,8 @@ pub struct Config {
     pub email_domain: String,
     /// The configured email secret (`None`: generated once and stored in the database).
     pub email_secret: Option<Secret>,
+    /// Inbound attachments larger than this many bytes are not stored.
+    pub attachment_max_bytes: i64,
 }
 
 /// A configured value that must not appear in logs (`Debug` hides it).
@@ -113,6 +127,51 @@ pub struct MailboxConfig {
     pub poll_seconds: u64,
     /// The outgoing server for replies (`None`: this mailbox sends nothing).
     pub smtp: Option<crate::email::smtp::SmtpAccount>,
+    /// What a reply to a closed ticket does (`closed_reply`).
+    pub closed_policy: ClosedTicketPolicy,
+    /// Whether the mailbox is fetched.
+    pub enabled: bool,
+}
+
+impl MailboxConfig {
+    /// The mailbox's settings as stored in the database (passwords included).
+    pub fn settings(&self) -> MailboxSettings {
+        let imap_security = match self.imap_security {
+            ImapSecurity::Plain => TransportSecurity::Plain,
+            ImapSecurity::Tls => TransportSecurity::Tls,
+            ImapSecurity::StartTls => TransportSecurity::StartTls,
+        };
+        let smtp = self.smtp.as_ref().map(|a| {
+            use crate::email::smtp::SmtpSecurity;
+            Endpoint {
+                host: a.host.clone(),
+                port: a.port,
+                security: match a.security {
+                    SmtpSecurity::Plain => TransportSecurity::Plain,
+                    SmtpSecurity::Tls => TransportSecurity::Tls,
+                    SmtpSecurity::StartTls => TransportSecurity::StartTls,
+                },
+                // Empty: send without login (`smtp_user = -`).
+                user: a.user.clone().unwrap_or_default(),
+            }
+        });
+        MailboxSettings {
+            name: self.name.clone(),
+            address: self.address.clone(),
+            imap: Endpoint {
+                host: self.imap_host.clone(),
+                port: self.imap_port,
+                security: imap_security,
+                user: self.imap_user.clone(),
+            },
+            imap_password: Some(self.imap_password.0.clone()),
+            smtp_password: self.smtp.as_ref().map(|a| a.password.clone()),
+            smtp,
+            poll_seconds: u32::try_from(self.poll_seconds).unwrap_or(u32::MAX),
+            closed_policy: self.closed_policy,
+            enabled: self.enabled,
+        }
+    }
 }
 
 /// A configuration value that did not parse.
@@ -185,10 +244,22 @@ impl Config {
             rate_limit_burst: num("rate_limit_burst", 20)?,
             sign_in_per_minute: num("sign_in_per_minute", 10)?,
             worker: flag("worker", true),
+            job_max_backoff_seconds: match num("job_max_backoff_seconds", 3600)? {
+                0 => return Err(err("job_max_backoff_seconds", "must be at least 1")),
+                n => n,
+            },
             email_poll: flag("email_poll", true),
             mailboxes,
             email_domain,
             email_secret: get("email_secret").map(Secret),
+            attachment_max_bytes: match get("attachment_max_bytes") {
+                Some(v) => v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| err("attachment_max_bytes", "not a byte count"))?,
+                None => lossless::email::ingest::DEFAULT_ATTACHMENT_MAX_BYTES,
+            },
         })
     }
 }
@@ -290,7 +361,19 @@ fn parse_mailboxes(kv: &HashMap<String, String>) -> Result<Vec<MailboxConfig>, C
                 })
             }
         };
+        let closed_policy = match get("closed_reply").as_deref() {
+            None | Some("new_ticket") => ClosedTicketPolicy::NewLinked,
+            Some("reopen") => ClosedTicketPolicy::Reopen,
+            Some(_) => return Err(err(&key("closed_reply"), "expected new_ticket or reopen")),
+        };
+        let enabled = match get("enabled").as_deref() {
+            None | Some("1" | "true" | "yes" | "on") => true,
+            Some("0" | "false" | "no" | "off") => false,
+            Some(_) => return Err(err(&key("enabled"), "expected 1 or 0")),
+        };
         out.push(MailboxConfig {
+            closed_policy,
+            enabled,
             imap_user,
             imap_password,
             name,
@@ -348,6 +431,19 @@ mod tests {
             .collect();
         assert!(Config::from_map(&bad).is_err());
     }
+
+    #[test]
+    fn attachment_limit_defaults_to_25_mib_and_must_be_a_byte_count() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.attachment_max_bytes, 25 * 1024 * 1024);
+        let kv = |v: &str| HashMap::from([("attachment_max_bytes".to_owned(), v.to_owned())]);
+        assert_eq!(
+            Config::from_map(&kv("1000")).unwrap().attachment_max_bytes,
+            1000
+        );
+        assert!(Config::from_map(&kv("-1")).is_err());
+        assert!(Config::from_map(&kv("lots")).is_err());
+    }
 }
 
 #[cfg(test)]
@@ -402,6 +498,12 @@ mod mailbox_tests {
             "Debug hides passwords"
         );
         assert_eq!(c.email_domain, "lossless.test", "from the first mailbox");
+        assert_eq!(
+            s.closed_policy,
+            ClosedTicketPolicy::NewLinked,
+            "new_ticket by default"
+        );
+        assert!(s.enabled && b.enabled);
         assert!(c.email_poll);
         assert_eq!(c.email_secret, None);
     }
@@ -460,6 +562,8 @@ mod mailbox_tests {
         assert!(with(&[("mailbox.m.address", "nope")]).is_err());
         assert!(with(&[("mailboxes", "m, m")]).is_err());
         assert!(with(&[("mailboxes", "m.x")]).is_err());
+        assert!(with(&[("mailbox.m.closed_reply", "maybe")]).is_err());
+        assert!(with(&[("mailbox.m.enabled", "perhaps")]).is_err());
         let e = with(&[("mailbox.m.imap_password", "")]).unwrap_err();
         assert!(e.contains("mailbox.m.imap_password: missing"), "{e}");
     }
@@ -531,5 +635,52 @@ mod smtp_tests {
             "{e}"
         );
         assert!(with(&[("mailbox.m.smtp_host", "h"), ("mailbox.m.smtp_port", "x")]).is_err());
+    }
+
+    #[test]
+    fn job_backoff_cap() {
+        assert_eq!(with(&[]).unwrap().job_max_backoff_seconds, 3600);
+        let c = with(&[("job_max_backoff_seconds", "2")]).unwrap();
+        assert_eq!(c.job_max_backoff_seconds, 2);
+        assert!(with(&[("job_max_backoff_seconds", "0")]).is_err());
+        assert!(with(&[("job_max_backoff_seconds", "soon")]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod admin_tests {
+    use super::*;
+
+    #[test]
+    fn closed_reply_enabled_and_settings() {
+        let kv: HashMap<String, String> = [
+            ("mailboxes", "m"),
+            ("mailbox.m.address", "help@example.com"),
+            ("mailbox.m.imap_host", "127.0.0.1"),
+            ("mailbox.m.imap_security", "plain"),
+            ("mailbox.m.imap_port", "1143"),
+            ("mailbox.m.imap_password", "pw"),
+            ("mailbox.m.smtp_host", "127.0.0.1"),
+            ("mailbox.m.smtp_security", "plain"),
+            ("mailbox.m.smtp_user", "-"),
+            ("mailbox.m.closed_reply", "reopen"),
+            ("mailbox.m.enabled", "0"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let c = Config::from_map(&kv).unwrap();
+        let s = c.mailboxes[0].settings();
+        assert_eq!(s.closed_policy, ClosedTicketPolicy::Reopen);
+        assert!(!s.enabled);
+        assert_eq!(s.imap.security, TransportSecurity::Plain);
+        assert_eq!((s.imap.host.as_str(), s.imap.port), ("127.0.0.1", 1143));
+        assert_eq!(s.imap_password.as_deref(), Some("pw"));
+        let smtp = s.smtp.clone().unwrap();
+        assert_eq!(
+            (smtp.port, smtp.security, smtp.user.as_str()),
+            (25, TransportSecurity::Plain, "")
+        );
+        assert!(lossless::email::admin::validate(&s, true).is_ok());
     }
 }

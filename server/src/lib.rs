@@ -77,6 +77,8 @@ pub struct Server {
     pub ports: Ports,
     /// Its live hub.
     pub hub: Hub,
+    /// Its mailbox administration (and, through it, its mailbox supervisor).
+    pub channels: Arc<email::channels::Channels>,
     stop: watch::Sender<bool>,
     serve: JoinHandle<()>,
     background: Vec<JoinHandle<()>>,
@@ -120,31 +122,41 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// What the job worker sends email with: the configured mailboxes with an SMTP server (a
-/// reply leaves from the ticket's mailbox, else the first one); `None` when no mailbox has
-/// one (email deliveries then fail visibly and are retried).
-async fn email_out(
+/// Writes the configured mailboxes into the database (`source = config`, overwriting what a
+/// previous start wrote), then starts the mailbox supervisor's first refresh: the SMTP
+/// mailers replies leave through (every stored mailbox with an SMTP server: a reply leaves
+/// from the ticket's mailbox, else the first one) and, with `email_poll`, one fetch task per
+/// enabled mailbox. A configured mailbox whose SMTP settings cannot be used stops the start.
+async fn start_mailboxes(
     ports: &Ports,
     cfg: &Config,
-) -> Result<Option<lossless::services::EmailOut>, StartError> {
-    let mut mailers = email::smtp::SmtpMailers::default();
+) -> Result<Arc<email::supervisor::MailboxSupervisor>, StartError> {
+    use lossless::email::admin::MailboxSource;
     for m in &cfg.mailboxes {
-        if let Some(account) = &m.smtp {
-            let mailer = email::smtp::SmtpMailer::new(account).map_err(StartError::Email)?;
-            mailers.push(&m.name, mailer);
-        }
+        ports
+            .store
+            .save_mailbox(m.settings(), MailboxSource::Config, false)
+            .await?;
     }
-    if mailers.is_empty() {
-        return Ok(None);
+    let base = email::poll::email_settings(ports, cfg).await?;
+    let supervisor = email::supervisor::MailboxSupervisor::new(
+        ports.clone(),
+        cfg.node_id.clone(),
+        base,
+        Arc::new(email::smtp::SmtpMailers::default()),
+        cfg.email_poll,
+    );
+    let failed = supervisor.refresh().await?;
+    if let Some((name, e)) = failed
+        .iter()
+        .find(|(name, _)| cfg.mailboxes.iter().any(|m| &m.name == name))
+    {
+        return Err(StartError::Email(format!("mailbox {name}: {e}")));
     }
-    let settings = email::poll::email_settings(ports, cfg).await?;
-    Ok(Some(lossless::services::EmailOut {
-        settings,
-        mailer: Arc::new(mailers),
-    }))
+    Ok(supervisor)
 }
 
-/// Starts a complete node: store, live bus, seeding, HTTP, job worker, mailbox pollers.
+/// Starts a complete node: store, live bus, seeding, HTTP, job worker, mailbox supervisor.
 pub async fn start(cfg: Config) -> Result<Server, StartError> {
     let store = SqlStore::connect(&cfg.database_url).await?;
     let hub = Hub::default();
@@ -179,6 +191,11 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
+    let supervisor = start_mailboxes(&ports, &cfg).await?;
+    let channels = Arc::new(email::channels::Channels::new(
+        ports.clone(),
+        Arc::clone(&supervisor),
+    ));
     let state = AppState {
         ports: ports.clone(),
         hub: hub.clone(),
@@ -195,23 +212,25 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         app: lossless_app::ssr::AppContext {
             ports: ports.clone(),
             secure_cookies: cfg.secure_cookies,
+            channels: channels.clone(),
         },
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     if cfg.worker {
-        let email = email_out(&ports, &cfg).await?;
+        let email = lossless::services::EmailOut {
+            settings: supervisor.base_settings().clone(),
+            mailer: supervisor.mailers().clone(),
+        };
         background.push(tokio::spawn(worker::run(
             ports.clone(),
-            email,
+            Some(email),
             cfg.node_id.clone(),
             hub.clone(),
             stop_rx.clone(),
+            chrono::Duration::seconds(i64::from(cfg.job_max_backoff_seconds)),
         )));
     }
-    if cfg.email_poll && !cfg.mailboxes.is_empty() {
-        let settings = email::poll::email_settings(&ports, &cfg).await?;
-        background.extend(email::poll::spawn(&ports, &cfg, &settings, &stop_rx));
-    }
+    background.push(tokio::spawn(supervisor.run(stop_rx.clone())));
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop_serve = stop_rx;
     let serve = tokio::spawn(async move {
@@ -231,6 +250,7 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         store,
         ports,
         hub,
+        channels,
         stop: stop_tx,
         serve,
         background,

@@ -1,7 +1,8 @@
 //! The job worker: claims due jobs with a lease, runs them through the core
 //! ([`lossless::services::run_job_with`], idempotent per job; effects inside our database commit
 //! together with the job's completion), then completes the rest or schedules a retry with
-//! backoff; after `max_attempts` a job stays `failed` and visible.
+//! backoff ([`lossless::job::backoff`], capped by the node's `job_max_backoff_seconds`); after
+//! `max_attempts` a job stays `failed` and visible.
 //!
 //! Leases make every job run on exactly one node at a time: PostgreSQL claims with
 //! `FOR UPDATE SKIP LOCKED`, and a node that dies mid-job lets its lease expire so another
@@ -19,21 +20,24 @@ use tokio::sync::watch;
 pub const LEASE_SECS: i64 = 60;
 /// Jobs claimed per round.
 pub const BATCH: i64 = 32;
+/// The default cap of the retry backoff (the core's own cap: an hour).
+pub const MAX_BACKOFF_SECS: i64 = 3600;
 
-/// Runs until `stop` turns true.
+/// Runs until `stop` turns true; a failing job waits at most `max_backoff` between attempts.
 pub async fn run(
     ports: Ports,
     email: Option<EmailOut>,
     node: String,
     hub: Hub,
     mut stop: watch::Receiver<bool>,
+    max_backoff: Duration,
 ) {
     let mut hints = hub.subscribe();
     loop {
         if *stop.borrow() {
             return;
         }
-        let worked = round(&ports, email.as_ref(), &node).await;
+        let worked = round_capped(&ports, email.as_ref(), &node, max_backoff).await;
         if worked > 0 {
             continue;
         }
@@ -48,6 +52,16 @@ pub async fn run(
 /// Claims and runs one batch (sending email through `email`, if given); returns how many
 /// jobs it ran.
 pub async fn round(ports: &Ports, email: Option<&EmailOut>, node: &str) -> usize {
+    round_capped(ports, email, node, Duration::seconds(MAX_BACKOFF_SECS)).await
+}
+
+/// [`round`] with retries waiting at most `max_backoff`.
+pub async fn round_capped(
+    ports: &Ports,
+    email: Option<&EmailOut>,
+    node: &str,
+    max_backoff: Duration,
+) -> usize {
     let now = ports.clock.now();
     let jobs = match ports
         .store
@@ -72,7 +86,8 @@ pub async fn round(ports: &Ports, email: Option<&EmailOut>, node: &str) -> usize
             }
             Err(e) => {
                 tracing::warn!(job = job.id.0, kind = job.kind.name(), error = %e, "job failed");
-                let retry = after_failure(job, ports.clock.now());
+                let failed_at = ports.clock.now();
+                let retry = after_failure(job, failed_at).map(|at| at.min(failed_at + max_backoff));
                 ports
                     .store
                     .fail_job(job.id, node, &e.to_string(), retry)

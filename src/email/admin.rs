@@ -267,8 +267,7 @@ pub fn validate(s: &MailboxSettings, is_new: bool) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::default();
     let name_ok = !s.name.is_empty()
         && s.name.len() <= 40
-        && s
-            .name
+        && s.name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if s.name.is_empty() {
@@ -377,7 +376,10 @@ mod tests {
         assert!(validate(&settings(), true).is_ok());
         let mut s = settings();
         s.imap.host = "mail.example.com".into();
-        assert_eq!(codes(validate(&s, true)), [("imap_host".into(), "insecure".into())]);
+        assert_eq!(
+            codes(validate(&s, true)),
+            [("imap_host".into(), "insecure".into())]
+        );
         s.imap.security = TransportSecurity::Tls;
         assert!(validate(&s, true).is_ok());
     }
@@ -415,7 +417,11 @@ mod tests {
 
     #[test]
     fn security_round_trips_and_debug_hides_passwords() {
-        for t in [TransportSecurity::Tls, TransportSecurity::StartTls, TransportSecurity::Plain] {
+        for t in [
+            TransportSecurity::Tls,
+            TransportSecurity::StartTls,
+            TransportSecurity::Plain,
+        ] {
             assert_eq!(TransportSecurity::parse(t.as_str()), Some(t));
         }
         assert!(!format!("{:?}", settings()).contains("pw\""));

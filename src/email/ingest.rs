@@ -10,7 +10,8 @@
 //!    store, which in one transaction: dedupes on (mailbox, UIDVALIDITY, UID) and on the raw
 //!    sha-256 within the mailbox; stores the raw bytes; recognises the same mail arriving
 //!    through another of our mailboxes by [`arrival_key`] (a `duplicate` receipt pointing at
-//!    the first); resolves [`super::lookups`] into a [`super::ThreadContext`] (with the
+//!    the first; the key is claimed in the transaction, so two nodes ingesting two copies at
+//!    once are serialized on it and exactly one of them places the mail); resolves [`super::lookups`] into a [`super::ThreadContext`] (with the
 //!    ticket's participants); calls [`super::thread()`] and [`plan`]; creates or appends;
 //!    adds the mail's [`participants`]; writes history, jobs (the acknowledgement only when
 //!    [`may_auto_acknowledge`] given the acknowledgements recently sent to the sender),
@@ -21,7 +22,10 @@
 //!
 //! Invariants: every fetched mail leaves exactly one receipt (with the reason of what became
 //! of it) and its raw bytes; automatic mail never gets an acknowledgement and never reopens
-//! a ticket; a closed ticket is never written into (a new ticket is started instead).
+//! a ticket; a closed ticket is written into only when a person's reply arrives through a
+//! mailbox whose policy is [`ClosedTicketPolicy::Reopen`] (it reopens, saying so in the
+//! history); otherwise a new ticket is started, and both tickets' histories record the link
+//! ([`link_events`]).
 
 use crate::contact::{ContactDraft, Handle};
 use crate::email::classify::{BounceReason, Classification};
@@ -29,6 +33,7 @@ use crate::email::inbound::InboundEmail;
 use crate::email::thread::{ClosedTicketPolicy, ThreadDecision, ThreadTarget};
 use crate::ids::{EmailAddress, Lang, MessageId, NumberPrefix, PortalToken, TicketId};
 use crate::job::{JobKind, NewJob, jobs_for};
+use crate::message::AttachmentMeta;
 use crate::ticket::{Channel, Priority, Status, Ticket, TicketDraft, TicketEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -52,9 +57,12 @@ pub struct MailboxState {
     pub last_error: Option<String>,
 }
 
+/// The default of [`EmailSettings::attachment_max_bytes`]: 25 MiB.
+pub const DEFAULT_ATTACHMENT_MAX_BYTES: i64 = 25 * 1024 * 1024;
+
 /// Installation facts the email intake needs (secret for signed ids, our identity).
 /// Its `Debug` output hides the secret.
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct EmailSettings {
     /// The reference secret (see [`super::token`]).
     pub secret: Vec<u8>,
@@ -64,6 +72,20 @@ pub struct EmailSettings {
     pub our_addresses: Vec<EmailAddress>,
     /// What replies to closed tickets do.
     pub closed_policy: ClosedTicketPolicy,
+    /// Attachments larger than this (decoded bytes) are not stored, only described.
+    pub attachment_max_bytes: i64,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            secret: Vec::new(),
+            message_id_domain: String::new(),
+            our_addresses: Vec::new(),
+            closed_policy: ClosedTicketPolicy::default(),
+            attachment_max_bytes: DEFAULT_ATTACHMENT_MAX_BYTES,
+        }
+    }
 }
 
 impl std::fmt::Debug for EmailSettings {
@@ -73,6 +95,7 @@ impl std::fmt::Debug for EmailSettings {
             .field("message_id_domain", &self.message_id_domain)
             .field("our_addresses", &self.our_addresses)
             .field("closed_policy", &self.closed_policy)
+            .field("attachment_max_bytes", &self.attachment_max_bytes)
             .finish()
     }
 }
@@ -100,6 +123,52 @@ pub struct IngestEmail {
     pub token: PortalToken,
     /// When (truncated to microseconds by the store).
     pub now: DateTime<Utc>,
+    /// A manager's replay of the dead-letter receipt with this id (the stored raw bytes parsed
+    /// again): the store updates that receipt (`replayed_at`, `replay_outcome`) instead of
+    /// deduping against it and inserting a new one, leaves the cursor alone, and places the
+    /// mail at most once however often it is replayed. `None` for a fetched mail.
+    pub replay_of: Option<i64>,
+    /// What the adapter extracted for display and storage besides the parsed mail (empty:
+    /// attachments are described but not stored, no HTML view).
+    pub content: MailContent,
+}
+
+/// An inbound mail's content for storage (issue 3, point 3), extracted by the adapter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailContent {
+    /// The decoded bytes of each attachment, in the order of [`InboundEmail::attachments`].
+    pub attachments: Vec<Vec<u8>>,
+    /// The HTML part sanitized for display (never the raw HTML).
+    pub html: Option<String>,
+}
+
+/// The attachment metadata of an inbound mail's message, each with the bytes to store
+/// content-addressed (`None`: not stored — over `max_bytes`, or the adapter gave no bytes or
+/// bytes whose length is not the parsed size).
+pub fn attachment_metas<'a>(
+    mail: &InboundEmail,
+    content: &'a MailContent,
+    max_bytes: i64,
+) -> Vec<(AttachmentMeta, Option<&'a [u8]>)> {
+    mail.attachments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let bytes =
+                content.attachments.get(i).map(Vec::as_slice).filter(|b| {
+                    i64::try_from(b.len()).is_ok_and(|n| n == a.size && n <= max_bytes)
+                });
+            let meta = AttachmentMeta {
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+                sha256: a.sha256.clone(),
+                stored: bytes.is_some(),
+                inline: a.inline,
+            };
+            (meta, bytes)
+        })
+        .collect()
 }
 
 /// What became of a mail.
@@ -320,19 +389,41 @@ pub fn bounced_delivery(
 
 /// Applies an inbound mail to the ticket it is appended to: a human's mail reopens a pending
 /// or resolved ticket ([`Ticket::customer_replied`]); automatic mail changes nothing but the
-/// thread. `None` when the ticket is closed (start a new ticket instead).
+/// thread. A closed ticket takes only a human's mail, and only when the receiving mailbox's
+/// `policy` is [`ClosedTicketPolicy::Reopen`] ([`Ticket::reopen_on_reply`]); otherwise `None`:
+/// start a new ticket linked to it instead ([`link_events`]).
 pub fn append_events(
     ticket: &mut Ticket,
     class: &Classification,
+    policy: ClosedTicketPolicy,
     now: DateTime<Utc>,
 ) -> Option<Vec<TicketEvent>> {
     if ticket.status == Status::Closed {
-        return None;
+        if class.is_automatic() || policy != ClosedTicketPolicy::Reopen {
+            return None;
+        }
+        return ticket.reopen_on_reply(now).ok();
     }
     if class.is_automatic() {
         return Some(Vec::new());
     }
     ticket.customer_replied(now).ok()
+}
+
+/// The history that links a new ticket started by a reply to a closed one (the default
+/// [`ClosedTicketPolicy::NewLinked`]): for the new ticket "follow-up of the closed one", and
+/// for the closed one "continued in the new one".
+pub fn link_events(closed: &Ticket, new: &Ticket) -> (TicketEvent, TicketEvent) {
+    (
+        TicketEvent::FollowUpOf {
+            ticket: closed.id,
+            number: closed.number.clone(),
+        },
+        TicketEvent::ContinuedIn {
+            ticket: new.id,
+            number: new.number.clone(),
+        },
+    )
 }
 
 /// At most this many acknowledgements go to one address per [`ACK_WINDOW`] (issue 3, point
@@ -483,14 +574,22 @@ mod tests {
         let mut t = ticket();
         t.move_to(Status::Resolved, t0()).unwrap();
         let before = t.clone();
-        assert_eq!(append_events(&mut t, &auto(), t0()), Some(vec![]));
+        let linked = ClosedTicketPolicy::NewLinked;
+        assert_eq!(append_events(&mut t, &auto(), linked, t0()), Some(vec![]));
         assert_eq!(t, before);
-        let events = append_events(&mut t, &normal(), t0()).unwrap();
+        let events = append_events(&mut t, &normal(), linked, t0()).unwrap();
         assert_eq!(t.status, Status::Open);
         assert!(events.contains(&TicketEvent::CustomerReplied));
         t.move_to(Status::Resolved, t0()).unwrap();
         t.move_to(Status::Closed, t0()).unwrap();
-        assert_eq!(append_events(&mut t, &normal(), t0()), None);
+        assert_eq!(append_events(&mut t, &normal(), linked, t0()), None);
+        // Not even the reopen policy lets automatic mail reopen a closed ticket.
+        let closed = t.clone();
+        assert_eq!(
+            append_events(&mut t, &auto(), ClosedTicketPolicy::Reopen, t0()),
+            None
+        );
+        assert_eq!(t, closed);
 
         let fresh = ticket();
         let created = [TicketEvent::Created {
@@ -499,6 +598,37 @@ mod tests {
         }];
         assert_eq!(email_jobs(&fresh, &created, &normal(), 0, t0()).len(), 1);
         assert!(email_jobs(&fresh, &created, &auto(), 0, t0()).is_empty());
+    }
+
+    #[test]
+    fn a_reply_to_a_closed_ticket_reopens_it_only_under_the_reopen_policy() {
+        let mut t = ticket();
+        t.move_to(Status::Resolved, t0()).unwrap();
+        t.move_to(Status::Closed, t0()).unwrap();
+        let events = append_events(&mut t, &normal(), ClosedTicketPolicy::Reopen, t0()).unwrap();
+        assert_eq!(t.status, Status::Open);
+        assert!(events.contains(&TicketEvent::ReopenedByReply), "{events:?}");
+        assert!(events.contains(&TicketEvent::CustomerReplied), "{events:?}");
+
+        let closed = ticket();
+        let mut new = ticket();
+        new.id = TicketId(2);
+        new.number = crate::ids::TicketNumber::new(&NumberPrefix::default(), 1002);
+        let (follow, continued) = link_events(&closed, &new);
+        assert_eq!(
+            follow,
+            TicketEvent::FollowUpOf {
+                ticket: closed.id,
+                number: closed.number.clone()
+            }
+        );
+        assert_eq!(
+            continued,
+            TicketEvent::ContinuedIn {
+                ticket: TicketId(2),
+                number: new.number.clone()
+            }
+        );
     }
 
     #[test]
@@ -545,6 +675,47 @@ mod tests {
         assert_eq!(
             participants(&m, &ours),
             vec!["olga@example.ru".to_owned(), "petr@example.ru".to_owned()]
+        );
+    }
+
+    #[test]
+    fn attachments_over_the_limit_are_described_but_not_stored() {
+        let mut m = mail("ivan@example.ru", "x");
+        let part = |name: &str, size: i64, inline: bool| crate::email::inbound::EmailAttachment {
+            filename: name.into(),
+            content_type: "image/png".into(),
+            size,
+            sha256: format!("{name}-sha"),
+            content_id: inline.then(|| format!("{name}@cid")),
+            inline,
+        };
+        m.attachments = vec![part("a", 3, false), part("b", 5, true), part("c", 2, false)];
+        let content = MailContent {
+            attachments: vec![vec![1; 3], vec![2; 5], vec![3; 1]],
+            html: None,
+        };
+        let metas = attachment_metas(&m, &content, 4);
+        let stored: Vec<(bool, bool, Option<usize>)> = metas
+            .iter()
+            .map(|(a, b)| (a.stored, a.inline, b.map(<[u8]>::len)))
+            .collect();
+        assert_eq!(
+            stored,
+            vec![
+                (true, false, Some(3)),
+                (false, true, None),
+                (false, false, None)
+            ]
+        );
+        assert_eq!(metas[1].0.size, 5);
+        assert!(
+            attachment_metas(&m, &MailContent::default(), 100)
+                .iter()
+                .all(|(a, _)| !a.stored)
+        );
+        assert_eq!(
+            EmailSettings::default().attachment_max_bytes,
+            25 * 1024 * 1024
         );
     }
 

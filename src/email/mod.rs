@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod classify;
+pub mod display;
 pub mod inbound;
 pub mod ingest;
 pub mod outbound;
@@ -17,9 +18,11 @@ pub mod token;
 pub use classify::{
     AutoReplyReason, BounceReason, Classification, LoopReason, NoAckReason, OurIdentity, classify,
 };
+pub use display::{DisplayText, split_for_display};
 pub use inbound::{AutoHeaders, EmailAttachment, InboundEmail, Mailbox};
 pub use ingest::{
-    EmailSettings, IngestEmail, IngestOutcome, IngestPlan, Ingested, MailboxId, MailboxState,
+    EmailSettings, IngestEmail, IngestOutcome, IngestPlan, Ingested, MailContent, MailboxId,
+    MailboxState,
 };
 pub use outbound::{Delivery, DeliveryState, OutgoingEmail};
 pub use thread::{

@@ -18,6 +18,10 @@
 //!   drop those headers.
 //! - Mail the system writes on its own (author [`ActorRef::System`]) carries
 //!   `Auto-Submitted: auto-replied` ([RFC 3834](https://www.rfc-editor.org/rfc/rfc3834)).
+//! - A person's reply goes to the contact with the ticket's participants (the people the
+//!   customer had in Cc) in `Cc` ([`copy_recipients`]: never our own mailboxes, never the
+//!   contact again), so the conversation stays with everyone it started with (issue 3,
+//!   point 7). Mail the system writes on its own goes to the contact alone.
 //! - A failed attempt leaves the message `pending` with the error; only the last attempt
 //!   marks it `failed` ([`delivery_after_failure`]).
 
@@ -116,6 +120,8 @@ pub struct OutgoingEmail {
     pub mailbox: Option<String>,
     /// Recipient.
     pub to: EmailAddress,
+    /// Copied recipients (the ticket's participants; empty for automatic mail).
+    pub cc: Vec<EmailAddress>,
     /// Subject.
     pub subject: String,
     /// Our signed Message-ID, without angle brackets.
@@ -130,17 +136,48 @@ pub struct OutgoingEmail {
     pub body: String,
 }
 
-/// Composes the mail for stored `message` of `ticket`, sent to `to` from `mailbox`.
-/// `thread_ids` are the Message-IDs the ticket's inbound mails had, oldest first.
+/// Who is copied on a reply: the ticket's `participants` that parse as addresses, minus our
+/// own addresses (`settings.our_addresses`) and the contact's (`contact`), each once, in the
+/// order given (case-insensitive).
+pub fn copy_recipients(
+    participants: &[String],
+    contact: &[EmailAddress],
+    settings: &EmailSettings,
+) -> Vec<EmailAddress> {
+    let lower = |a: &EmailAddress| a.as_str().to_lowercase();
+    let skip: Vec<String> = contact
+        .iter()
+        .chain(&settings.our_addresses)
+        .map(lower)
+        .collect();
+    let mut out: Vec<EmailAddress> = Vec::new();
+    for p in participants {
+        let Ok(a) = EmailAddress::parse(p) else {
+            continue;
+        };
+        let l = lower(&a);
+        if skip.contains(&l) || out.iter().any(|o| lower(o) == l) {
+            continue;
+        }
+        out.push(a);
+    }
+    out
+}
+
+/// Composes the mail for stored `message` of `ticket`, sent to `to` (copying `cc`, see
+/// [`copy_recipients`], unless the system wrote it) from `mailbox`. `thread_ids` are the
+/// Message-IDs the ticket's inbound mails had, oldest first.
 pub fn compose(
     ticket: &Ticket,
     message: &Message,
     to: EmailAddress,
+    cc: Vec<EmailAddress>,
     mailbox: Option<String>,
     thread_ids: &[String],
     settings: &EmailSettings,
 ) -> OutgoingEmail {
     let auto_submitted = message.author == ActorRef::System;
+    let cc = if auto_submitted { Vec::new() } else { cc };
     let strip = |s: &String| {
         s.trim()
             .trim_start_matches('<')
@@ -155,6 +192,7 @@ pub fn compose(
     OutgoingEmail {
         mailbox,
         to,
+        cc,
         subject: crate::notify::email_subject(
             ticket.lang,
             &ticket.number,
@@ -230,6 +268,7 @@ mod tests {
             &t,
             &message(ActorRef::Agent(AgentId(1))),
             to,
+            vec![],
             Some("support".into()),
             &ids,
             &settings(),
@@ -249,12 +288,54 @@ mod tests {
             &t,
             &message(ActorRef::System),
             EmailAddress::parse("ivan@customer.test").unwrap(),
+            vec![EmailAddress::parse("olga@customer.test").unwrap()],
             None,
             &[],
             &settings(),
         );
         assert!(ack.auto_submitted);
+        assert!(ack.cc.is_empty(), "automatic mail copies nobody");
         assert!(ack.subject.starts_with("[#LL-"), "{}", ack.subject);
         assert_eq!(ack.in_reply_to, None);
+    }
+
+    #[test]
+    fn replies_copy_the_participants_but_not_us_or_the_contact() {
+        let mut s = settings();
+        s.our_addresses = vec![
+            EmailAddress::parse("support@lossless.test").unwrap(),
+            EmailAddress::parse("sales@lossless.test").unwrap(),
+        ];
+        let contact = [
+            EmailAddress::parse("ivan@customer.test").unwrap(),
+            EmailAddress::parse("ivan@home.test").unwrap(),
+        ];
+        let participants: Vec<String> = [
+            "olga@customer.test",
+            "Sales@Lossless.test",
+            "IVAN@home.test",
+            "not an address",
+            "petr@customer.test",
+            "Olga@Customer.test",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let cc = copy_recipients(&participants, &contact, &s);
+        let cc: Vec<&str> = cc.iter().map(EmailAddress::as_str).collect();
+        assert_eq!(cc, ["olga@customer.test", "petr@customer.test"]);
+
+        let mut t = ticket();
+        t.channel = Channel::Email;
+        let olga = EmailAddress::parse("olga@customer.test").unwrap();
+        let m = compose(
+            &t,
+            &message(ActorRef::Agent(AgentId(1))),
+            contact[0].clone(),
+            vec![olga.clone()],
+            None,
+            &[],
+            &s,
+        );
+        assert_eq!(m.cc, vec![olga]);
     }
 }

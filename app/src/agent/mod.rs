@@ -60,8 +60,10 @@ pub fn AgentLayout() -> impl IntoView {
     }
 }
 
+/// The agent header (navigation, live dot, sign-out) above the page of a signed-in agent;
+/// owns the tab's live socket and the team directory. Also used by the managers' area.
 #[component]
-fn AgentShell(me: Me) -> impl IntoView {
+pub(crate) fn AgentShell(me: Me) -> impl IntoView {
     let t = use_texts();
     let live = provide_live();
     provide_context(DirectoryResource(Resource::new(
@@ -70,12 +72,14 @@ fn AgentShell(me: Me) -> impl IntoView {
     )));
     let sign_out = ServerAction::<SignOut>::new();
     let name = me.name.clone();
+    let manager = crate::dto::can_manage(me.role);
     provide_context(me);
     view! {
         <header class="topbar agent">
             <a class="brand" href="/agent">{t.app_name}</a>
             <nav class="mainnav">
                 <a href="/agent">{t.nav_queue}</a>
+                {manager.then(|| view! { <a href="/manage/channels" data-testid="nav-channels">{t.nav_channels}</a> })}
             </nav>
             <span
                 class="live-dot"

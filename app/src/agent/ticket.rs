@@ -8,12 +8,21 @@
 //! - The page refetches on live hints for this ticket and on resync hints.
 //! - The composer forms live outside the refetching part of the page, so a live refetch never
 //!   wipes or unfocuses what the agent is typing; a draft is cleared only after it was saved.
-//! - Message bodies are plain text rendered as text nodes (escaped), never as HTML.
+//! - Message bodies are plain text rendered as text nodes (escaped), never as HTML: there is
+//!   no `inner_html` anywhere. An email's HTML part (sanitized with ammonia at ingest) is
+//!   shown only as the `srcdoc` of an `<iframe sandbox>` without `allow-scripts` and
+//!   `allow-same-origin`, so it renders in an opaque origin and can run nothing.
+//! - An inbound email shows its new part first (quoted earlier mail and signature behind a
+//!   disclosure, `lossless::email::split_for_display`), its attachments (files over the size
+//!   limit are named, kept in the original), a link to the original `.eml`, and why intake
+//!   threaded it there; an outbound email shows its delivery state.
 
 use super::{directory, use_directory};
 use crate::api::tickets::{AddNote, ChangeTicket, ReplyTicket, get_ticket};
 use crate::components::{ErrorNote, PriorityBadge, StatusPill, use_texts};
-use crate::dto::{AgentTicket, Directory, MessageKind, TimelineItem, Who, format_time};
+use crate::dto::{
+    AgentTicket, Directory, MessageKind, MessageMail, TimelineItem, Who, format_time,
+};
 use crate::error::AppError;
 use crate::i18n::{Texts, fill};
 use crate::live::use_live;
@@ -382,7 +391,139 @@ fn describe(event: &TicketEvent, t: &Texts, dir: &Directory) -> String {
         TicketEvent::Acknowledged => t.h_acknowledged.to_owned(),
         // Filtered out of the timeline above; the delivery state shows on the message.
         TicketEvent::DeliveryFailed { .. } => String::new(),
+        TicketEvent::ReopenedByReply => t.h_reopened_by_reply.to_owned(),
+        TicketEvent::FollowUpOf { number, .. } => fill(t.h_follow_up_of, &number.to_string()),
+        TicketEvent::ContinuedIn { number, .. } => fill(t.h_continued_in, &number.to_string()),
     }
+}
+
+/// A message's text: the new part with the quoted mail and signature behind a disclosure
+/// when the body trims, and the sanitized HTML view (in a sandboxed frame) with a toggle
+/// when the mail had HTML.
+fn message_content(body: String, mail: &MessageMail, t: &'static Texts) -> AnyView {
+    let text = match &mail.trimmed {
+        Some(d) => {
+            let rest = [d.quoted.as_str(), d.signature.as_str()]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            view! {
+                <div class="body" data-testid="message-new">{d.new.clone()}</div>
+                <details class="quoted" data-testid="message-quoted">
+                    <summary>{t.mail_show_quoted}</summary>
+                    <div class="body">{rest}</div>
+                </details>
+            }
+            .into_any()
+        }
+        None => view! { <div class="body">{body}</div> }.into_any(),
+    };
+    let Some(html) = mail.html.clone() else {
+        return text;
+    };
+    let show_html = RwSignal::new(false);
+    view! {
+        <div class="view-toggle" role="group">
+            <button
+                type="button"
+                aria-pressed=move || (!show_html.get()).to_string()
+                on:click=move |_| show_html.set(false)
+            >
+                {t.mail_view_text}
+            </button>
+            <button
+                type="button"
+                data-testid="show-html"
+                aria-pressed=move || show_html.get().to_string()
+                on:click=move |_| show_html.set(true)
+            >
+                {t.mail_view_html}
+            </button>
+        </div>
+        <div hidden=move || show_html.get()>{text}</div>
+        <div hidden=move || !show_html.get()>
+            // No allow-scripts, no allow-same-origin: the mail runs nothing and reaches
+            // nothing of ours; popups only so its links open in a new tab.
+            <iframe
+                class="mail-html"
+                data-testid="mail-html"
+                title=t.mail_html_title
+                sandbox="allow-popups allow-popups-to-escape-sandbox"
+                referrerpolicy="no-referrer"
+                srcdoc=html
+            ></iframe>
+        </div>
+    }
+    .into_any()
+}
+
+/// Attachments, the original's link, why intake put the mail here, and the delivery state.
+fn mail_details(mail: MessageMail, t: &'static Texts) -> AnyView {
+    let attachments = (!mail.attachments.is_empty()).then(|| {
+        let items = mail
+            .attachments
+            .into_iter()
+            .map(|a| {
+                let size = t.size(a.size);
+                let inline = a
+                    .inline
+                    .then(|| view! { <span class="inline">{t.mail_inline}</span> });
+                let name = a.filename.clone();
+                match a.url {
+                    Some(url) => view! {
+                        <li data-testid="attachment">
+                            <a href=url download=name>{a.filename}</a>
+                            " " <span class="size">{size}</span> {inline}
+                        </li>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <li data-testid="attachment" class="not-stored">
+                            <span>{a.filename}</span>
+                            " " <span class="size">{size}</span> {inline}
+                            " " <span class="too-large">{t.mail_too_large}</span>
+                        </li>
+                    }
+                    .into_any(),
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="attachments">
+                <span class="label">{t.mail_attachments}</span>
+                <ul>{items}</ul>
+            </div>
+        }
+    });
+    let original = mail.original_url.map(|url| {
+        view! { <a class="original" href=url data-testid="original">{t.mail_original}</a> }
+    });
+    let why = (!mail.why.is_empty()).then(|| {
+        let lines = mail
+            .why
+            .iter()
+            .map(|w| t.why(&w.code))
+            .zip(mail.why.iter())
+            .filter(|(text, _)| !text.is_empty())
+            .map(|(text, w)| view! { <li data-code=w.code.clone()>{fill(text, &w.arg)}</li> })
+            .collect_view();
+        view! {
+            <div class="mail-why" data-testid="mail-why">
+                <span class="label">{t.mail_why}</span>
+                <ul>{lines}</ul>
+            </div>
+        }
+    });
+    let delivery = mail.delivery.map(|d| {
+        let class = format!("delivery delivery-{}", d.state.as_str());
+        view! {
+            <div class=class data-testid="delivery" data-state=d.state.as_str()>
+                {t.delivery(d.state, d.error.as_deref())}
+            </div>
+        }
+    });
+    view! { {attachments} {original} {why} {delivery} }.into_any()
 }
 
 fn timeline_item(
@@ -397,6 +538,7 @@ fn timeline_item(
             who,
             body,
             at,
+            mail,
         } => {
             let (class, label) = match kind {
                 MessageKind::Inbound => ("msg inbound", t.msg_inbound),
@@ -415,7 +557,8 @@ fn timeline_item(
                         <span class="kind">{label}</span>
                         <time datetime=at.to_rfc3339()>{format_time(at)}</time>
                     </div>
-                    <div class="body">{body}</div>
+                    {message_content(body, &mail, t)}
+                    {mail_details(*mail, t)}
                 </li>
             }
             .into_any()

@@ -8,5 +8,6 @@
 //! was rendered from, so a lost race is a `Conflict`, never a silent overwrite.
 
 pub mod auth;
+pub mod channels;
 pub mod portal;
 pub mod tickets;

@@ -1,8 +1,8 @@
 //! SMTP out: the [`Mailer`] port on lettre's async transport, one per mailbox
 //! ([`SmtpMailers`] picks the mailbox the customer last wrote to). The core composes each mail
 //! ([`lossless::email::outbound::compose`]); this adapter adds `From` (the mailbox address)
-//! and `Date`, writes the headers the core chose (`Message-ID`, `In-Reply-To`, `References`,
-//! `Auto-Submitted`) and hands the mail to the mailbox's SMTP server.
+//! and `Date`, writes the headers the core chose (`Cc`, `Message-ID`, `In-Reply-To`,
+//! `References`, `Auto-Submitted`) and hands the mail to the mailbox's SMTP server.
 //!
 //! Invariants:
 //! - lettre adds no `Message-ID` by itself here: the core's signed id is always set, so a
@@ -19,6 +19,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use lossless::email::OutgoingEmail;
 use lossless::ids::EmailAddress;
 use lossless::ports::{BoxFuture, Mailer};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How the connection to the SMTP server is protected.
@@ -152,6 +153,39 @@ impl SmtpMailer {
     }
 }
 
+impl SmtpMailer {
+    /// The `From` of this mailer's mails.
+    pub fn from_mailbox(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// Sends a message the caller built (the mailbox probe), as it is.
+    pub async fn send_message(
+        &self,
+        message: Message,
+    ) -> Result<(), lettre::transport::smtp::Error> {
+        self.transport.send(message).await.map(|_| ())
+    }
+}
+
+/// The probe of "test this mailbox": from `address` to itself, marked
+/// `Auto-Submitted: auto-generated` (RFC 3834), so our intake ignores it when it arrives
+/// (it comes from one of our own addresses).
+pub fn probe_message(address: &EmailAddress, subject: &str, body: &str) -> Result<Message, String> {
+    let a = address
+        .as_str()
+        .parse::<lettre::Address>()
+        .map_err(|e| format!("address: {e}"))?;
+    Message::builder()
+        .from(Mailbox::new(Some("Lossless".to_owned()), a.clone()))
+        .to(Mailbox::new(None, a))
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .header(AutoSubmitted("auto-generated".to_owned()))
+        .body(body.to_owned())
+        .map_err(|e| e.to_string())
+}
+
 /// The RFC 5322 message for `mail`, from `from`.
 pub fn build_message(from: &Mailbox, mail: &OutgoingEmail) -> Result<Message, String> {
     let to = mail
@@ -165,6 +199,13 @@ pub fn build_message(from: &Mailbox, mail: &OutgoingEmail) -> Result<Message, St
         .subject(mail.subject.clone())
         .message_id(Some(angle(&mail.message_id)))
         .header(ContentType::TEXT_PLAIN);
+    for cc in &mail.cc {
+        let cc = cc
+            .as_str()
+            .parse::<lettre::Address>()
+            .map_err(|e| format!("cc address: {e}"))?;
+        b = b.cc(Mailbox::new(None, cc));
+    }
     if let Some(parent) = &mail.in_reply_to {
         b = b.in_reply_to(angle(parent));
     }
@@ -179,36 +220,76 @@ pub fn build_message(from: &Mailbox, mail: &OutgoingEmail) -> Result<Message, St
 }
 
 /// The mailers of several mailboxes: a mail leaves from the mailbox it names, else from the
-/// first one.
-#[derive(Debug, Default)]
+/// first one. The set can be replaced while mail is being sent ([`SmtpMailers::sync`]: the
+/// mailbox supervisor keeps it in step with the stored settings); a send in progress keeps
+/// the mailer it started with.
+#[derive(Default)]
 pub struct SmtpMailers {
-    by_name: Vec<(String, SmtpMailer)>,
+    by_name: std::sync::RwLock<Vec<(String, SmtpAccount, Arc<SmtpMailer>)>>,
+}
+
+impl std::fmt::Debug for SmtpMailers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpMailers")
+            .field("mailboxes", &self.names())
+            .finish()
+    }
 }
 
 impl SmtpMailers {
-    /// Adds mailbox `name`'s mailer (the first added is the default).
-    pub fn push(&mut self, name: &str, mailer: SmtpMailer) {
-        self.by_name.push((name.to_owned(), mailer));
+    /// Replaces the set with `accounts` (name → account, in order; the first is the default),
+    /// keeping the mailer (and its connection pool) of every account that did not change.
+    /// Returns the accounts whose mailer could not be built, with the reason.
+    pub fn sync(&self, accounts: &[(String, SmtpAccount)]) -> Vec<(String, String)> {
+        let old = self.by_name.read().map(|g| g.clone()).unwrap_or_default();
+        let mut next = Vec::with_capacity(accounts.len());
+        let mut failed = Vec::new();
+        for (name, account) in accounts {
+            let kept = old
+                .iter()
+                .find(|(n, a, _)| n == name && a == account)
+                .map(|(_, _, m)| Arc::clone(m));
+            match kept.map_or_else(|| SmtpMailer::new(account).map(Arc::new), Ok) {
+                Ok(m) => next.push((name.clone(), account.clone(), m)),
+                Err(e) => failed.push((name.clone(), e)),
+            }
+        }
+        if let Ok(mut g) = self.by_name.write() {
+            *g = next;
+        }
+        failed
     }
 
     /// Whether no mailbox sends.
     pub fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
+        self.by_name.read().map(|g| g.is_empty()).unwrap_or(true)
     }
 
-    fn pick(&self, name: Option<&str>) -> Option<&SmtpMailer> {
-        name.and_then(|n| self.by_name.iter().find(|(k, _)| k == n))
-            .or_else(|| self.by_name.first())
-            .map(|(_, m)| m)
+    /// The names of the mailboxes that send, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.by_name
+            .read()
+            .map(|g| g.iter().map(|(n, _, _)| n.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn pick(&self, name: Option<&str>) -> Option<Arc<SmtpMailer>> {
+        let g = self.by_name.read().ok()?;
+        name.and_then(|n| g.iter().find(|(k, _, _)| k == n))
+            .or_else(|| g.first())
+            .map(|(_, _, m)| Arc::clone(m))
     }
 }
 
 impl Mailer for SmtpMailers {
     fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), String>> {
-        match self.pick(mail.mailbox.as_deref()) {
-            Some(m) => m.send(mail),
-            None => Box::pin(async { Err("no mailbox has an SMTP server".to_owned()) }),
-        }
+        let mailer = self.pick(mail.mailbox.as_deref());
+        Box::pin(async move {
+            match mailer {
+                Some(m) => m.send(mail).await,
+                None => Err("no mailbox has an SMTP server".to_owned()),
+            }
+        })
     }
 }
 
@@ -235,6 +316,10 @@ mod tests {
         let mail = OutgoingEmail {
             mailbox: None,
             to: EmailAddress::parse("customer@customer.test").unwrap(),
+            cc: vec![
+                EmailAddress::parse("other@customer.test").unwrap(),
+                EmailAddress::parse("third@customer.test").unwrap(),
+            ],
             subject: "Re: [#LL-7] Принтер".into(),
             message_id: "ll.1.2.abc@lossless.test".into(),
             in_reply_to: Some("<c1@customer.test>".into()),
@@ -254,5 +339,9 @@ mod tests {
         );
         assert!(text.contains("Auto-Submitted: auto-replied"), "{text}");
         assert!(text.contains("From: support@lossless.test"), "{text}");
+        assert!(
+            text.contains("Cc: other@customer.test, third@customer.test"),
+            "{text}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! explicit, versioned route here (`/api/v1/…`, `/request`).
 
 pub mod api;
+pub mod attachments;
 pub mod form;
 pub mod guard;
 pub mod live_ws;
@@ -142,6 +143,14 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(set_lang))
         .route("/api/v1/requests", post(api::create_request))
         .route("/api/live", get(live_ws::handler))
+        .route(
+            "/agent/attachments/{sha256}/{filename}",
+            get(attachments::attachment),
+        )
+        .route(
+            "/agent/messages/{id}/original.eml",
+            get(attachments::original),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context,

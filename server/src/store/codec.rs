@@ -193,3 +193,81 @@ impl RawJob {
         })
     }
 }
+
+/// Best-effort `From` and `Subject` of a mail that did not parse (a dead letter), from the
+/// start of its raw bytes: the header lines before the first empty line, unfolded, with
+/// RFC 2047 encoded words decoded where possible; lossy UTF-8 otherwise; empty when absent.
+/// Each value is cut at 200 characters.
+pub(crate) fn sniff_from_subject(head: &[u8]) -> (String, String) {
+    let text = String::from_utf8_lossy(head);
+    let mut from = String::new();
+    let mut subject = String::new();
+    // Which of the two the current (possibly folded) header line continues.
+    let mut current: Option<&mut String> = None;
+    for line in text.split('\n') {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(v) = current.as_mut() {
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+            continue;
+        }
+        current = None;
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let slot = match name.trim().to_ascii_lowercase().as_str() {
+            "from" if from.is_empty() => &mut from,
+            "subject" if subject.is_empty() => &mut subject,
+            _ => continue,
+        };
+        slot.push_str(value.trim());
+        current = Some(slot);
+    }
+    (decode_words(&from), decode_words(&subject))
+}
+
+/// Decodes RFC 2047 encoded words in an unstructured header value (as mail-parser reads a
+/// `Subject`), keeping the value as it is when that fails.
+fn decode_words(value: &str) -> String {
+    let decoded = if value.contains("=?") {
+        let raw = format!("Subject: {value}\r\n\r\n");
+        std::panic::catch_unwind(|| {
+            mail_parser::MessageParser::default()
+                .parse_headers(raw.as_bytes())
+                .and_then(|m| m.subject().map(str::to_owned))
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| value.to_owned())
+    } else {
+        value.to_owned()
+    };
+    decoded.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod sniff_tests {
+    use super::sniff_from_subject;
+
+    #[test]
+    fn sniffs_folded_and_encoded_headers() {
+        let raw = b"X-Junk: 1\r\nFrom: =?utf-8?q?J=C3=BCrgen?= <j@customer.test>\r\n\
+            subject: Hello\r\n  world\r\n\r\nFrom: body <b@x>\r\n";
+        let (from, subject) = sniff_from_subject(raw);
+        assert_eq!(from, "Jürgen <j@customer.test>");
+        assert_eq!(subject, "Hello world");
+        assert_eq!(
+            sniff_from_subject(b"not a mail"),
+            (String::new(), String::new())
+        );
+        assert_eq!(
+            sniff_from_subject(b"\xff\xfe: x\n"),
+            (String::new(), String::new())
+        );
+    }
+}

@@ -29,6 +29,7 @@ mod sqlite;
 
 use chrono::{DateTime, Duration, Utc};
 use lossless::contact::Contact;
+use lossless::email::admin::{DeadLetter, MailboxOverview, MailboxSettings, MailboxSource};
 use lossless::email::{Delivery, DeliveryState};
 use lossless::email::{IngestEmail, Ingested, MailboxId, MailboxState};
 use lossless::ids::MessageId;
@@ -38,8 +39,8 @@ use lossless::ids::{
 use lossless::job::{Job, JobStatus, NewJob};
 use lossless::message::Message;
 use lossless::ports::{
-    BoxFuture, CreateTicket, Created, QueueQuery, QueueRow, Store, StoreError, StoreResult,
-    UpdateTicket, to_micros,
+    BoxFuture, CreateTicket, Created, DeadLetterSource, QueueQuery, QueueRow, Store, StoreError,
+    StoreResult, StoredMailbox, UpdateTicket, to_micros,
 };
 use lossless::team::{Agent, Group, NewAgent};
 use lossless::ticket::{HistoryEntry, Ticket};
@@ -214,8 +215,28 @@ impl Store for SqlStore {
         dispatch!(self.ticket_mailbox(ticket))
     }
 
+    fn ticket_participants(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<String>>> {
+        dispatch!(self.ticket_participants(ticket))
+    }
+
     fn history(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<HistoryEntry>>> {
         dispatch!(self.history(ticket))
+    }
+
+    fn mail_facts(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<Vec<lossless::ports::MailFacts>>> {
+        dispatch!(self.mail_facts(ticket))
+    }
+
+    fn attachment_blob(&self, sha256: &str) -> BoxFuture<'_, StoreResult<Option<Vec<u8>>>> {
+        let sha256 = sha256.to_owned();
+        dispatch!(self.attachment_blob(sha256))
+    }
+
+    fn message_raw_email(&self, message: MessageId) -> BoxFuture<'_, StoreResult<Option<Vec<u8>>>> {
+        dispatch!(self.message_raw_email(message))
     }
 
     fn contact(&self, id: ContactId) -> BoxFuture<'_, StoreResult<Option<Contact>>> {
@@ -369,6 +390,38 @@ impl Store for SqlStore {
         let node = node.to_owned();
         let until = now + ttl;
         dispatch!(self.lease_mailbox(id, node, now, until))
+    }
+
+    fn save_mailbox(
+        &self,
+        settings: MailboxSettings,
+        source: MailboxSource,
+        is_new: bool,
+    ) -> BoxFuture<'_, StoreResult<MailboxId>> {
+        dispatch!(self.save_mailbox(settings, source, is_new))
+    }
+
+    fn mailbox_settings(&self) -> BoxFuture<'_, StoreResult<Vec<StoredMailbox>>> {
+        dispatch!(self.mailbox_settings())
+    }
+
+    fn mailbox_overview(
+        &self,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Vec<MailboxOverview>>> {
+        let now = to_micros(now);
+        dispatch!(self.mailbox_overview(now))
+    }
+
+    fn dead_letters(&self, limit: i64) -> BoxFuture<'_, StoreResult<Vec<DeadLetter>>> {
+        dispatch!(self.dead_letters(limit))
+    }
+
+    fn dead_letter_source(
+        &self,
+        receipt: i64,
+    ) -> BoxFuture<'_, StoreResult<Option<DeadLetterSource>>> {
+        dispatch!(self.dead_letter_source(receipt))
     }
 
     fn setting_or_init(

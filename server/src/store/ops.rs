@@ -24,9 +24,16 @@
 //!   cursor in one transaction; a mail whose (mailbox, UIDVALIDITY, UID) or raw sha-256 is
 //!   already receipted in that mailbox writes nothing but the cursor (the threading and
 //!   ingest decisions themselves live in `lossless::email`);
+//! - an ingested mail's attachment bytes go into `attachment_blobs` (keyed by sha-256,
+//!   `ON CONFLICT DO NOTHING`: one row per file however many mails carry it; none over the
+//!   size limit) and its sanitized HTML into `messages.body_html`, in that same transaction;
 //! - a mailbox lease is taken by one conditional `UPDATE … RETURNING`, so at most one node
 //!   holds an unexpired lease; a setting is inserted `ON CONFLICT DO NOTHING` and read back,
-//!   so every node ends with the value stored first.
+//!   so every node ends with the value stored first;
+//! - a dead letter's replay (`IngestEmail::replay_of`) claims its receipt with one
+//!   conditional `UPDATE` and records its outcome on that receipt (no new receipt, cursor
+//!   untouched), so concurrent or repeated replays place the mail once; mailbox passwords
+//!   are read only by `mailbox_settings` (server-internal), never by the overview.
 
 use super::super::codec::{self, RawAgent, RawJob, RawMessage, RawTicket};
 use super::super::{db_err, db_err_dup, db_err_ref};
@@ -34,6 +41,10 @@ use super::{Db, DbPool, begin, next_ticket_seq, reader};
 use chrono::{DateTime, Utc};
 use lossless::actor::ActorRef;
 use lossless::contact::{Contact, ContactDraft, Handle};
+use lossless::email::admin::{
+    DeadLetter, Endpoint, MailboxHealth, MailboxOverview, MailboxSettings, MailboxSource,
+    TransportSecurity,
+};
 use lossless::email::ingest::{self, IngestPlan};
 use lossless::email::outbound::{self, Delivery, DeliveryState};
 use lossless::email::thread::{self, SubjectTicket, ThreadContext, ThreadTarget};
@@ -47,8 +58,8 @@ use lossless::ids::{
 use lossless::job::{Job, JobStatus, NewJob, jobs_for};
 use lossless::message::{Message, MessageDraft};
 use lossless::ports::{
-    CreateTicket, Created, IntakeKey, QueueQuery, QueueRow, QueueView, StoreError, StoreResult,
-    UpdateTicket, to_micros,
+    CreateTicket, Created, DeadLetterSource, IntakeKey, QueueQuery, QueueRow, QueueView,
+    StoreError, StoreResult, StoredMailbox, UpdateTicket, to_micros,
 };
 use lossless::team::{Agent, Group, NewAgent};
 use lossless::ticket::{HistoryEntry, Status, Ticket, TicketDraft, TicketEvent};
@@ -795,6 +806,81 @@ pub(crate) async fn history(pool: &DbPool, ticket: TicketId) -> StoreResult<Vec<
         .collect()
 }
 
+pub(crate) async fn mail_facts(
+    pool: &DbPool,
+    ticket: TicketId,
+) -> StoreResult<Vec<lossless::ports::MailFacts>> {
+    use lossless::ports::{MailFacts, MailReceipt};
+    let mut out: Vec<MailFacts> = Vec::new();
+    let html = sqlx::query(
+        "SELECT id, body_html FROM messages WHERE ticket_id = $1 AND body_html IS NOT NULL \
+         ORDER BY id",
+    )
+    .bind(ticket.0)
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)?;
+    for r in &html {
+        out.push(MailFacts {
+            message: MessageId(r.try_get("id").map_err(db_err)?),
+            html: r.try_get("body_html").map_err(db_err)?,
+            receipts: Vec::new(),
+        });
+    }
+    let receipts = sqlx::query(
+        "SELECT r.message_id, r.outcome, r.reason, b.name FROM email_receipts r \
+         JOIN mailboxes b ON b.id = r.mailbox_id \
+         WHERE r.ticket_id = $1 AND r.message_id IS NOT NULL ORDER BY r.id",
+    )
+    .bind(ticket.0)
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)?;
+    for r in &receipts {
+        let message = MessageId(r.try_get("message_id").map_err(db_err)?);
+        let outcome: String = r.try_get("outcome").map_err(db_err)?;
+        let reason: String = r.try_get("reason").map_err(db_err)?;
+        let receipt = MailReceipt {
+            mailbox: r.try_get("name").map_err(db_err)?,
+            outcome: IngestOutcome::parse(&outcome)
+                .ok_or_else(|| StoreError::Backend(format!("corrupt row: outcome {outcome:?}")))?,
+            reason: serde_json::from_str(&reason)
+                .map_err(|e| StoreError::Backend(format!("corrupt row: reason: {e}")))?,
+        };
+        match out.iter_mut().find(|f| f.message == message) {
+            Some(f) => f.receipts.push(receipt),
+            None => out.push(MailFacts {
+                message,
+                html: None,
+                receipts: vec![receipt],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn attachment_blob(pool: &DbPool, sha256: String) -> StoreResult<Option<Vec<u8>>> {
+    sqlx::query_scalar("SELECT bytes FROM attachment_blobs WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(reader(pool))
+        .await
+        .map_err(db_err)
+}
+
+pub(crate) async fn message_raw_email(
+    pool: &DbPool,
+    message: MessageId,
+) -> StoreResult<Option<Vec<u8>>> {
+    sqlx::query_scalar(
+        "SELECT e.bytes FROM email_receipts r JOIN raw_emails e ON e.sha256 = r.sha256 \
+         WHERE r.message_id = $1 ORDER BY r.id LIMIT 1",
+    )
+    .bind(message.0)
+    .fetch_optional(reader(pool))
+    .await
+    .map_err(db_err)
+}
+
 pub(crate) async fn contact(pool: &DbPool, id: ContactId) -> StoreResult<Option<Contact>> {
     let Some(row) = sqlx::query("SELECT id, name FROM contacts WHERE id = $1")
         .bind(id.0)
@@ -1085,14 +1171,18 @@ pub(crate) async fn mailbox_polled(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut tx = begin(pool).await.map_err(db_err)?;
-    let done =
-        sqlx::query("UPDATE mailboxes SET last_fetch_at = $2, last_error = $3 WHERE id = $1")
-            .bind(id.0)
-            .bind(to_micros(now))
-            .bind(error)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+    let ok = error.is_none();
+    let done = sqlx::query(
+        "UPDATE mailboxes SET last_fetch_at = $2, last_error = $3, \
+         last_success_at = CASE WHEN $4 THEN $2 ELSE last_success_at END WHERE id = $1",
+    )
+    .bind(id.0)
+    .bind(to_micros(now))
+    .bind(error)
+    .bind(ok)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
     if done.rows_affected() != 1 {
         return Err(StoreError::NotFound);
     }
@@ -1263,6 +1353,19 @@ async fn participants(c: &mut Conn, ticket: TicketId) -> StoreResult<Vec<String>
     .map_err(db_err)
 }
 
+pub(crate) async fn ticket_participants(
+    pool: &DbPool,
+    ticket: TicketId,
+) -> StoreResult<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT address FROM ticket_participants WHERE ticket_id = $1 ORDER BY address",
+    )
+    .bind(ticket.0)
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)
+}
+
 /// Adds the mail's Cc (and foreign To) addresses to `ticket`'s participants.
 async fn add_participants(
     c: &mut Conn,
@@ -1292,6 +1395,46 @@ type Placed = (
     serde_json::Value,
 );
 
+/// Appends an inbound mail's message with its attachment metadata, stores the attachment
+/// bytes content-addressed (once per sha-256, up to the configured size) and its sanitized
+/// HTML view; the message's row id.
+async fn insert_mail_message(
+    c: &mut Conn,
+    ticket: TicketId,
+    author: ActorRef,
+    body: String,
+    i: &IngestEmail,
+    mail: &InboundEmail,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<i64>> {
+    let parts = ingest::attachment_metas(mail, &i.content, i.settings.attachment_max_bytes);
+    let mut draft = MessageDraft::from_customer(author, body);
+    draft.attachments = parts.iter().map(|(meta, _)| meta.clone()).collect();
+    let msg = insert_message(&mut *c, ticket, &draft, now).await?;
+    for (meta, bytes) in &parts {
+        let Some(bytes) = bytes else { continue };
+        sqlx::query(
+            "INSERT INTO attachment_blobs (sha256, bytes, size) VALUES ($1, $2, $3) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&meta.sha256)
+        .bind(*bytes)
+        .bind(meta.size)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    }
+    if let (Some(id), Some(html)) = (msg, &i.content.html) {
+        sqlx::query("UPDATE messages SET body_html = $1 WHERE id = $2")
+            .bind(html)
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(msg)
+}
+
 /// Threads and stores a parsed mail inside the ingest transaction.
 async fn place_mail(
     c: &mut Conn,
@@ -1308,7 +1451,9 @@ async fn place_mail(
             .await?
             .ok_or(StoreError::Conflict)?;
         let mut after = before.clone();
-        if let Some(events) = ingest::append_events(&mut after, class, now) {
+        if let Some(events) =
+            ingest::append_events(&mut after, class, i.settings.closed_policy, now)
+        {
             let contact = contact_of_sender(&mut *c, mail, now)
                 .await?
                 .unwrap_or(before.contact_id);
@@ -1320,13 +1465,8 @@ async fn place_mail(
                     .ok_or(StoreError::Conflict)?
             };
             let author = ActorRef::Contact(contact);
-            let msg = insert_message(
-                &mut *c,
-                stored.id,
-                &MessageDraft::from_customer(author, body.clone()),
-                now,
-            )
-            .await?;
+            let msg =
+                insert_mail_message(&mut *c, stored.id, author, body.clone(), i, mail, now).await?;
             insert_history(&mut *c, stored.id, author, &events, now).await?;
             let acks = recent_acks(&mut *c, stored.contact_id, now).await?;
             let jobs = ingest::email_jobs(&stored, &events, class, acks, now);
@@ -1335,7 +1475,8 @@ async fn place_mail(
             let reason = serde_json::json!({ "classification": class, "thread": decision });
             return Ok((IngestOutcome::Appended, Some(stored.id), msg, reason));
         }
-        // Closed since threading looked: closed is final, so start a linked ticket.
+        // Closed, and the mailbox's policy (or an automatic mail) does not reopen it: start
+        // a linked ticket instead.
         decision.target = ThreadTarget::NewLinkedTo(*ticket);
         plan = ingest::plan(mail, class, &decision, i.token.clone(), now);
     }
@@ -1371,13 +1512,7 @@ async fn place_mail(
             let contact_id = find_or_create_contact(&mut *c, &contact, now).await?;
             let (ticket, events) = insert_ticket(&mut *c, &draft, &i.prefix, contact_id).await?;
             let author = ActorRef::Contact(contact_id);
-            let msg = insert_message(
-                &mut *c,
-                ticket.id,
-                &MessageDraft::from_customer(author, body),
-                now,
-            )
-            .await?;
+            let msg = insert_mail_message(&mut *c, ticket.id, author, body, i, mail, now).await?;
             insert_history(&mut *c, ticket.id, author, &events, now).await?;
             // Before the new ticket's own acknowledgement job exists.
             let acks = recent_acks(&mut *c, contact_id, now).await?;
@@ -1387,6 +1522,13 @@ async fn place_mail(
             )
             .await?;
             add_participants(&mut *c, ticket.id, mail, &i.settings.our_addresses).await?;
+            if let ThreadTarget::NewLinkedTo(old) = decision.target
+                && let Some(old) = ticket_in_tx(&mut *c, old.0).await?
+            {
+                let (follow_up, continued) = ingest::link_events(&old, &ticket);
+                insert_history(&mut *c, ticket.id, ActorRef::System, &[follow_up], now).await?;
+                insert_history(&mut *c, old.id, ActorRef::System, &[continued], now).await?;
+            }
             Ok((IngestOutcome::Created, Some(ticket.id), msg, reason))
         }
     }
@@ -1446,6 +1588,13 @@ fn ingested_from_row(r: &DbRow) -> StoreResult<Ingested> {
 pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<Ingested> {
     let now = to_micros(i.now);
     let mut tx = begin(pool).await.map_err(db_err)?;
+    // A replay updates its dead-letter receipt instead (and places the mail at most once).
+    if let Some(id) = i.replay_of
+        && let Some(done) = claim_replay(&mut tx, id, now).await?
+    {
+        tx.commit().await.map_err(db_err)?;
+        return Ok(done);
+    }
     // The same UID under the same UIDVALIDITY, or the same bytes arriving again (a
     // re-scan after UIDVALIDITY changed, a copy): the first receipt stands. No bytes at
     // all (a server that returned no body) prove nothing about sameness.
@@ -1462,7 +1611,7 @@ pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<I
     .fetch_optional(&mut *tx)
     .await
     .map_err(db_err)?;
-    if let Some(r) = prior {
+    if let Some(r) = prior.filter(|_| i.replay_of.is_none()) {
         let done = ingested_from_row(&r)?;
         advance_cursor(&mut tx, &i, now).await?;
         tx.commit().await.map_err(db_err)?;
@@ -1479,21 +1628,43 @@ pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<I
     .await
     .map_err(db_err)?;
     // The same mail through another of our mailboxes (or a second copy): the first
-    // arrival's receipt says where it went.
+    // arrival's receipt says where it went. The key is claimed in this transaction, so two
+    // nodes ingesting two copies at once are serialized on it: on PostgreSQL (READ
+    // COMMITTED) the second INSERT waits for the first transaction and then, finding the
+    // claim, reads the first receipt; SQLite's `BEGIN IMMEDIATE` serializes them anyway.
     let arrival = i
         .parsed
         .as_ref()
         .ok()
         .and_then(|(m, _)| ingest::arrival_key(m));
+    let mut claimed = false;
     let first = match &arrival {
-        Some(key) => sqlx::query(
-            "SELECT id, ticket_id, message_id FROM email_receipts \
-             WHERE arrival_key = $1 AND outcome <> 'duplicate' ORDER BY id LIMIT 1",
-        )
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?,
+        Some(key) => {
+            claimed = sqlx::query(
+                "INSERT INTO email_arrivals (arrival_key) VALUES ($1) ON CONFLICT DO NOTHING",
+            )
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+                == 1;
+            if claimed {
+                None
+            } else {
+                // Committed with its receipt; a claim without one would be a bug, and
+                // retrying the whole ingest is the safe answer.
+                let row = sqlx::query(
+                    "SELECT r.id, r.ticket_id, r.message_id FROM email_arrivals a \
+                     JOIN email_receipts r ON r.id = a.receipt_id WHERE a.arrival_key = $1",
+                )
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                Some(row.ok_or(StoreError::Conflict)?)
+            }
+        }
         None => None,
     };
     let (outcome, ticket, message, reason) = match (&i.parsed, first) {
@@ -1530,29 +1701,44 @@ pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<I
             placed
         }
     };
-    sqlx::query(
-        "INSERT INTO email_receipts (mailbox_id, uidvalidity, uid, sha256, ticket_id, \
+    let receipt: i64 = if let Some(id) = i.replay_of {
+        record_replay(&mut tx, id, (outcome, ticket, message), &reason, &arrival).await?;
+        id
+    } else {
+        sqlx::query_scalar(
+            "INSERT INTO email_receipts (mailbox_id, uidvalidity, uid, sha256, ticket_id, \
          message_id, outcome, reason, created_at, arrival_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(i.mailbox.0)
-    .bind(i.uidvalidity)
-    .bind(i.uid)
-    .bind(&i.raw_sha256)
-    .bind(ticket.map(|t| t.0))
-    .bind(message)
-    .bind(outcome.as_str())
-    .bind(codec::to_json(&reason)?)
-    .bind(now)
-    .bind(&arrival)
-    .execute(&mut *tx)
-    .await
-    // A concurrent ingest of the same UID won: retrying finds its receipt.
-    .map_err(|e| match db_err(e) {
-        StoreError::Duplicate(_) => StoreError::Conflict,
-        other => other,
-    })?;
-    advance_cursor(&mut tx, &i, now).await?;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(i.mailbox.0)
+        .bind(i.uidvalidity)
+        .bind(i.uid)
+        .bind(&i.raw_sha256)
+        .bind(ticket.map(|t| t.0))
+        .bind(message)
+        .bind(outcome.as_str())
+        .bind(codec::to_json(&reason)?)
+        .bind(now)
+        .bind(&arrival)
+        .fetch_one(&mut *tx)
+        .await
+        // A concurrent ingest of the same UID won: retrying finds its receipt.
+        .map_err(|e| match db_err(e) {
+            StoreError::Duplicate(_) => StoreError::Conflict,
+            other => other,
+        })?
+    };
+    if claimed {
+        sqlx::query("UPDATE email_arrivals SET receipt_id = $1 WHERE arrival_key = $2")
+            .bind(receipt)
+            .bind(&arrival)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    }
+    if i.replay_of.is_none() {
+        advance_cursor(&mut tx, &i, now).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(Ingested {
         outcome,
@@ -1561,4 +1747,363 @@ pub(crate) async fn ingest_email(pool: &DbPool, i: IngestEmail) -> StoreResult<I
         reason,
         duplicate: false,
     })
+}
+
+// ---- mailbox administration -------------------------------------------------
+
+use lossless::email::thread::ClosedTicketPolicy;
+
+/// Claims dead-letter receipt `id` for a replay: `None` when this replay may place the mail
+/// (never replayed, or every replay so far failed to parse); otherwise what the replay that
+/// placed it made of it (`duplicate: true`). One conditional `UPDATE`, so of concurrent
+/// replays one claims it and the others, once it committed, read its result.
+async fn claim_replay(c: &mut Conn, id: i64, now: DateTime<Utc>) -> StoreResult<Option<Ingested>> {
+    let claimed = sqlx::query(
+        "UPDATE email_receipts SET replayed_at = $2 WHERE id = $1 AND outcome = 'dead_letter' \
+         AND (replay_outcome IS NULL OR replay_outcome = 'dead_letter') RETURNING id",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?
+    .is_some();
+    if claimed {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT replay_outcome AS outcome, ticket_id, message_id, reason FROM email_receipts \
+         WHERE id = $1 AND outcome = 'dead_letter' AND replay_outcome IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?;
+    match row {
+        Some(r) => Ok(Some(ingested_from_row(&r)?)),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+/// Records what a replay made of dead-letter receipt `id` (its reason keeps the original
+/// `error` when the replay parsed).
+async fn record_replay(
+    c: &mut Conn,
+    id: i64,
+    (outcome, ticket, message): (IngestOutcome, Option<TicketId>, Option<i64>),
+    reason: &serde_json::Value,
+    arrival: &Option<String>,
+) -> StoreResult<()> {
+    let old: String = sqlx::query_scalar("SELECT reason FROM email_receipts WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let mut merged = reason.clone();
+    if let (Some(m), Ok(serde_json::Value::Object(o))) = (
+        merged.as_object_mut(),
+        serde_json::from_str::<serde_json::Value>(&old),
+    ) && !m.contains_key("error")
+        && let Some(e) = o.get("error")
+    {
+        m.insert("error".to_owned(), e.clone());
+    }
+    sqlx::query(
+        "UPDATE email_receipts SET ticket_id = $2, message_id = $3, replay_outcome = $4, \
+         reason = $5, arrival_key = COALESCE($6, arrival_key) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(ticket.map(|t| t.0))
+    .bind(message)
+    .bind(outcome.as_str())
+    .bind(codec::to_json(&merged)?)
+    .bind(arrival)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// The settings columns of `mailboxes m` (no passwords).
+const MAILBOX_COLUMNS: &str = "m.id, m.name, m.address, m.imap_host, m.imap_port, \
+    m.imap_security, m.imap_user, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_user, \
+    m.poll_seconds, m.closed_policy, m.enabled, m.source";
+
+/// A mailbox row's id, source and settings (passwords `None`; no `imap_host`: empty
+/// endpoint, disabled).
+fn mailbox_from_row(r: &DbRow) -> StoreResult<(MailboxId, MailboxSource, MailboxSettings)> {
+    let corrupt = |what: &str, v: &str| StoreError::Backend(format!("corrupt row: {what} {v:?}"));
+    let text = |c: &str| r.try_get::<String, _>(c).map_err(db_err);
+    let port = |c: &str| -> StoreResult<u16> {
+        let p: i64 = r.try_get(c).map_err(db_err)?;
+        u16::try_from(p).map_err(|_| corrupt(c, &p.to_string()))
+    };
+    let security = |c: &str| -> StoreResult<TransportSecurity> {
+        let v = text(c)?;
+        TransportSecurity::parse(&v).ok_or_else(|| corrupt(c, &v))
+    };
+    let address = text("address")?;
+    let source = text("source")?;
+    let policy = text("closed_policy")?;
+    let imap_host: Option<String> = r.try_get("imap_host").map_err(db_err)?;
+    let smtp_host: Option<String> = r.try_get("smtp_host").map_err(db_err)?;
+    let poll: i64 = r.try_get("poll_seconds").map_err(db_err)?;
+    let enabled: bool = r.try_get("enabled").map_err(db_err)?;
+    let smtp = match smtp_host {
+        Some(host) => Some(Endpoint {
+            host,
+            port: port("smtp_port")?,
+            security: security("smtp_security")?,
+            user: text("smtp_user")?,
+        }),
+        None => None,
+    };
+    let settings = MailboxSettings {
+        name: text("name")?,
+        address: EmailAddress::parse(&address).map_err(|_| corrupt("address", &address))?,
+        imap: Endpoint {
+            host: imap_host.clone().unwrap_or_default(),
+            port: port("imap_port")?,
+            security: security("imap_security")?,
+            user: text("imap_user")?,
+        },
+        imap_password: None,
+        smtp,
+        smtp_password: None,
+        poll_seconds: u32::try_from(poll)
+            .map_err(|_| corrupt("poll_seconds", &poll.to_string()))?,
+        closed_policy: match policy.as_str() {
+            "reopen" => ClosedTicketPolicy::Reopen,
+            "new_linked" => ClosedTicketPolicy::NewLinked,
+            other => return Err(corrupt("closed_policy", other)),
+        },
+        enabled: enabled && imap_host.is_some(),
+    };
+    Ok((
+        MailboxId(r.try_get("id").map_err(db_err)?),
+        MailboxSource::parse(&source).ok_or_else(|| corrupt("source", &source))?,
+        settings,
+    ))
+}
+
+fn policy_text(p: ClosedTicketPolicy) -> &'static str {
+    match p {
+        ClosedTicketPolicy::Reopen => "reopen",
+        ClosedTicketPolicy::NewLinked => "new_linked",
+    }
+}
+
+pub(crate) async fn save_mailbox(
+    pool: &DbPool,
+    s: MailboxSettings,
+    source: MailboxSource,
+    is_new: bool,
+) -> StoreResult<MailboxId> {
+    // $1 name … $16 source; a NULL password keeps the stored one.
+    const VALUES: &str = "($1, $2, 0, $3, $4, $5, $6, COALESCE($7, ''), $8, $9, $10, $11, \
+        COALESCE($12, ''), $13, $14, $15, $16)";
+    const SET: &str = "address = $2, imap_host = $3, imap_port = $4, imap_security = $5, \
+        imap_user = $6, imap_password = COALESCE($7, mailboxes.imap_password), smtp_host = $8, \
+        smtp_port = $9, smtp_security = $10, smtp_user = $11, \
+        smtp_password = COALESCE($12, mailboxes.smtp_password), poll_seconds = $13, \
+        closed_policy = $14, enabled = $15, source = $16";
+    let insert = format!(
+        "INSERT INTO mailboxes (name, address, last_uid, imap_host, imap_port, imap_security, \
+         imap_user, imap_password, smtp_host, smtp_port, smtp_security, smtp_user, \
+         smtp_password, poll_seconds, closed_policy, enabled, source) VALUES {VALUES}"
+    );
+    let sql = match (source, is_new) {
+        (MailboxSource::Config, _) => {
+            format!("{insert} ON CONFLICT (name) DO UPDATE SET {SET} RETURNING id")
+        }
+        (MailboxSource::Ui, true) => format!("{insert} RETURNING id"),
+        (MailboxSource::Ui, false) => {
+            format!("UPDATE mailboxes SET {SET} WHERE name = $1 AND source = 'ui' RETURNING id")
+        }
+    };
+    let smtp = s.smtp.as_ref();
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    let id: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(&s.name)
+        .bind(s.address.as_str())
+        .bind(s.imap.host.trim())
+        .bind(i64::from(s.imap.port))
+        .bind(s.imap.security.as_str())
+        .bind(&s.imap.user)
+        .bind(&s.imap_password)
+        .bind(smtp.map(|e| e.host.trim().to_owned()))
+        .bind(i64::from(smtp.map_or(587, |e| e.port)))
+        .bind(smtp.map_or("starttls", |e| e.security.as_str()))
+        .bind(smtp.map(|e| e.user.clone()).unwrap_or_default())
+        .bind(&s.smtp_password)
+        .bind(i64::from(s.poll_seconds))
+        .bind(policy_text(s.closed_policy))
+        .bind(s.enabled)
+        .bind(source.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err_dup("name"))?;
+    let id = id.ok_or(StoreError::NotFound)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(MailboxId(id))
+}
+
+pub(crate) async fn mailbox_settings(pool: &DbPool) -> StoreResult<Vec<StoredMailbox>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {MAILBOX_COLUMNS}, m.imap_password, m.smtp_password FROM mailboxes m \
+         WHERE m.imap_host IS NOT NULL ORDER BY m.name"
+    )))
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let (id, source, mut settings) = mailbox_from_row(r)?;
+            settings.imap_password = Some(r.try_get("imap_password").map_err(db_err)?);
+            settings.smtp_password = Some(r.try_get("smtp_password").map_err(db_err)?);
+            Ok(StoredMailbox {
+                id,
+                source,
+                settings,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn mailbox_overview(
+    pool: &DbPool,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<MailboxOverview>> {
+    // Outbound mail counts for the mailbox its ticket's latest mail came through (where
+    // replies leave from, as `ticket_mailbox` says).
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {MAILBOX_COLUMNS}, m.last_fetch_at, m.last_success_at, m.last_error, \
+         m.lease_owner, m.lease_until, \
+         (SELECT COUNT(*) FROM email_receipts r WHERE r.mailbox_id = m.id \
+            AND r.created_at > $1) AS received_24h, \
+         (SELECT COUNT(*) FROM email_receipts r WHERE r.mailbox_id = m.id \
+            AND r.outcome = 'dead_letter' \
+            AND (r.replay_outcome IS NULL OR r.replay_outcome = 'dead_letter')) AS dead_letters, \
+         (SELECT COUNT(*) FROM messages g WHERE g.delivery = 'pending' AND m.id = \
+            (SELECT r.mailbox_id FROM email_receipts r WHERE r.ticket_id = g.ticket_id \
+             ORDER BY r.id DESC LIMIT 1)) AS outbound_pending, \
+         (SELECT COUNT(*) FROM messages g WHERE g.delivery = 'failed' AND m.id = \
+            (SELECT r.mailbox_id FROM email_receipts r WHERE r.ticket_id = g.ticket_id \
+             ORDER BY r.id DESC LIMIT 1)) AS outbound_failed \
+         FROM mailboxes m ORDER BY m.name"
+    )))
+    .bind(now - chrono::Duration::hours(24))
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let (id, source, s) = mailbox_from_row(r)?;
+            let last_success_at: Option<DateTime<Utc>> =
+                r.try_get("last_success_at").map_err(db_err)?;
+            let lease_owner: Option<String> = r.try_get("lease_owner").map_err(db_err)?;
+            let lease_until: Option<DateTime<Utc>> = r.try_get("lease_until").map_err(db_err)?;
+            Ok(MailboxOverview {
+                id,
+                name: s.name,
+                address: s.address,
+                imap: s.imap,
+                smtp: s.smtp,
+                poll_seconds: s.poll_seconds,
+                closed_policy: s.closed_policy,
+                enabled: s.enabled,
+                source,
+                health: MailboxHealth {
+                    last_fetch_at: r.try_get("last_fetch_at").map_err(db_err)?,
+                    last_success_at,
+                    last_error: r.try_get("last_error").map_err(db_err)?,
+                    lag_seconds: last_success_at.map(|t| (now - t).num_seconds().max(0)),
+                    received_24h: r.try_get("received_24h").map_err(db_err)?,
+                    dead_letters: r.try_get("dead_letters").map_err(db_err)?,
+                    outbound_pending: r.try_get("outbound_pending").map_err(db_err)?,
+                    outbound_failed: r.try_get("outbound_failed").map_err(db_err)?,
+                    fetched_by: lease_owner.filter(|_| lease_until.is_some_and(|u| u >= now)),
+                },
+            })
+        })
+        .collect()
+}
+
+/// How much of a dead letter's raw bytes is read to find its `From` and `Subject`.
+const DEAD_LETTER_HEAD: i64 = 16 * 1024;
+
+pub(crate) async fn dead_letters(pool: &DbPool, limit: i64) -> StoreResult<Vec<DeadLetter>> {
+    let rows = sqlx::query(
+        "SELECT r.id, b.name AS mailbox, r.created_at, w.size, r.reason, r.replayed_at, \
+         r.replay_outcome, substr(w.bytes, 1, $2) AS head \
+         FROM email_receipts r JOIN mailboxes b ON b.id = r.mailbox_id \
+         JOIN raw_emails w ON w.sha256 = r.sha256 \
+         WHERE r.outcome = 'dead_letter' ORDER BY r.id DESC LIMIT $1",
+    )
+    .bind(limit.max(0))
+    .bind(i32::try_from(DEAD_LETTER_HEAD).unwrap_or(i32::MAX))
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let reason: String = r.try_get("reason").map_err(db_err)?;
+            let error = serde_json::from_str::<serde_json::Value>(&reason)
+                .ok()
+                .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+                .unwrap_or_default();
+            let head: Vec<u8> = r.try_get("head").map_err(db_err)?;
+            let (from, subject) = codec::sniff_from_subject(&head);
+            let replayed_at: Option<DateTime<Utc>> = r.try_get("replayed_at").map_err(db_err)?;
+            let replay_outcome: Option<String> = r.try_get("replay_outcome").map_err(db_err)?;
+            Ok(DeadLetter {
+                receipt: r.try_get("id").map_err(db_err)?,
+                mailbox: r.try_get("mailbox").map_err(db_err)?,
+                received_at: r.try_get("created_at").map_err(db_err)?,
+                size: r.try_get("size").map_err(db_err)?,
+                error,
+                from,
+                subject,
+                replayed: match (replayed_at, replay_outcome) {
+                    (Some(at), Some(o)) => Some((
+                        at,
+                        IngestOutcome::parse(&o).ok_or_else(|| {
+                            StoreError::Backend(format!("corrupt row: replay_outcome {o:?}"))
+                        })?,
+                    )),
+                    _ => None,
+                },
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn dead_letter_source(
+    pool: &DbPool,
+    receipt: i64,
+) -> StoreResult<Option<DeadLetterSource>> {
+    let row = sqlx::query(
+        "SELECT r.id, r.mailbox_id, b.name, r.uidvalidity, r.uid, r.sha256, w.bytes, \
+         r.replay_outcome FROM email_receipts r JOIN mailboxes b ON b.id = r.mailbox_id \
+         JOIN raw_emails w ON w.sha256 = r.sha256 \
+         WHERE r.id = $1 AND r.outcome = 'dead_letter'",
+    )
+    .bind(receipt)
+    .fetch_optional(reader(pool))
+    .await
+    .map_err(db_err)?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let replayed: Option<String> = r.try_get("replay_outcome").map_err(db_err)?;
+    Ok(Some(DeadLetterSource {
+        receipt: r.try_get("id").map_err(db_err)?,
+        mailbox: MailboxId(r.try_get("mailbox_id").map_err(db_err)?),
+        mailbox_name: r.try_get("name").map_err(db_err)?,
+        uidvalidity: r.try_get("uidvalidity").map_err(db_err)?,
+        uid: r.try_get("uid").map_err(db_err)?,
+        raw_sha256: r.try_get("sha256").map_err(db_err)?,
+        raw: r.try_get("bytes").map_err(db_err)?,
+        replayed: replayed.as_deref().and_then(IngestOutcome::parse),
+    }))
 }

@@ -51,6 +51,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "arrivals",
         include_str!("../../migrations/postgres/0005_arrivals.sql"),
     ),
+    (
+        6,
+        "mailbox_admin",
+        include_str!("../../migrations/postgres/0006_mailbox_admin.sql"),
+    ),
+    (
+        7,
+        "arrivals_unique",
+        include_str!("../../migrations/postgres/0007_arrivals_unique.sql"),
+    ),
+    (
+        8,
+        "attachments",
+        include_str!("../../migrations/postgres/0008_attachments.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.

@@ -55,6 +55,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "arrivals",
         include_str!("../../migrations/sqlite/0005_arrivals.sql"),
     ),
+    (
+        6,
+        "mailbox_admin",
+        include_str!("../../migrations/sqlite/0006_mailbox_admin.sql"),
+    ),
+    (
+        7,
+        "arrivals_unique",
+        include_str!("../../migrations/sqlite/0007_arrivals_unique.sql"),
+    ),
+    (
+        8,
+        "attachments",
+        include_str!("../../migrations/sqlite/0008_attachments.sql"),
+    ),
 ];
 
 /// The SQLite pools: concurrent read-only connections and one writer connection.

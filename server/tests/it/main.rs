@@ -2,11 +2,18 @@
 //! databases, the HTTP surface of a real node, several nodes on one PostgreSQL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod channels;
+mod email_arrivals;
+mod email_display;
+mod email_fault;
+mod email_idle;
 mod email_intake;
 mod email_outbound;
 mod email_parse;
 mod email_poll;
+mod email_replies;
 mod http;
+mod manage;
 mod nodes;
 mod story;
 mod support;

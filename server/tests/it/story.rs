@@ -1218,6 +1218,7 @@ async fn store_story_sqlite() {
     outbound_story(&reopened).await;
     ack_limit_story(&reopened).await;
     arrivals_story(&reopened).await;
+    content_story(&reopened).await;
     lease_and_settings_story(&reopened, &reopened).await;
     reopened.close().await;
 }
@@ -1239,6 +1240,7 @@ async fn store_story_postgres() {
     outbound_story(&store).await;
     ack_limit_story(&store).await;
     arrivals_story(&store).await;
+    content_story(&store).await;
     let other_node = SqlStore::connect(&url).await.unwrap();
     lease_and_settings_story(&store, &other_node).await;
     other_node.close().await;
@@ -1331,6 +1333,8 @@ fn ingest_of(
         prefix: NumberPrefix::default(),
         token: token(),
         now,
+        replay_of: None,
+        content: Default::default(),
     }
 }
 
@@ -1940,6 +1944,15 @@ pub async fn arrivals_story(store: &SqlStore) {
     assert!(second.reason["duplicate_of"].is_i64());
     let t = first.ticket.unwrap();
     assert_eq!(store.messages(t, true).await.unwrap().len(), 1);
+    // The Cc'd people are participants, whom replies copy (this story's settings know only
+    // support@ as ours, so sales@ is one too; sending leaves our addresses out).
+    assert_eq!(
+        store.ticket_participants(t).await.unwrap(),
+        vec![
+            "olga-arr@customer.test".to_owned(),
+            "sales@lossless.test".to_owned()
+        ]
+    );
     // Fetching the sales copy again finds its own receipt.
     let again = store
         .ingest_email(ingest_of(sales.id, 7, 1, &raw, now))
@@ -1999,4 +2012,98 @@ pub async fn arrivals_story(store: &SqlStore) {
         assert_eq!(reason_kind(&got), kind);
     }
     assert_eq!(store.messages(t, true).await.unwrap().len(), 2);
+}
+
+/// Stored mail content (issue 3, point 3): attachment blobs written with the message (once
+/// per sha-256, none over the limit), the sanitized HTML and the receipts as `mail_facts`,
+/// and the raw original by message.
+pub async fn content_story(store: &SqlStore) {
+    use lossless_server::email::{html::content_of, parse::parse_with_attachments};
+    let now = t0() + Duration::days(40);
+    let mb = store
+        .ensure_mailbox("content-story", &email("content@lossless.test"))
+        .await
+        .unwrap();
+    let mail = |id: &str| -> Vec<u8> {
+        format!(
+            "From: Story <content-story@customer.test>\r\nTo: support@lossless.test\r\n\
+             Subject: Content {id}\r\nMessage-ID: <{id}@customer.test>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+             --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+             <p onmouseover=\"x()\">Hello <img src=\"https://t.example/p.gif\"></p>\r\n\
+             --b\r\nContent-Type: text/plain; name=small.txt\r\n\
+             Content-Disposition: attachment; filename=small.txt\r\n\r\nsmall\r\n\
+             --b\r\nContent-Type: application/octet-stream; name=large.bin\r\n\
+             Content-Disposition: attachment; filename=large.bin\r\n\r\n\
+             this file is larger than the limit\r\n--b--\r\n"
+        )
+        .into_bytes()
+    };
+    let with_content = |uid: i64, raw: &[u8]| {
+        let mut i = ingest_of(mb.id, 1, uid, raw, now);
+        i.settings.attachment_max_bytes = 10;
+        i.content = content_of(parse_with_attachments(raw).unwrap()).1;
+        i
+    };
+    let raw_a = mail("content-a");
+    let a = store.ingest_email(with_content(1, &raw_a)).await.unwrap();
+    let b = store
+        .ingest_email(with_content(2, &mail("content-b")))
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.outcome, b.outcome),
+        (IngestOutcome::Created, IngestOutcome::Created)
+    );
+    let ta = a.ticket.unwrap();
+    let msgs = store.messages(ta, true).await.unwrap();
+    let m = &msgs[0];
+    let stored: Vec<(&str, bool, i64)> = m
+        .attachments
+        .iter()
+        .map(|x| (x.filename.as_str(), x.stored, x.size))
+        .collect();
+    assert_eq!(stored[0].0, "small.txt");
+    assert!(stored[0].1);
+    assert_eq!(stored[1].0, "large.bin");
+    assert!(!stored[1].1 && stored[1].2 > 10);
+    let small = &m.attachments[0].sha256;
+    assert_eq!(
+        store.attachment_blob(small).await.unwrap().as_deref(),
+        Some(&b"small"[..])
+    );
+    let other = store.messages(b.ticket.unwrap(), true).await.unwrap();
+    assert_eq!(
+        &other[0].attachments[0].sha256, small,
+        "the same file, one blob"
+    );
+    assert_eq!(
+        store
+            .attachment_blob(&m.attachments[1].sha256)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.attachment_blob(&"0".repeat(64)).await.unwrap(), None);
+
+    let facts = store.mail_facts(ta).await.unwrap();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].message, m.id);
+    let html = facts[0].html.as_deref().unwrap();
+    assert!(html.contains("Hello") && !html.contains("onmouseover") && !html.contains("t.example"));
+    assert_eq!(facts[0].receipts.len(), 1);
+    assert_eq!(facts[0].receipts[0].mailbox, "content-story");
+    assert_eq!(facts[0].receipts[0].outcome, IngestOutcome::Created);
+    assert_eq!(
+        facts[0].receipts[0].reason["thread"]["reason"]["kind"],
+        "no_reference"
+    );
+    assert_eq!(store.message_raw_email(m.id).await.unwrap(), Some(raw_a));
+    assert_eq!(
+        store
+            .message_raw_email(lossless::ids::MessageId(i64::MAX))
+            .await
+            .unwrap(),
+        None
+    );
 }
