@@ -38,7 +38,7 @@ setup: ## install what is missing: rust target, wasm-bindgen-cli, npm deps, chro
 pg: ## make sure PostgreSQL answers on 127.0.0.1:5432; prints the test URL
 	@scripts/pg.sh
 
-mail: ## Postfix (SMTP 127.0.0.1:2525) + Dovecot (IMAP 127.0.0.1:1143) for the tests; mail.sh stop|reset|status
+mail: ## Postfix (SMTP 127.0.0.1:2525 STARTTLS, 2465 TLS) + Dovecot (IMAP 127.0.0.1:1143 STARTTLS, 1993 TLS) for the tests; mail.sh stop|reset|status
 	@scripts/mail.sh start
 
 mail-selftest: mail ## start the mail servers and check them (send/receive, Cyrillic, bounce, IDLE)

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Check the test mail servers started by scripts/mail.sh (Postfix 127.0.0.1:2525, Dovecot IMAP
-127.0.0.1:1143). Exits non-zero on the first failure.
+127.0.0.1:1143; TLS on imaps 1993 and smtps 2465, STARTTLS on 1143 and 2525, all verified
+against the private CA in the state dir). Exits non-zero on the first failure.
 
-  scripts/mail-selftest.py             SMTP → IMAP with Cyrillic text, external mail bounced, IDLE
+  scripts/mail-selftest.py             SMTP → IMAP with Cyrillic text, external mail bounced, IDLE,
+                                       TLS and STARTTLS with the CA (and refused without it)
   scripts/mail-selftest.py --restart   also: mail.sh stop + start, and a second start is a no-op
 
 Leaves existing mail alone (each check uses its own token), so it can run next to other tests.
@@ -12,6 +14,7 @@ import os
 import re
 import smtplib
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -23,6 +26,9 @@ from email.parser import BytesParser
 HOST = "127.0.0.1"
 SMTP_PORT = 2525
 IMAP_PORT = 1143
+IMAPS_PORT = 1993
+SMTPS_PORT = 2465
+STATE = os.environ.get("LOSSLESS_MAIL_DIR", "/var/tmp/lossless-mail")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAIL_SH = os.path.join(ROOT, "scripts", "mail.sh")
 USERS = [
@@ -32,6 +38,7 @@ USERS = [
     "other@customer.test",
     "bulk@lossless.test",
     "bench@lossless.test",
+    "tls@lossless.test",
 ]
 
 
@@ -203,6 +210,83 @@ def check_bad_password():
     fail("IMAP login with a wrong password succeeded")
 
 
+def ca_file():
+    """The test CA made by mail.sh (a relative LOSSLESS_MAIL_DIR is under the repository)."""
+    state = STATE if os.path.isabs(STATE) else os.path.join(ROOT, STATE)
+    return os.path.join(state, "tls", "ca.pem")
+
+
+def tls_context(with_ca=True):
+    """Verifies certificates and host names; trusts the test CA (or, without it, the system's)."""
+    ctx = ssl.create_default_context(cafile=ca_file()) if with_ca else ssl.create_default_context()
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def check_tls():
+    """IMAP over implicit TLS (1993) and STARTTLS (1143), SMTP over implicit TLS (2465) and
+    STARTTLS (2525), each by the names the certificate carries: a mail sent over smtps arrives
+    and is read over imaps; the system's roots alone refuse the certificate; a name the
+    certificate does not carry is refused."""
+    user = "tls@lossless.test"
+    token = uuid.uuid4().hex
+    ctx = tls_context()
+    msg = EmailMessage()
+    msg["From"] = "customer@customer.test"
+    msg["To"] = user
+    msg["Subject"] = f"TLS selftest {token[:6]}"
+    msg["X-Lossless-Selftest"] = token
+    msg.set_content("over TLS\n")
+    with smtplib.SMTP_SSL("localhost", SMTPS_PORT, timeout=10, context=ctx) as s:
+        s.send_message(msg)
+    ok(f"SMTP implicit TLS on localhost:{SMTPS_PORT} verified with the CA; mail accepted")
+    with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=10) as s:
+        s.ehlo()
+        if not s.has_extn("starttls"):
+            fail(f"SMTP {SMTP_PORT} does not offer STARTTLS")
+        s.starttls(context=ctx)
+        s.ehlo()
+        if s.sock.version() is None:
+            fail(f"SMTP {SMTP_PORT}: STARTTLS did not encrypt")
+    ok(f"SMTP STARTTLS on 127.0.0.1:{SMTP_PORT} verified with the CA (plain clients still accepted)")
+    deadline = time.monotonic() + 5
+    m = imaplib.IMAP4_SSL("localhost", IMAPS_PORT, ssl_context=ctx, timeout=10)
+    try:
+        m.login(user, password(user))
+        while True:
+            m.select("INBOX")
+            typ, data = m.search(None, "HEADER", "X-Lossless-Selftest", token)
+            ids = data[0].split() if typ == "OK" else []
+            if ids or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        if len(ids) != 1:
+            fail(f"the mail sent over smtps did not arrive in {user} (found {len(ids)})")
+        m.store(ids[0], "+FLAGS", "\\Deleted")
+        m.expunge()
+    finally:
+        m.logout()
+    ok(f"IMAP implicit TLS on localhost:{IMAPS_PORT} verified with the CA; the smtps mail arrived")
+    m = imaplib.IMAP4("127.0.0.1", IMAP_PORT, timeout=10)
+    try:
+        m.starttls(ssl_context=ctx)
+        m.login(user, password(user))
+    finally:
+        m.logout()
+    ok(f"IMAP STARTTLS on 127.0.0.1:{IMAP_PORT} verified with the CA; login over it")
+    try:
+        imaplib.IMAP4_SSL("localhost", IMAPS_PORT, ssl_context=tls_context(with_ca=False), timeout=10).logout()
+        fail("imaps was trusted without the test CA")
+    except ssl.SSLCertVerificationError:
+        ok("without the test CA the certificate is refused")
+    try:
+        sock = socket.create_connection(("127.0.0.1", IMAPS_PORT), timeout=10)
+        ctx.wrap_socket(sock, server_hostname="mail.lossless.test").close()
+        fail("the certificate was accepted for a name it does not carry")
+    except ssl.SSLCertVerificationError:
+        ok("the certificate is refused for a name it does not carry (mail.lossless.test)")
+
+
 def run_mail_sh(arg):
     t0 = time.monotonic()
     p = subprocess.run([MAIL_SH, arg], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
@@ -239,9 +323,10 @@ def main():
         check_external_bounced()
         check_idle()
         check_bad_password()
+        check_tls()
         if "--restart" in sys.argv[1:]:
             check_restart()
-    except (OSError, smtplib.SMTPException, imaplib.IMAP4.error) as e:
+    except (OSError, smtplib.SMTPException, imaplib.IMAP4.error, ssl.SSLError) as e:
         fail(f"{type(e).__name__}: {e} (are the servers up? scripts/mail.sh start)")
     print("mail selftest passed")
 

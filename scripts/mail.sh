@@ -7,17 +7,23 @@
 #   scripts/mail.sh status   what runs, where; exit 1 when a port does not answer
 #
 # Layout: Postfix SMTP 127.0.0.1:2525 → LMTP 127.0.0.1:2424 → Dovecot → Maildir → IMAP
-# 127.0.0.1:1143 (plain login allowed, no TLS). Local domains lossless.test and customer.test;
+# 127.0.0.1:1143 (plain login allowed). Local domains lossless.test and customer.test;
 # everything else is bounced by `default_transport = error:…`, so nothing leaves the machine.
+# TLS, with a private CA generated once under the state dir (tls/ca.pem; the server
+# certificate tls/server.pem is for `localhost` and IP 127.0.0.1):
+#   IMAP STARTTLS on 1143 and implicit TLS (imaps) on 127.0.0.1:1993;
+#   SMTP STARTTLS offered on 2525 (`may`: plain clients keep working) and implicit TLS
+#   (smtps, wrapper mode) on 127.0.0.1:2465.
 # Users (password = user + "-pw", e.g. support@lossless.test / support-pw):
 #   support@lossless.test  sales@lossless.test  customer@customer.test  other@customer.test
 #   bulk@lossless.test (the kill -9 fault test's 2,000 mails)  bench@lossless.test (`make bench`)
+#   tls@lossless.test (the TLS tests' own mailbox)
 # The bulk users keep thousands of mails away from the mailboxes the other tests poll.
 #
 # Postfix is the system instance (/etc/postfix, queue /var/spool/postfix), reconfigured with
 # postconf; Dovecot runs from its own config file under the state dir, so it never clashes
 # with a system Dovecot. State dir: $LOSSLESS_MAIL_DIR (default: /var/tmp/lossless-mail, shared by all checkouts) holding
-# dovecot.conf, users, maildir/<domain>/<user>/, run/, dovecot.log, postfix.log.
+# dovecot.conf, users, maildir/<domain>/<user>/, run/, dovecot.log, postfix.log, tls/.
 # `start` prints "mail servers up: smtp 127.0.0.1:2525 imap 127.0.0.1:1143" as its LAST line
 # of stdout; everything else goes to stderr.
 set -euo pipefail
@@ -31,9 +37,11 @@ MAIL_HOST=127.0.0.1
 SMTP_PORT=2525
 IMAP_PORT=1143
 LMTP_PORT=2424
+IMAPS_PORT=1993
+SMTPS_PORT=2465
 DOMAINS=(lossless.test customer.test)
 USERS=(support@lossless.test sales@lossless.test customer@customer.test other@customer.test
-    bulk@lossless.test bench@lossless.test)
+    bulk@lossless.test bench@lossless.test tls@lossless.test)
 VMAIL_USER=vmail
 
 # One state dir for every checkout on the machine (work tree, CI clones): they share one
@@ -44,6 +52,7 @@ DOVECOT_CONF="$STATE/dovecot.conf"
 USERS_FILE="$STATE/users"
 MAILDIRS="$STATE/maildir"
 RUN_DIR="$STATE/run"
+TLS_DIR="$STATE/tls"
 
 port_open() { (exec 3<>"/dev/tcp/$MAIL_HOST/$1") 2>/dev/null; }
 
@@ -102,6 +111,64 @@ ensure_vmail_user() {
     fi
 }
 
+# ---- TLS: a private CA and the servers' certificate ------------------------
+# Made once (and again when the server certificate is within 30 days of expiry):
+#   tls/ca.pem, tls/ca.key          the test CA (clients trust ca.pem: Lossless's tls_ca_file)
+#   tls/server.pem, tls/server.key  for DNS:localhost and IP:127.0.0.1, signed by the CA
+# Returns 0 when it made new ones (the servers must then re-read them).
+ensure_certs() {
+    if [[ -s "$TLS_DIR/ca.pem" && -s "$TLS_DIR/server.key" && -s "$TLS_DIR/server.pem" ]] &&
+        openssl x509 -checkend $((30 * 86400)) -noout -in "$TLS_DIR/server.pem" >/dev/null 2>&1; then
+        return 1
+    fi
+    command -v openssl >/dev/null 2>&1 || die "openssl is needed to make the test certificates"
+    log "tls: making a test CA and a server certificate for localhost / 127.0.0.1 in $TLS_DIR"
+    mkdir -p "$TLS_DIR"
+    local tmp
+    tmp=$(mktemp -d "$TLS_DIR/new.XXXXXX")
+    cat >"$tmp/openssl.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = Lossless test CA
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+    (
+        set -e
+        cd "$tmp"
+        umask 077
+        openssl req -x509 -config openssl.cnf -extensions ca -newkey ec \
+            -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem \
+            -days 3650 -subj "/CN=Lossless test CA"
+        openssl req -new -config openssl.cnf -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+            -nodes -keyout server.key -out server.csr -subj "/CN=localhost"
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+            -set_serial "0x$(openssl rand -hex 8)" -days 825 \
+            -extfile openssl.cnf -extensions server -out server.pem
+        chmod 644 ca.pem server.pem
+    ) </dev/null >/dev/null 2>"$tmp/openssl.log" || {
+        cat "$tmp/openssl.log" >&2
+        die "openssl could not make the test certificates (in $tmp)"
+    }
+    local f
+    for f in ca.key ca.pem server.key server.pem; do
+        mv -f "$tmp/$f" "$TLS_DIR/$f"
+    done
+    rm -rf "$tmp"
+    return 0
+}
+
 # ---- Dovecot -------------------------------------------------------------
 dovecot_pid() {
     local pid
@@ -149,7 +216,12 @@ instance_name = lossless-dovecot
 state_dir = $STATE/state
 log_path = $STATE/dovecot.log
 info_log_path = $STATE/dovecot.log
-ssl = no
+# TLS on the imaps listener and STARTTLS on the plain one; LOGIN without TLS stays allowed
+# (the tests' plain IMAP; 127.0.0.1 counts as secure anyway).
+ssl = yes
+ssl_cert = <$TLS_DIR/server.pem
+ssl_key = <$TLS_DIR/server.key
+ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:$MAILDIRS/%d/%n
@@ -177,7 +249,9 @@ service imap-login {
     port = $IMAP_PORT
   }
   inet_listener imaps {
-    port = 0
+    address = $MAIL_HOST
+    port = $IMAPS_PORT
+    ssl = yes
   }
 }
 service pop3-login {
@@ -233,7 +307,7 @@ start_dovecot() {
     fi
     stop_other_instances
     local p
-    for p in "$IMAP_PORT" "$LMTP_PORT"; do
+    for p in "$IMAP_PORT" "$IMAPS_PORT" "$LMTP_PORT"; do
         ! port_open "$p" || die "port $MAIL_HOST:$p is taken by another process (ss -ltnp 'sport = :$p'); not starting dovecot"
     done
     as_vmail test -w "$MAILDIRS" ||
@@ -286,7 +360,7 @@ stop_dovecot() {
 # ---- Postfix -------------------------------------------------------------
 postfix_running() { as_root postfix status </dev/null >/dev/null 2>&1; }
 
-postfix_conf_sum() { { cat /etc/postfix/main.cf /etc/postfix/master.cf "$STATE/vmailbox" 2>/dev/null || true; } | md5sum; }
+postfix_conf_sum() { { cat /etc/postfix/main.cf /etc/postfix/master.cf "$STATE/vmailbox" "$TLS_DIR/server.pem" 2>/dev/null || true; } | md5sum; }
 
 configure_postfix() {
     local u vmailbox=""
@@ -314,6 +388,10 @@ configure_postfix() {
         "maillog_file_prefixes = /var, /dev/stdout, $STATE"
         "smtputf8_enable = yes"
         "message_size_limit = 52428800"
+        # STARTTLS offered on 2525 (plain clients keep working); 2465 is implicit TLS (below).
+        "smtpd_tls_cert_file = $TLS_DIR/server.pem"
+        "smtpd_tls_key_file = $TLS_DIR/server.key"
+        "smtpd_tls_security_level = may"
     )
     # Postfix waits (≈ 2 s) before reading a main.cf/master.cf written less than a second ago,
     # so edit only what differs: a start with nothing to change stays fast.
@@ -336,6 +414,10 @@ configure_postfix() {
     local smtpd_service="$MAIL_HOST:$SMTP_PORT inet n - n - - smtpd"
     if [[ "$(as_root postconf -M "$MAIL_HOST:$SMTP_PORT/inet" 2>/dev/null | tr -s ' ')" != "$smtpd_service" ]]; then
         as_root postconf -M "$MAIL_HOST:$SMTP_PORT/inet=$smtpd_service"
+    fi
+    local smtps_service="$MAIL_HOST:$SMTPS_PORT inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt"
+    if [[ "$(as_root postconf -M "$MAIL_HOST:$SMTPS_PORT/inet" 2>/dev/null | tr -s ' ')" != "$smtps_service" ]]; then
+        as_root postconf -M "$MAIL_HOST:$SMTPS_PORT/inet=$smtps_service"
     fi
     if [[ -n "$(as_root postconf -M smtp/inet 2>/dev/null)" ]]; then
         as_root postconf -M# smtp/inet
@@ -363,8 +445,11 @@ start_postfix() {
         fi
         return 0
     fi
-    ! port_open "$SMTP_PORT" ||
-        die "port $MAIL_HOST:$SMTP_PORT is taken by another process (ss -ltnp 'sport = :$SMTP_PORT'); not starting postfix"
+    local p
+    for p in "$SMTP_PORT" "$SMTPS_PORT"; do
+        ! port_open "$p" ||
+            die "port $MAIL_HOST:$p is taken by another process (ss -ltnp 'sport = :$p'); not starting postfix"
+    done
     log "postfix: starting"
     as_root postfix check </dev/null >&2 || die "postfix check failed"
     as_root postfix start </dev/null >/dev/null 2>&1 || die "postfix start failed; see $STATE/postfix.log"
@@ -386,7 +471,10 @@ stop_postfix() {
 }
 
 # ---- commands ------------------------------------------------------------
-all_up() { port_open "$SMTP_PORT" && port_open "$IMAP_PORT" && port_open "$LMTP_PORT"; }
+all_up() {
+    port_open "$SMTP_PORT" && port_open "$IMAP_PORT" && port_open "$LMTP_PORT" &&
+        port_open "$IMAPS_PORT" && port_open "$SMTPS_PORT"
+}
 
 cmd_start() {
     local t0=$SECONDS
@@ -395,13 +483,15 @@ cmd_start() {
     local before iface_before dovecot_changed=0
     before=$(postfix_conf_sum)
     iface_before=$(as_root postconf -h inet_interfaces)
+    ensure_certs && dovecot_changed=1
     configure_dovecot && dovecot_changed=1
     configure_postfix
     start_dovecot "$dovecot_changed"
     start_postfix "$before" "$iface_before"
-    wait_ports "$SMTP_PORT" "$IMAP_PORT" "$LMTP_PORT" ||
+    wait_ports "$SMTP_PORT" "$IMAP_PORT" "$LMTP_PORT" "$IMAPS_PORT" "$SMTPS_PORT" ||
         die "mail servers did not answer within 30 s; see $STATE/postfix.log and $STATE/dovecot.log"
     log "mail: ready in $((SECONDS - t0))s (state: $STATE)"
+    log "mail: TLS: imaps $MAIL_HOST:$IMAPS_PORT, smtps $MAIL_HOST:$SMTPS_PORT, STARTTLS on $IMAP_PORT and $SMTP_PORT; CA $TLS_DIR/ca.pem"
     printf 'mail servers up: smtp %s:%s imap %s:%s\n' "$MAIL_HOST" "$SMTP_PORT" "$MAIL_HOST" "$IMAP_PORT"
 }
 
@@ -435,7 +525,7 @@ cmd_status() {
         printf 'postfix: not running\n'
         rc=1
     fi
-    for p in "smtp:$SMTP_PORT" "imap:$IMAP_PORT" "lmtp:$LMTP_PORT"; do
+    for p in "smtp:$SMTP_PORT" "smtps:$SMTPS_PORT" "imap:$IMAP_PORT" "imaps:$IMAPS_PORT" "lmtp:$LMTP_PORT"; do
         name=${p%%:*}
         if port_open "${p#*:}"; then
             printf '%s %s:%s: answers\n' "$name" "$MAIL_HOST" "${p#*:}"
@@ -445,6 +535,7 @@ cmd_status() {
         fi
     done
     printf 'state: %s\n' "$STATE"
+    printf 'tls ca: %s\n' "$TLS_DIR/ca.pem"
     return "$rc"
 }
 

@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use lossless::actor::{ActorRef, Role};
 use lossless::email::IngestOutcome;
 use lossless::email::admin::{
-    DeadLetter, Endpoint, MailboxOverview, MailboxSettings, MailboxSource, ProbeReport,
-    ProbeStepKind, TransportSecurity, validate,
+    DeadLetter, Endpoint, MailboxHealth, MailboxOverview, MailboxSettings, MailboxSource,
+    ProbeReport, ProbeStepKind, TransportSecurity, validate,
 };
 use lossless::email::thread::ClosedTicketPolicy;
 use lossless::error::FieldErrors;
@@ -651,30 +651,6 @@ pub fn can_manage(role: Role) -> bool {
 /// How many dead letters the channel screen lists.
 pub const DEAD_LETTER_LIMIT: i64 = 100;
 
-/// How a mailbox is doing, for managers. Ages are seconds by the server's clock, so both
-/// renders show the same text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailboxHealthView {
-    /// When the last pass ended.
-    pub last_fetch_at: Option<DateTime<Utc>>,
-    /// Seconds since then.
-    pub last_fetch_ago_secs: Option<i64>,
-    /// Seconds since the last successful pass (`None`: never succeeded).
-    pub lag_secs: Option<i64>,
-    /// Why the last pass failed (`None` after a successful one).
-    pub last_error: Option<String>,
-    /// Mails taken in during the last 24 hours.
-    pub received_24h: i64,
-    /// Dead letters not yet replayed successfully.
-    pub dead_letters: i64,
-    /// Replies waiting for the SMTP server.
-    pub outbound_pending: i64,
-    /// Replies that failed for good.
-    pub outbound_failed: i64,
-    /// The node fetching it now.
-    pub fetched_by: Option<String>,
-}
-
 /// One mailbox on the managers' channel screen. Has no field for a password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxRow {
@@ -694,8 +670,11 @@ pub struct MailboxRow {
     pub closed_policy: ClosedTicketPolicy,
     /// Fetched at all?
     pub enabled: bool,
-    /// How it is doing.
-    pub health: MailboxHealthView,
+    /// How it is doing (ages are seconds by the server's clock, so both renders show the
+    /// same text; `lag_seconds` is never negative).
+    pub health: MailboxHealth,
+    /// Seconds since the last pass ended.
+    pub last_fetch_ago_secs: Option<i64>,
 }
 
 /// A mail that could not be read, for managers.
@@ -750,18 +729,10 @@ impl ChannelsScreen {
                     poll_seconds: m.poll_seconds,
                     closed_policy: m.closed_policy,
                     enabled: m.enabled,
-                    health: MailboxHealthView {
-                        last_fetch_at: h.last_fetch_at,
-                        last_fetch_ago_secs: h
-                            .last_fetch_at
-                            .map(|at| (now - at).num_seconds().max(0)),
-                        lag_secs: h.lag_seconds.map(|s| s.max(0)),
-                        last_error: h.last_error,
-                        received_24h: h.received_24h,
-                        dead_letters: h.dead_letters,
-                        outbound_pending: h.outbound_pending,
-                        outbound_failed: h.outbound_failed,
-                        fetched_by: h.fetched_by,
+                    last_fetch_ago_secs: h.last_fetch_at.map(|at| (now - at).num_seconds().max(0)),
+                    health: MailboxHealth {
+                        lag_seconds: h.lag_seconds.map(|s| s.max(0)),
+                        ..h
                     },
                 }
             })
@@ -1214,7 +1185,8 @@ mod tests {
             poll_seconds: s.poll_seconds,
             closed_policy: s.closed_policy,
             enabled: s.enabled,
-            health: MailboxHealthView::default(),
+            health: MailboxHealth::default(),
+            last_fetch_ago_secs: None,
         };
         let f = MailboxForm::from_row(&row);
         assert!(f.imap_password.is_empty() && f.smtp_password.is_empty());

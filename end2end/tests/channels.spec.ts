@@ -4,25 +4,13 @@
 // gets field errors for an incomplete form, fills in the sales mailbox, runs "Test this
 // mailbox" and sees every step pass, saves it, and finds it in the table with its health.
 // Screenshots go to end2end/artifacts/ (gitignored).
-import { test, expect, type Page } from '@playwright/test';
-import * as fs from 'node:fs';
+import { test, expect } from '@playwright/test';
 import * as path from 'node:path';
+import { ARTIFACTS, ensureArtifacts, signIn } from './helpers';
 
-const ADMIN_EMAIL = 'admin@example.com';
-const ADMIN_PASSWORD = 'admin-password-e2e';
-const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
 
-async function signIn(page: Page) {
-  await page.goto('/agent/login');
-  await page.getByTestId('login-email').fill(ADMIN_EMAIL);
-  await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await expect(page).toHaveURL(/\/agent$/);
-}
 
-test.beforeAll(() => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-});
+test.beforeAll(ensureArtifacts);
 
 test('an admin adds a mailbox, tests it against the real mail servers and sees its health', async ({ browser }) => {
   const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });

@@ -3,13 +3,10 @@
 // in the agent's queue without a reload; the agent replies and adds an internal note; the
 // customer's portal shows the reply but never the note; the customer answers from the portal
 // and the agent sees it live. Screenshots go to end2end/artifacts/ (gitignored).
-import { test, expect, type Page } from '@playwright/test';
-import * as fs from 'node:fs';
+import { test, expect } from '@playwright/test';
 import * as path from 'node:path';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ARTIFACTS, ensureArtifacts, signIn } from './helpers';
 
-const ADMIN_EMAIL = 'admin@example.com';
-const ADMIN_PASSWORD = 'admin-password-e2e';
-const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
 
 declare global {
   interface Window {
@@ -17,19 +14,8 @@ declare global {
   }
 }
 
-async function signIn(page: Page) {
-  await page.goto('/agent');
-  // Unauthenticated visits to the agent area land on the sign-in page.
-  await expect(page).toHaveURL(/\/agent\/login$/);
-  await page.getByTestId('login-email').fill(ADMIN_EMAIL);
-  await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await expect(page).toHaveURL(/\/agent$/);
-}
 
-test.beforeAll(() => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-});
+test.beforeAll(ensureArtifacts);
 
 test('a web request reaches the live queue, gets answered, and the customer replies', async ({ browser }) => {
   const agentCtx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
@@ -39,7 +25,7 @@ test('a web request reaches the live queue, gets answered, and the customer repl
   const stamp = Date.now();
 
   // --- agent: sign in, keep the queue open with a live socket ---
-  await signIn(agent);
+  await signIn(agent, '/agent');
   await expect(agent.getByTestId('queue-table').or(agent.getByTestId('queue-empty'))).toBeVisible();
   await expect(agent.getByTestId('live-status')).toHaveAttribute('data-connected', 'true');
   await agent.evaluate(() => {
@@ -166,8 +152,8 @@ test('a change made from a stale version is refused, explained and reloaded', as
   });
   const a = await ctxA.newPage();
   const b = await ctxB.newPage();
-  await signIn(a);
-  await signIn(b);
+  await signIn(a, '/agent');
+  await signIn(b, '/agent');
   const number = await a.locator('[data-testid=queue-row]').first().getAttribute('data-number');
   expect(number).toBeTruthy();
   for (const p of [a, b]) {

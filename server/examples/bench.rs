@@ -301,6 +301,22 @@ async fn fill_bench_mailbox(n: usize) {
     w.write_all(b"z LOGOUT\r\n").await.expect("logout");
 }
 
+/// Runs the one-row count `$sql` on a freshly connected pool and closes it (either dialect).
+macro_rules! count_on {
+    ($connected:expr, $sql:expr) => {
+        match $connected {
+            Ok(pool) => {
+                let r = sqlx::query_as(sqlx::AssertSqlSafe($sql))
+                    .fetch_one(&pool)
+                    .await;
+                pool.close().await;
+                r
+            }
+            Err(e) => Err(e),
+        }
+    };
+}
+
 /// `SELECT COUNT(*)` of `table` behind the node's back (0 before the schema exists).
 async fn count(db: &str, table: &str) -> usize {
     let sql = format!("SELECT COUNT(*) FROM {table}");
@@ -311,27 +327,9 @@ async fn count(db: &str, table: &str) -> usize {
         let opts = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(path)
             .read_only(true);
-        match sqlx::SqlitePool::connect_with(opts).await {
-            Ok(pool) => {
-                let r = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&pool)
-                    .await;
-                pool.close().await;
-                r
-            }
-            Err(e) => Err(e),
-        }
+        count_on!(sqlx::SqlitePool::connect_with(opts).await, sql)
     } else {
-        match sqlx::PgPool::connect(db).await {
-            Ok(pool) => {
-                let r = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&pool)
-                    .await;
-                pool.close().await;
-                r
-            }
-            Err(e) => Err(e),
-        }
+        count_on!(sqlx::PgPool::connect(db).await, sql)
     };
     n.map_or(0, |(n,)| usize::try_from(n).unwrap_or(0))
 }

@@ -33,6 +33,7 @@
 //! | `mailbox.<name>.smtp_user` / `.smtp_password` | IMAP login / IMAP password; `smtp_user = -` sends without login | SMTP login |
 //! | `email_domain` | first mailbox's domain | our Message-ID domain |
 //! | `email_secret` | generated once, stored in the database | key of our signed Message-ID tokens |
+//! | `tls_ca_file` | none | a PEM file of extra root certificates (a private CA) that IMAP and SMTP servers' certificates may chain to, besides the built-in webpki roots; read at start, an unreadable or invalid file stops it |
 //! | `attachment_max_bytes` | `26214400` (25 MiB) | larger inbound attachments are described on the message but not stored (the raw mail keeps them) |
 //!
 //! A mailbox key in the environment reads `LOSSLESS_MAILBOX_<NAME>_<KEY>`
@@ -45,6 +46,7 @@
 //! ones managers create in `/manage/channels`, which cannot edit these.
 
 use crate::email::imap::ImapSecurity;
+use crate::email::tls::TlsTrust;
 use lossless::email::ClosedTicketPolicy;
 use lossless::email::admin::{Endpoint, MailboxSettings, TransportSecurity};
 use lossless::ids::{EmailAddress, NumberPrefix};
@@ -94,6 +96,9 @@ pub struct Config {
     pub email_secret: Option<Secret>,
     /// Inbound attachments larger than this many bytes are not stored.
     pub attachment_max_bytes: i64,
+    /// Whom IMAP and SMTP trust over TLS: the webpki roots plus `tls_ca_file` (read here,
+    /// once).
+    pub tls_trust: TlsTrust,
 }
 
 /// A configured value that must not appear in logs (`Debug` hides it).
@@ -259,6 +264,10 @@ impl Config {
                     .filter(|n| *n >= 0)
                     .ok_or_else(|| err("attachment_max_bytes", "not a byte count"))?,
                 None => lossless::email::ingest::DEFAULT_ATTACHMENT_MAX_BYTES,
+            },
+            tls_trust: match get("tls_ca_file") {
+                Some(path) => TlsTrust::with_ca_file(&path).map_err(|e| err("tls_ca_file", e))?,
+                None => TlsTrust::webpki(),
             },
         })
     }
@@ -430,6 +439,21 @@ mod tests {
             .into_iter()
             .collect();
         assert!(Config::from_map(&bad).is_err());
+    }
+
+    #[test]
+    fn a_tls_ca_file_that_cannot_be_used_stops_the_start() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.tls_trust.extra_roots(), 0, "the webpki roots only");
+        let kv = HashMap::from([(
+            "tls_ca_file".to_owned(),
+            "/nonexistent/lossless-ca.pem".to_owned(),
+        )]);
+        let e = Config::from_map(&kv).unwrap_err().to_string();
+        assert!(
+            e.contains("tls_ca_file") && e.contains("/nonexistent/lossless-ca.pem"),
+            "{e}"
+        );
     }
 
     #[test]

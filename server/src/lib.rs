@@ -123,7 +123,7 @@ async fn shutdown_signal() {
 }
 
 /// Writes the configured mailboxes into the database (`source = config`, overwriting what a
-/// previous start wrote), then starts the mailbox supervisor's first refresh: the SMTP
+/// previous start wrote; one no longer configured is disabled), then starts the mailbox supervisor's first refresh: the SMTP
 /// mailers replies leave through (every stored mailbox with an SMTP server: a reply leaves
 /// from the ticket's mailbox, else the first one) and, with `email_poll`, one fetch task per
 /// enabled mailbox. A configured mailbox whose SMTP settings cannot be used stops the start.
@@ -138,12 +138,28 @@ async fn start_mailboxes(
             .save_mailbox(m.settings(), MailboxSource::Config, false)
             .await?;
     }
+    // A mailbox taken out of the configuration stops being fetched (its receipts, tickets
+    // and cursor stay, so putting it back resumes where it was).
+    for gone in ports.store.mailbox_settings().await? {
+        let configured = cfg.mailboxes.iter().any(|m| m.name == gone.settings.name);
+        if gone.source == MailboxSource::Config && gone.settings.enabled && !configured {
+            let settings = lossless::email::admin::MailboxSettings {
+                enabled: false,
+                ..gone.settings
+            };
+            ports
+                .store
+                .save_mailbox(settings, MailboxSource::Config, false)
+                .await?;
+        }
+    }
     let base = email::poll::email_settings(ports, cfg).await?;
     let supervisor = email::supervisor::MailboxSupervisor::new(
         ports.clone(),
         cfg.node_id.clone(),
         base,
         Arc::new(email::smtp::SmtpMailers::default()),
+        cfg.tls_trust.clone(),
         cfg.email_poll,
     );
     let failed = supervisor.refresh().await?;

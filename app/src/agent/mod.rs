@@ -15,11 +15,11 @@ pub use ticket::TicketPage;
 
 use crate::api::auth::{SignOut, current_agent};
 use crate::api::tickets::team_directory;
-use crate::components::{ErrorNote, LangSwitch, use_texts};
-use crate::dto::{Directory, Me};
+use crate::components::{ErrorNote, LangSwitch, PublicHeader, set_http_status, use_texts};
+use crate::dto::{Directory, Me, can_manage};
 use crate::error::AppError;
 use crate::live::provide_live;
-use leptos::either::EitherOf3;
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
 
@@ -43,20 +43,45 @@ pub async fn directory(d: Option<DirectoryResource>) -> Directory {
 /// Checks the session, then shows the agent header and the page.
 #[component]
 pub fn AgentLayout() -> impl IntoView {
+    view! { <SignedIn managers_only=false/> }
+}
+
+/// The gate of the signed-in areas: a signed-out visitor is redirected to `/agent/login` (a
+/// real 302 on the server); with `managers_only`, an agent without the manager or admin role
+/// gets the forbidden notice with HTTP 403; everyone else gets the agent header and the page.
+#[component]
+pub(crate) fn SignedIn(managers_only: bool) -> impl IntoView {
     let t = use_texts();
     let me = Resource::new(|| (), |_| current_agent());
     view! {
         <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(me)) => EitherOf3::A(view! { <AgentShell me/> }),
-                    Ok(None) | Err(AppError::Unauthenticated) => {
-                        EitherOf3::B(view! { <Redirect path="/agent/login"/> })
+                    Ok(Some(me)) if !managers_only || can_manage(me.role) => {
+                        EitherOf4::A(view! { <AgentShell me/> })
                     }
-                    Err(e) => EitherOf3::C(view! { <main class="narrow"><ErrorNote error=e/></main> }),
+                    Ok(Some(_)) | Err(AppError::Forbidden) => EitherOf4::B(view! { <Forbidden/> }),
+                    Ok(None) | Err(AppError::Unauthenticated) => {
+                        EitherOf4::C(view! { <Redirect path="/agent/login"/> })
+                    }
+                    Err(e) => EitherOf4::D(view! { <main class="narrow"><ErrorNote error=e/></main> }),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// An agent without the role a page needs (HTTP 403).
+#[component]
+fn Forbidden() -> impl IntoView {
+    let t = use_texts();
+    set_http_status(403);
+    view! {
+        <PublicHeader/>
+        <main class="narrow" data-testid="forbidden">
+            <ErrorNote error=AppError::Forbidden/>
+            <p><a href="/agent">{t.back_to_queue}</a></p>
+        </main>
     }
 }
 
@@ -72,7 +97,7 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
     )));
     let sign_out = ServerAction::<SignOut>::new();
     let name = me.name.clone();
-    let manager = crate::dto::can_manage(me.role);
+    let manager = can_manage(me.role);
     provide_context(me);
     view! {
         <header class="topbar agent">

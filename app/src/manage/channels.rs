@@ -206,13 +206,13 @@ fn MailboxTable(rows: Vec<MailboxRow>, on_edit: Callback<MailboxRow>) -> impl In
                 .smtp
                 .as_ref()
                 .map_or_else(|| t.mb_no_smtp.to_owned(), |e| endpoint_text(e, t));
-            let last_fetch = match (h.last_fetch_at, h.last_fetch_ago_secs) {
+            let last_fetch = match (h.last_fetch_at, r.last_fetch_ago_secs) {
                 (Some(at), Some(ago)) => Either::Left(view! {
                     <time datetime=at.to_rfc3339() title=format_time(at)>{t.ago(ago)}</time>
                 }),
                 _ => Either::Right(t.health_never),
             };
-            let lag = match (h.lag_secs, h.last_fetch_at) {
+            let lag = match (h.lag_seconds, h.last_fetch_at) {
                 (Some(s), _) => Some(fill(t.health_lag, &t.duration(s))),
                 (None, Some(_)) => Some(t.health_no_success.to_owned()),
                 (None, None) => None,

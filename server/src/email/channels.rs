@@ -9,7 +9,10 @@
 //! - A save takes effect on this node at once (the [supervisor](super::supervisor) is woken)
 //!   and on the other nodes within [`super::supervisor::REFRESH`].
 //! - The probe stops at the first failing step and says why in words a manager can act on
-//!   (the host and port it could not reach, the login that was refused, the TLS failure).
+//!   (the host and port it could not reach, the login that was refused, the TLS failure:
+//!   an untrusted certificate, a name it does not carry). It trusts what the node's mail
+//!   tasks trust (the webpki roots plus `tls_ca_file`), so a passing probe means the poller
+//!   and the mailers can connect too.
 //!   Its mail goes from the mailbox's address to itself with `Auto-Submitted:
 //!   auto-generated`, so our intake files it as our own mail looping back (ignored).
 //! - A replay parses the stored raw bytes with today's parser and takes the mail in through
@@ -18,8 +21,9 @@
 //!   once.
 
 use crate::email::parse::parse_with_attachments;
-use crate::email::smtp::{SmtpMailer, probe_message};
+use crate::email::smtp::{SmtpMailer, probe_message, tls_failure};
 use crate::email::supervisor::{MailboxSupervisor, settings_for, smtp_account};
+use crate::email::tls::{self, TlsTrust};
 use futures_util::StreamExt as _;
 use lossless::email::admin::{
     ChannelAdmin, ChannelError, DeadLetter, Endpoint, MailboxOverview, MailboxSettings,
@@ -132,11 +136,12 @@ impl Channels {
         }
         validate(&s, true).map_err(ChannelError::Invalid)?;
         let mut report = ProbeReport::default();
-        if !probe_imap(&s, &mut report).await {
+        let trust = self.supervisor.tls();
+        if !probe_imap(&s, trust, &mut report).await {
             return Ok(report);
         }
         if let Some(smtp) = &s.smtp {
-            report.steps.push(probe_smtp(&s, smtp).await);
+            report.steps.push(probe_smtp(&s, smtp, trust).await);
         }
         Ok(report)
     }
@@ -298,28 +303,16 @@ fn connect_error(host: &str, port: u16, e: &std::io::Error) -> String {
     format!("could not connect to {host}:{port}: {why}")
 }
 
-/// A TLS client connection to `host` over `tcp`, verified against the webpki roots.
+/// A TLS client connection to `host` over `tcp`, verified against `trust`; the failure in
+/// words.
 async fn tls(
+    trust: &TlsTrust,
     host: &str,
     tcp: TcpStream,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
-    use tokio_rustls::rustls;
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
-        .map_err(|_| format!("{host:?} is not a valid TLS server name"))?;
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    connector
-        .connect(name, tcp)
+    tls::connect(trust, host, tcp)
         .await
-        .map_err(|e| format!("the TLS handshake with {host} failed: {e}"))
+        .map_err(|e| e.to_string())
 }
 
 /// Runs `f` with the probe's time limit; a timeout is `what` "took longer than …".
@@ -337,9 +330,9 @@ async fn timed<T>(
         })
 }
 
-/// Connect (with the chosen security), LOGIN and LIST; pushes the steps; `true` when all
-/// passed.
-async fn probe_imap(s: &MailboxSettings, report: &mut ProbeReport) -> bool {
+/// Connect (with the chosen security, TLS verified against `trust`), LOGIN and LIST; pushes
+/// the steps; `true` when all passed.
+async fn probe_imap(s: &MailboxSettings, trust: &TlsTrust, report: &mut ProbeReport) -> bool {
     let (host, port) = (s.imap.host.trim(), s.imap.port);
     let what = format!("connecting to {host}:{port}");
     let tcp = timed(&what, async {
@@ -359,7 +352,7 @@ async fn probe_imap(s: &MailboxSettings, report: &mut ProbeReport) -> bool {
         TransportSecurity::Plain => {
             imap_session(s, async_imap::Client::new(tcp), true, report).await
         }
-        TransportSecurity::Tls => match timed(&what, tls(host, tcp)).await {
+        TransportSecurity::Tls => match timed(&what, tls(trust, host, tcp)).await {
             Ok(t) => imap_session(s, async_imap::Client::new(t), true, report).await,
             Err(e) => {
                 report.steps.push(step(ProbeStepKind::ImapConnect, Err(e)));
@@ -374,7 +367,7 @@ async fn probe_imap(s: &MailboxSettings, report: &mut ProbeReport) -> bool {
                     .run_command_and_check_ok("STARTTLS", None)
                     .await
                     .map_err(|e| format!("{host} refused STARTTLS ({e}); try tls on port 993"))?;
-                tls(host, client.into_inner()).await
+                tls(trust, host, client.into_inner()).await
             })
             .await;
             match upgraded {
@@ -498,8 +491,8 @@ where
     ok
 }
 
-/// Sends the probe mail over the mailbox's SMTP server.
-async fn probe_smtp(s: &MailboxSettings, e: &Endpoint) -> ProbeStep {
+/// Sends the probe mail over the mailbox's SMTP server (TLS verified against `trust`).
+async fn probe_smtp(s: &MailboxSettings, e: &Endpoint, trust: &TlsTrust) -> ProbeStep {
     let (host, port) = (e.host.trim(), e.port);
     let stored = StoredMailbox {
         id: MailboxId(0),
@@ -508,7 +501,7 @@ async fn probe_smtp(s: &MailboxSettings, e: &Endpoint) -> ProbeStep {
     };
     let result = async {
         let account = smtp_account(&stored).ok_or_else(|| "no SMTP server".to_owned())?;
-        let mailer = SmtpMailer::new(&account)
+        let mailer = SmtpMailer::with_trust(&account, trust)
             .map_err(|e| format!("cannot send through {host}:{port}: {e}"))?;
         let token = crate::random_hex(6);
         let subject = format!("Lossless mailbox test {token} ({})", s.name);
@@ -542,6 +535,9 @@ fn smtp_error(
     e: &lettre::transport::smtp::Error,
 ) -> String {
     use std::error::Error as _;
+    if let Some(tls) = tls_failure(host, e) {
+        return format!("could not send through {host}:{port}: {tls}");
+    }
     let mut cause = String::new();
     let mut src = e.source();
     while let Some(s) = src {

@@ -27,7 +27,9 @@
 //!   `last_error`), so a failing mailbox is visible to operators.
 //! - The transport is what the account says ([`ImapSecurity`]): implicit TLS, STARTTLS
 //!   (refused with [`ImapError::StartTlsRefused`] rather than continuing in the clear), or
-//!   plain TCP, which the configuration allows only towards the loopback interface.
+//!   plain TCP, which the configuration allows only towards the loopback interface. TLS
+//!   verifies the server's certificate and name against the account's [`TlsTrust`] (the
+//!   webpki roots plus the configured `tls_ca_file`).
 //! - At most [`FETCH_BATCH`] mails are held in memory at a time, however large the backlog.
 //! - [`fetch_and_idle`] (the poller's pass) keeps the session after the pass when the
 //!   server's CAPABILITY lists `IDLE` and waits there ([RFC 2177](https://www.rfc-editor.org/rfc/rfc2177))
@@ -36,6 +38,7 @@
 //!   [`IdleEnd::NotIdled`] and the caller polls on its interval instead.
 
 use crate::email::parse::parse_with_attachments;
+use crate::email::tls::{self, TlsError, TlsTrust};
 use futures_util::StreamExt as _;
 use lossless::email::{EmailSettings, IngestOutcome, MailContent, MailboxState};
 use lossless::error::DomainError;
@@ -86,6 +89,8 @@ pub struct ImapAccount {
     pub password: String,
     /// Installation facts for threading and classification.
     pub settings: EmailSettings,
+    /// The roots the server's certificate is verified against (TLS and STARTTLS).
+    pub tls: TlsTrust,
 }
 
 impl std::fmt::Debug for ImapAccount {
@@ -98,6 +103,7 @@ impl std::fmt::Debug for ImapAccount {
             .field("security", &self.security)
             .field("username", &self.username)
             .field("password", &"…")
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -126,12 +132,10 @@ pub struct FetchReport {
 /// Why a pass failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
-    /// The host is not a valid TLS server name.
-    #[error("{0:?} is not a valid TLS server name")]
-    ServerName(String),
-    /// The TLS configuration could not be built.
-    #[error("tls: {0}")]
-    Tls(#[from] tokio_rustls::rustls::Error),
+    /// TLS failed: a bad server name, or the handshake (an untrusted certificate, a name
+    /// the certificate does not carry …).
+    #[error("{0}")]
+    Tls(#[from] TlsError),
     /// The server did not accept STARTTLS (we never continue in the clear).
     #[error("the IMAP server refused STARTTLS")]
     StartTlsRefused,
@@ -337,7 +341,7 @@ async fn connect(cfg: &ImapAccount) -> Result<async_imap::Client<Box<dyn ImapIo>
     let tcp = tokio::net::TcpStream::connect((cfg.host.as_str(), cfg.port)).await?;
     let io: Box<dyn ImapIo> = match cfg.security {
         ImapSecurity::Plain => Box::new(tcp),
-        ImapSecurity::Tls => Box::new(tls(&cfg.host, tcp).await?),
+        ImapSecurity::Tls => Box::new(tls::connect(&cfg.tls, &cfg.host, tcp).await?),
         ImapSecurity::StartTls => {
             let mut client = async_imap::Client::new(tcp);
             client.read_response().await?.ok_or(ImapError::NoGreeting)?;
@@ -349,7 +353,7 @@ async fn connect(cfg: &ImapAccount) -> Result<async_imap::Client<Box<dyn ImapIo>
             // (RFC 3501 §6.2.1: no plaintext may be trusted across the handshake), and the
             // server sends no second greeting.
             let tcp = client.into_inner();
-            let io: Box<dyn ImapIo> = Box::new(tls(&cfg.host, tcp).await?);
+            let io: Box<dyn ImapIo> = Box::new(tls::connect(&cfg.tls, &cfg.host, tcp).await?);
             return Ok(async_imap::Client::new(io));
         }
     };
@@ -366,26 +370,6 @@ async fn pass(
 ) -> Result<(FetchReport, AnySession), ImapError> {
     let client = connect(cfg).await?;
     session_pass(ports, cfg, mailbox, client).await
-}
-
-/// A TLS client connection to `host` over `tcp`, verified against the webpki roots.
-async fn tls(
-    host: &str,
-    tcp: tokio::net::TcpStream,
-) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, ImapError> {
-    use tokio_rustls::rustls;
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
-        .map_err(|_| ImapError::ServerName(host.to_owned()))?;
-    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    Ok(connector.connect(name, tcp).await?)
 }
 
 /// LOGIN, then the pass on a connected client (see the module doc); returns the session
@@ -550,7 +534,7 @@ where
 }
 
 /// A compact IMAP sequence set of sorted UIDs (`1:5,7,9:10`).
-fn uid_set(uids: &[u32]) -> String {
+pub fn uid_set(uids: &[u32]) -> String {
     let mut ranges: Vec<(u32, u32)> = Vec::new();
     for &u in uids {
         match ranges.last_mut() {

@@ -6,7 +6,7 @@
 //! enabled mailbox stored in the database and keeps the SMTP mailers in step; [`channels`]
 //! is the managers' mailbox administration (settings, health, probe, dead letters). [`smtp`] sends the
 //! replies the core composes (the `deliver_email` job). [`html`] sanitizes inbound HTML for
-//! display.
+//! display. [`tls`] holds whom IMAP and SMTP trust over TLS (webpki roots plus `tls_ca_file`).
 
 pub mod channels;
 pub mod html;
@@ -15,3 +15,4 @@ pub mod parse;
 pub mod poll;
 pub mod smtp;
 pub mod supervisor;
+pub mod tls;

@@ -23,7 +23,7 @@
 //! - The email secret is shared by all nodes: configured, or generated once and stored
 //!   (`settings` table, first writer wins) — see [`email_settings`].
 
-use crate::config::{Config, MailboxConfig};
+use crate::config::Config;
 use crate::email::imap::{IdleEnd, ImapAccount, fetch_and_idle};
 use lossless::email::EmailSettings;
 use lossless::ports::StoreError;
@@ -53,20 +53,6 @@ pub async fn email_settings(ports: &Ports, cfg: &Config) -> Result<EmailSettings
         attachment_max_bytes: cfg.attachment_max_bytes,
         ..EmailSettings::default()
     })
-}
-
-/// The IMAP account of a configured mailbox.
-pub fn account(m: &MailboxConfig, settings: &EmailSettings) -> ImapAccount {
-    ImapAccount {
-        name: m.name.clone(),
-        address: m.address.clone(),
-        host: m.imap_host.clone(),
-        port: m.imap_port,
-        security: m.imap_security,
-        username: m.imap_user.clone(),
-        password: m.imap_password.0.clone(),
-        settings: settings.clone(),
-    }
 }
 
 /// How long a lease taken before a pass lasts: two intervals plus a minute for the pass.

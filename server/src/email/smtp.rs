@@ -8,13 +8,17 @@
 //! - lettre adds no `Message-ID` by itself here: the core's signed id is always set, so a
 //!   resend after a crash carries the same id.
 //! - `plain` (no TLS) is only allowed for a server on the loopback interface (checked by the
-//!   configuration); `starttls` requires the upgrade, `tls` is implicit TLS (SMTPS).
+//!   configuration); `starttls` requires the upgrade, `tls` is implicit TLS (SMTPS). Either
+//!   verifies the server's certificate and name against a [`TlsTrust`] (the webpki roots plus
+//!   the configured `tls_ca_file`).
 //! - `Ok` means the server accepted the mail for delivery; anything else is an error text
 //!   for the message's delivery state and the job's retry.
 
+use crate::email::tls::TlsTrust;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::Tls;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use lossless::email::OutgoingEmail;
 use lossless::ids::EmailAddress;
@@ -88,6 +92,8 @@ impl std::fmt::Debug for SmtpAccount {
 pub struct SmtpMailer {
     from: Mailbox,
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    trust: TlsTrust,
+    host: String,
 }
 
 impl std::fmt::Debug for SmtpMailer {
@@ -122,22 +128,30 @@ fn angle(id: &str) -> String {
 }
 
 impl SmtpMailer {
-    /// A mailer for `account` (connects lazily, on the first mail).
+    /// A mailer for `account` trusting the webpki roots only (connects lazily, on the first
+    /// mail).
     pub fn new(account: &SmtpAccount) -> Result<Self, String> {
-        let builder = match account.security {
-            SmtpSecurity::Plain => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(account.host.as_str())
-            }
-            SmtpSecurity::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&account.host)
-                    .map_err(|e| e.to_string())?
-            }
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&account.host)
-                .map_err(|e| e.to_string())?,
+        Self::with_trust(account, &TlsTrust::webpki())
+    }
+
+    /// A mailer for `account` whose TLS (implicit or STARTTLS) verifies the server against
+    /// `trust` (connects lazily, on the first mail).
+    pub fn with_trust(account: &SmtpAccount, trust: &TlsTrust) -> Result<Self, String> {
+        let tls = || {
+            trust
+                .smtp_parameters(&account.host)
+                .map_err(|e| format!("tls: {e}"))
         };
-        let mut builder = builder
-            .port(account.port)
-            .timeout(Some(Duration::from_secs(30)));
+        let tls = match account.security {
+            SmtpSecurity::Plain => Tls::None,
+            SmtpSecurity::StartTls => Tls::Required(tls()?),
+            SmtpSecurity::Tls => Tls::Wrapper(tls()?),
+        };
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(account.host.as_str())
+                .tls(tls)
+                .port(account.port)
+                .timeout(Some(Duration::from_secs(30)));
         if let Some(user) = &account.user {
             builder = builder.credentials(Credentials::new(user.clone(), account.password.clone()));
         }
@@ -149,6 +163,8 @@ impl SmtpMailer {
         Ok(Self {
             from: Mailbox::new(None, from),
             transport: builder.build(),
+            trust: trust.clone(),
+            host: account.host.clone(),
         })
     }
 }
@@ -238,18 +254,23 @@ impl std::fmt::Debug for SmtpMailers {
 
 impl SmtpMailers {
     /// Replaces the set with `accounts` (name → account, in order; the first is the default),
-    /// keeping the mailer (and its connection pool) of every account that did not change.
-    /// Returns the accounts whose mailer could not be built, with the reason.
-    pub fn sync(&self, accounts: &[(String, SmtpAccount)]) -> Vec<(String, String)> {
+    /// whose TLS verifies servers against `trust`, keeping the mailer (and its connection
+    /// pool) of every account that did not change. Returns the accounts whose mailer could
+    /// not be built, with the reason.
+    pub fn sync(
+        &self,
+        accounts: &[(String, SmtpAccount)],
+        trust: &TlsTrust,
+    ) -> Vec<(String, String)> {
         let old = self.by_name.read().map(|g| g.clone()).unwrap_or_default();
         let mut next = Vec::with_capacity(accounts.len());
         let mut failed = Vec::new();
         for (name, account) in accounts {
             let kept = old
                 .iter()
-                .find(|(n, a, _)| n == name && a == account)
+                .find(|(n, a, m)| n == name && a == account && m.trust == *trust)
                 .map(|(_, _, m)| Arc::clone(m));
-            match kept.map_or_else(|| SmtpMailer::new(account).map(Arc::new), Ok) {
+            match kept.map_or_else(|| SmtpMailer::with_trust(account, trust).map(Arc::new), Ok) {
                 Ok(m) => next.push((name.clone(), account.clone(), m)),
                 Err(e) => failed.push((name.clone(), e)),
             }
@@ -301,9 +322,33 @@ impl Mailer for SmtpMailer {
                 .send(message)
                 .await
                 .map(|_| ())
-                .map_err(|e| format!("smtp: {e}"))
+                .map_err(|e| smtp_failure(&self.host, &e))
         })
     }
+}
+
+/// The text of a failed send: lettre's error, or a refused TLS certificate in words.
+fn smtp_failure(host: &str, e: &lettre::transport::smtp::Error) -> String {
+    match tls_failure(host, e) {
+        Some(tls) => format!("smtp: {tls}"),
+        None => format!("smtp: {e}"),
+    }
+}
+
+/// When `e` is a failed TLS handshake with `host` (anywhere in its chain of causes): why, in
+/// words ([`crate::email::tls::describe_tls_error`]).
+pub fn tls_failure(host: &str, e: &lettre::transport::smtp::Error) -> Option<String> {
+    use std::error::Error as _;
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && crate::email::tls::rustls_error(io).is_some()
+        {
+            return Some(crate::email::tls::describe_tls_error(host, io));
+        }
+        source = s.source();
+    }
+    None
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@
 //!   mailbox whose settings (or the set of our addresses, used for loop detection) changed,
 //!   and stops the tasks of mailboxes that were disabled or removed.
 //!
+//! Every IMAP account and SMTP mailer it builds verifies TLS servers against the node's
+//! [`TlsTrust`] (the webpki roots plus the configured `tls_ca_file`).
+//!
 //! A refresh runs at start, right after a save on this node ([`MailboxSupervisor::wake`],
 //! called by the channel admin), and every [`REFRESH`] otherwise, so a change saved on
 //! another node sharing the database is picked up within that time.
@@ -25,6 +28,7 @@
 use crate::email::imap::{ImapAccount, ImapSecurity};
 use crate::email::poll;
 use crate::email::smtp::{SmtpAccount, SmtpMailers, SmtpSecurity};
+use crate::email::tls::TlsTrust;
 use lossless::email::EmailSettings;
 use lossless::email::admin::TransportSecurity;
 use lossless::ports::{StoreError, StoredMailbox};
@@ -64,6 +68,7 @@ pub struct MailboxSupervisor {
     node: String,
     base: EmailSettings,
     mailers: Arc<SmtpMailers>,
+    tls: TlsTrust,
     fetch: bool,
     wake: Notify,
     tasks: Mutex<HashMap<String, Running>>,
@@ -131,8 +136,13 @@ pub fn settings_for(
     }
 }
 
-/// The IMAP account of a stored mailbox.
-pub fn imap_account(base: &EmailSettings, all: &[StoredMailbox], m: &StoredMailbox) -> ImapAccount {
+/// The IMAP account of a stored mailbox, verifying TLS servers against `tls`.
+pub fn imap_account(
+    base: &EmailSettings,
+    all: &[StoredMailbox],
+    m: &StoredMailbox,
+    tls: &TlsTrust,
+) -> ImapAccount {
     let s = &m.settings;
     ImapAccount {
         name: s.name.clone(),
@@ -143,18 +153,20 @@ pub fn imap_account(base: &EmailSettings, all: &[StoredMailbox], m: &StoredMailb
         username: s.imap.user.clone(),
         password: s.imap_password.clone().unwrap_or_default(),
         settings: settings_for(base, all, m),
+        tls: tls.clone(),
     }
 }
 
 impl MailboxSupervisor {
     /// A supervisor for this node: `base` holds the secret and Message-ID domain (and any
     /// extra addresses of ours); `fetch` says whether this node fetches at all (the mailers
-    /// are kept in step either way).
+    /// are kept in step either way); `tls` is whom IMAP and SMTP trust over TLS.
     pub fn new(
         ports: Ports,
         node: String,
         base: EmailSettings,
         mailers: Arc<SmtpMailers>,
+        tls: TlsTrust,
         fetch: bool,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -162,6 +174,7 @@ impl MailboxSupervisor {
             node,
             base,
             mailers,
+            tls,
             fetch,
             wake: Notify::new(),
             tasks: Mutex::new(HashMap::new()),
@@ -171,6 +184,11 @@ impl MailboxSupervisor {
     /// The installation's email facts (secret, domain) this supervisor started with.
     pub fn base_settings(&self) -> &EmailSettings {
         &self.base
+    }
+
+    /// Whom its IMAP accounts and SMTP mailers trust over TLS.
+    pub fn tls(&self) -> &TlsTrust {
+        &self.tls
     }
 
     /// The SMTP mailers it keeps in step.
@@ -203,7 +221,7 @@ impl MailboxSupervisor {
             .iter()
             .filter_map(|m| smtp_account(m).map(|a| (m.settings.name.clone(), a)))
             .collect();
-        let failed = self.mailers.sync(&accounts);
+        let failed = self.mailers.sync(&accounts, &self.tls);
         for (name, e) in &failed {
             tracing::warn!(mailbox = %name, error = %e, "cannot send through this mailbox");
         }
@@ -244,7 +262,7 @@ impl MailboxSupervisor {
                 continue;
             }
             let (stop, stop_rx) = watch::channel(false);
-            let account = imap_account(&self.base, &all, m);
+            let account = imap_account(&self.base, &all, m, &self.tls);
             let task = tokio::spawn(poll::run(
                 self.ports.clone(),
                 account,
@@ -350,10 +368,12 @@ mod tests {
             ..EmailSettings::default()
         };
         let all = [a.clone(), b.clone()];
-        let acct = imap_account(&base, &all, &a);
+        let acct = imap_account(&base, &all, &a, &TlsTrust::webpki());
         assert_eq!(acct.settings.closed_policy, ClosedTicketPolicy::Reopen);
         assert_eq!(
-            imap_account(&base, &all, &b).settings.closed_policy,
+            imap_account(&base, &all, &b, &TlsTrust::webpki())
+                .settings
+                .closed_policy,
             ClosedTicketPolicy::NewLinked
         );
         let ours: Vec<&str> = acct

@@ -8,20 +8,17 @@
 //! Uses the sales mailbox for fetching (like `email_poll`), tags its mails with a unique
 //! token, asserts only about its own mails and deletes them from the server at the end.
 
-use crate::email_intake::{
-    delete_uids, ensure_mail_servers, imap_inbox, send_mail, tagged, uid_set,
-};
+use crate::email_intake::{delete_found, ensure_mail_servers, imap_inbox, send_mail, tagged};
+use crate::support::eventually;
 use crate::{http, support};
 use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
 use lossless::actor::{ActorRef, Role};
 use lossless::email::DeliveryState;
 use lossless::email::admin::{
-    ChannelAdmin, ChannelError, Endpoint, MailboxSettings, MailboxSource, ProbeStepKind,
-    TransportSecurity,
+    ChannelAdmin, ChannelError, Endpoint, MailboxSettings, MailboxSource, ProbeReport,
+    ProbeStepKind, TransportSecurity,
 };
-use lossless::email::{
-    ClosedTicketPolicy, EmailSettings, IngestEmail, IngestOutcome, MailboxId, OurIdentity, classify,
-};
+use lossless::email::{ClosedTicketPolicy, IngestEmail, IngestOutcome, MailboxId};
 use lossless::ids::{EmailAddress, Lang, NumberPrefix, PortalToken};
 use lossless::message::MessageDraft;
 use lossless::ports::{Store, StoreError, UpdateTicket};
@@ -75,36 +72,21 @@ fn mail(tag: &str, subject: &str) -> String {
     )
 }
 
-/// One mail as a poller would hand it to the store (`parsed_error`: the parser's verdict
-/// is overridden with that error, as an older parser might have failed).
+/// One mail as a poller would hand it to the store (`replay_of`: as a replay of that dead
+/// letter).
 fn ingest(
     mailbox: MailboxId,
     uid: i64,
     raw: &[u8],
     now: DateTime<Utc>,
-    parsed_error: Option<&str>,
     replay_of: Option<i64>,
 ) -> IngestEmail {
     use sha2::Digest as _;
-    let settings = EmailSettings {
-        secret: b"channels-secret-0123456789abcdef".to_vec(),
-        message_id_domain: "lossless.test".into(),
-        our_addresses: vec![email("support@lossless.test")],
-        ..EmailSettings::default()
-    };
-    let ours = OurIdentity {
-        addresses: settings.our_addresses.clone(),
-        message_id_domain: settings.message_id_domain.clone(),
-    };
-    let parsed = match parsed_error {
-        Some(e) => Err(e.to_owned()),
-        None => lossless_server::email::parse::parse(raw)
-            .map(|m| {
-                let c = classify(&m, &ours);
-                (m, c)
-            })
-            .map_err(|e| e.to_string()),
-    };
+    let settings = support::email_settings(
+        b"channels-secret-0123456789abcdef",
+        &["support@lossless.test"],
+    );
+    let parsed = support::parse_classified(raw, &settings).map_err(|e| e.to_string());
     IngestEmail {
         mailbox,
         uidvalidity: 7,
@@ -118,6 +100,14 @@ fn ingest(
         now,
         replay_of,
         content: Default::default(),
+    }
+}
+
+/// [`ingest`] at `t0()` as an older parser failed on the mail: with `error` as its verdict.
+fn failed(mailbox: MailboxId, uid: i64, raw: &[u8], error: &str) -> IngestEmail {
+    IngestEmail {
+        parsed: Err(error.to_owned()),
+        ..ingest(mailbox, uid, raw, t0(), None)
     }
 }
 
@@ -254,24 +244,17 @@ async fn store_story(url: String) {
     let normal = b"From: a@customer.test\r\nTo: help@lossless.test\r\nSubject: Hi\r\n\
         Message-ID: <n-1@customer.test>\r\n\r\nHi.\r\n";
     let d1 = store
-        .ingest_email(ingest(
-            bare.id,
-            1,
-            good,
-            t0(),
-            Some("simulated parser bug"),
-            None,
-        ))
+        .ingest_email(failed(bare.id, 1, good, "simulated parser bug"))
         .await
         .unwrap();
     assert_eq!(d1.outcome, IngestOutcome::DeadLetter);
     let d2 = store
-        .ingest_email(ingest(bare.id, 2, bad, t0(), None, None))
+        .ingest_email(ingest(bare.id, 2, bad, t0(), None))
         .await
         .unwrap();
     assert_eq!(d2.outcome, IngestOutcome::DeadLetter);
     let n = store
-        .ingest_email(ingest(bare.id, 3, normal, t0(), None, None))
+        .ingest_email(ingest(bare.id, 3, normal, t0(), None))
         .await
         .unwrap();
     assert_eq!(n.outcome, IngestOutcome::Created);
@@ -319,28 +302,17 @@ async fn store_story(url: String) {
     assert_eq!(store.dead_letter_source(all_receipts).await.unwrap(), None);
 
     // Replaying the one that parses now: one ticket, however often.
-    let r1 = store
-        .ingest_email(ingest(
-            bare.id,
-            1,
-            good,
-            t0() + ChronoDuration::minutes(1),
-            None,
-            Some(first.receipt),
-        ))
+    let replay = async |uid: i64, raw: &[u8], at: DateTime<Utc>, receipt: i64| {
+        store
+            .ingest_email(ingest(bare.id, uid, raw, at, Some(receipt)))
+            .await
+    };
+    let r1 = replay(1, good, t0() + ChronoDuration::minutes(1), first.receipt)
         .await
         .unwrap();
     assert_eq!((r1.outcome, r1.duplicate), (IngestOutcome::Created, false));
     let ticket = r1.ticket.unwrap();
-    let r2 = store
-        .ingest_email(ingest(
-            bare.id,
-            1,
-            good,
-            t0() + ChronoDuration::minutes(2),
-            None,
-            Some(first.receipt),
-        ))
+    let r2 = replay(1, good, t0() + ChronoDuration::minutes(2), first.receipt)
         .await
         .unwrap();
     assert_eq!(
@@ -358,22 +330,14 @@ async fn store_story(url: String) {
     );
     // A refetch of the same UID still finds the receipt (no second ticket).
     let again = store
-        .ingest_email(ingest(bare.id, 1, good, t0(), None, None))
+        .ingest_email(ingest(bare.id, 1, good, t0(), None))
         .await
         .unwrap();
     assert!(again.duplicate);
     assert_eq!(store.ticket_count().await.unwrap(), 2);
 
     // Replaying the one that still does not parse: still a dead letter, replay recorded.
-    let r3 = store
-        .ingest_email(ingest(
-            bare.id,
-            2,
-            bad,
-            t0() + ChronoDuration::minutes(3),
-            None,
-            Some(second.receipt),
-        ))
+    let r3 = replay(2, bad, t0() + ChronoDuration::minutes(3), second.receipt)
         .await
         .unwrap();
     assert_eq!(r3.outcome, IngestOutcome::DeadLetter);
@@ -396,10 +360,7 @@ async fn store_story(url: String) {
     assert_eq!(bare_health.dead_letters, 1, "only the one still unreadable");
     // A replay of a receipt that is not a dead letter: not found.
     assert_eq!(
-        store
-            .ingest_email(ingest(bare.id, 3, normal, t0(), None, Some(all_receipts)))
-            .await
-            .map(|_| ()),
+        replay(3, normal, t0(), all_receipts).await.map(|_| ()),
         Err(StoreError::NotFound)
     );
     assert_eq!(store.ticket_count().await.unwrap(), 2);
@@ -408,15 +369,12 @@ async fn store_story(url: String) {
     let good2 = b"From: k@customer.test\r\nTo: help@lossless.test\r\nSubject: Twice\r\n\
         Message-ID: <dl-2@customer.test>\r\n\r\nHello.\r\n";
     store
-        .ingest_email(ingest(bare.id, 4, good2, t0(), Some("old parser"), None))
+        .ingest_email(failed(bare.id, 4, good2, "old parser"))
         .await
         .unwrap();
     let d4 = store.dead_letters(1).await.unwrap()[0].receipt;
     let at = t0() + ChronoDuration::minutes(4);
-    let (x, y) = tokio::join!(
-        store.ingest_email(ingest(bare.id, 4, good2, at, None, Some(d4))),
-        store.ingest_email(ingest(bare.id, 4, good2, at, None, Some(d4))),
-    );
+    let (x, y) = tokio::join!(replay(4, good2, at, d4), replay(4, good2, at, d4));
     let (x, y) = (x.unwrap(), y.unwrap());
     assert_eq!(
         (x.outcome, y.outcome),
@@ -479,21 +437,6 @@ async fn mailbox_admin_store_on_both_databases() {
     support::on_both_databases(store_story).await;
 }
 
-/// Polls `f` every 100 ms for up to `secs` seconds until it returns `Some`.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    for _ in 0..secs * 10 {
-        if let Some(v) = f().await {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{what}: not within {secs} s");
-}
-
 /// The outcomes of the receipts of `node` whose raw bytes contain `needle`.
 async fn outcomes_with(url: &str, needle: &str) -> Vec<String> {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
@@ -512,15 +455,20 @@ async fn outcomes_with(url: &str, needle: &str) -> Vec<String> {
 
 /// Deletes the sales mails whose `header` contains `value`.
 async fn cleanup(header: &str, value: &str) {
-    let mut s = imap_inbox(SALES, SALES_PW).await;
-    let uids = s
-        .uid_search(format!("HEADER {header} \"{value}\""))
-        .await
-        .unwrap();
-    if !uids.is_empty() {
-        delete_uids(&mut s, &uid_set(&uids)).await;
-    }
-    s.logout().await.unwrap();
+    delete_found(SALES, SALES_PW, &format!("HEADER {header} \"{value}\"")).await;
+}
+
+/// Waits up to `secs` seconds for `what`: an error of a pass over mailbox `name` on `node`;
+/// returns it.
+async fn pass_error(node: &Server, name: &str, secs: u64, what: &str) -> String {
+    eventually(secs, what, || async { health(node, name).await.last_error }).await
+}
+
+/// The detail of the last step of `report`, asserted to be a failed `kind`.
+fn failed_last(report: &ProbeReport, kind: ProbeStepKind) -> &str {
+    let last = report.steps.last().unwrap();
+    assert_eq!((last.kind, last.ok), (kind, false), "{report:?}");
+    &last.detail
 }
 
 async fn health(node: &Server, name: &str) -> lossless::email::admin::MailboxHealth {
@@ -588,17 +536,7 @@ async fn mailboxes_from_the_ui_are_fetched_probed_and_replayed() {
     let mut stored_pw = s.clone();
     stored_pw.imap_password = None;
     let report = admin.probe(stored_pw).await.unwrap();
-    assert!(report.ok(), "{report:?}");
-    let kinds: Vec<ProbeStepKind> = report.steps.iter().map(|s| s.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            ProbeStepKind::ImapConnect,
-            ProbeStepKind::ImapLogin,
-            ProbeStepKind::ImapFolders,
-            ProbeStepKind::SmtpSend
-        ]
-    );
+    all_four_steps_passed(&report);
     assert!(report.steps[2].detail.contains("INBOX"), "{report:?}");
     let sent = &report.steps[3].detail;
     let probe_subject = sent
@@ -622,58 +560,26 @@ async fn mailboxes_from_the_ui_are_fetched_probed_and_replayed() {
     wrong.imap_password = Some("wrong-pw".into());
     let report = admin.probe(wrong.clone()).await.unwrap();
     assert!(!report.ok());
-    let last = report.steps.last().unwrap();
-    assert_eq!(
-        (last.kind, last.ok),
-        (ProbeStepKind::ImapLogin, false),
-        "{report:?}"
-    );
-    assert!(
-        last.detail
-            .contains("the server refused the login for sales@lossless.test"),
-        "{}",
-        last.detail
-    );
+    let detail = failed_last(&report, ProbeStepKind::ImapLogin);
+    let refused_login = "the server refused the login for sales@lossless.test";
+    assert!(detail.contains(refused_login), "{detail}");
     let mut closed = s.clone();
     closed.imap.port = 1;
     let report = admin.probe(closed).await.unwrap();
     assert_eq!(report.steps.len(), 1, "{report:?}");
-    assert_eq!(report.steps[0].kind, ProbeStepKind::ImapConnect);
-    assert!(!report.steps[0].ok);
-    assert!(
-        report.steps[0]
-            .detail
-            .starts_with("could not connect to 127.0.0.1:1: connection refused"),
-        "{}",
-        report.steps[0].detail
-    );
+    let refused = "could not connect to 127.0.0.1:1: connection refused";
+    let detail = failed_last(&report, ProbeStepKind::ImapConnect);
+    assert!(detail.starts_with(refused), "{detail}");
     let mut smtp_closed = s.clone();
     smtp_closed.smtp.as_mut().unwrap().port = 1;
     let report = admin.probe(smtp_closed).await.unwrap();
-    let last = report.steps.last().unwrap();
-    assert_eq!(
-        (last.kind, last.ok),
-        (ProbeStepKind::SmtpSend, false),
-        "{report:?}"
-    );
-    assert!(
-        last.detail
-            .starts_with("could not connect to 127.0.0.1:1: connection refused"),
-        "{}",
-        last.detail
-    );
+    let detail = failed_last(&report, ProbeStepKind::SmtpSend);
+    assert!(detail.starts_with(refused), "{detail}");
 
     // Saving a wrong password restarts fetching with it: health shows the error.
     admin.save(wrong, false).await.unwrap();
-    let h = eventually(15, "the failed pass shows", || async {
-        let h = health(&node, "sales").await;
-        h.last_error.is_some().then_some(h)
-    })
-    .await;
-    assert!(
-        h.last_error.unwrap().contains("imap"),
-        "readable enough for logs"
-    );
+    let error = pass_error(&node, "sales", 15, "the failed pass shows").await;
+    assert!(error.contains("imap"), "readable enough for logs");
     admin.save(s.clone(), false).await.unwrap();
     eventually(15, "the error clears", || async {
         health(&node, "sales")
@@ -728,14 +634,7 @@ async fn mailboxes_from_the_ui_are_fetched_probed_and_replayed() {
     let raw = mail(&tag, "Replayed");
     let receipt = node
         .store
-        .ingest_email(ingest(
-            archive.id,
-            1,
-            raw.as_bytes(),
-            t0(),
-            Some("old parser"),
-            None,
-        ))
+        .ingest_email(failed(archive.id, 1, raw.as_bytes(), "old parser"))
         .await
         .unwrap();
     assert_eq!(receipt.outcome, IngestOutcome::DeadLetter);
@@ -818,15 +717,8 @@ async fn another_node_picks_up_a_saved_mailbox() {
         (b.channels.supervisor().fetching().await == ["remote"]).then_some(())
     })
     .await;
-    let h = eventually(wait, "a failed pass shows on the other node", || async {
-        let h = health(&b, "remote").await;
-        h.last_error.is_some().then_some(h)
-    })
-    .await;
-    assert!(
-        h.last_error.unwrap().contains("onnection refused"),
-        "the pass's own error"
-    );
+    let error = pass_error(&b, "remote", wait, "a failed pass shows on the other node").await;
+    assert!(error.contains("onnection refused"), "the pass's own error");
     s.enabled = false;
     s.imap_password = None;
     a.channels.save(s, false).await.unwrap();
@@ -843,4 +735,19 @@ async fn another_node_picks_up_a_saved_mailbox() {
     a.stop().await;
     b.stop().await;
     support::drop_pg(&url).await;
+}
+
+/// Asserts a probe ran all four steps (connect, login, folders, probe mail) and each passed.
+pub(crate) fn all_four_steps_passed(report: &ProbeReport) {
+    assert!(report.ok(), "{report:?}");
+    let kinds: Vec<ProbeStepKind> = report.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ProbeStepKind::ImapConnect,
+            ProbeStepKind::ImapLogin,
+            ProbeStepKind::ImapFolders,
+            ProbeStepKind::SmtpSend
+        ]
+    );
 }

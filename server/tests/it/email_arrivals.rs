@@ -9,35 +9,19 @@
 //! copies of two mailboxes do.
 
 use crate::support;
-use lossless::email::{EmailSettings, IngestOutcome, Ingested};
-use lossless::ids::{EmailAddress, NumberPrefix, TicketId};
+use lossless::email::{EmailSettings, IngestOutcome, Ingested, MailboxId};
+use lossless::ids::TicketId;
 use lossless::ports::Store;
-use lossless::services::{self, FetchedEmail, Ports};
-use lossless_server::live::{Hub, LocalBus};
+use lossless::services::Ports;
 use lossless_server::store::SqlStore;
-use std::sync::Arc;
 
 const ROUNDS: u32 = 25;
 
 fn settings() -> EmailSettings {
-    EmailSettings {
-        secret: b"arrivals-test-secret-0123456789".to_vec(),
-        message_id_domain: "lossless.test".into(),
-        our_addresses: vec![
-            EmailAddress::parse("support@lossless.test").unwrap(),
-            EmailAddress::parse("sales@lossless.test").unwrap(),
-        ],
-        ..EmailSettings::default()
-    }
-}
-
-fn ports(store: &SqlStore) -> Ports {
-    Ports {
-        store: Arc::new(store.clone()),
-        clock: Arc::new(lossless_server::SystemClock),
-        live: Arc::new(LocalBus(Hub::default())),
-        prefix: NumberPrefix::default(),
-    }
+    support::email_settings(
+        b"arrivals-test-secret-0123456789",
+        &["support@lossless.test", "sales@lossless.test"],
+    )
 }
 
 /// The copy of round `n`'s mail delivered to `to` (only `Delivered-To` differs).
@@ -52,25 +36,8 @@ fn copy(n: u32, to: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn ingest(p: &Ports, mailbox: lossless::email::MailboxId, n: u32, raw: Vec<u8>) -> Ingested {
-    use sha2::Digest as _;
-    let parsed = lossless_server::email::parse::parse(&raw).map_err(|e| e.to_string());
-    let fetched = FetchedEmail {
-        mailbox,
-        uidvalidity: 1,
-        uid: i64::from(n),
-        raw_sha256: hex::encode(sha2::Sha256::digest(&raw)),
-        raw,
-    };
-    services::ingest_email(
-        p,
-        &settings(),
-        fetched,
-        parsed,
-        lossless_server::http::new_portal_token(),
-    )
-    .await
-    .unwrap()
+async fn ingest(p: &Ports, mailbox: MailboxId, n: u32, raw: Vec<u8>) -> Ingested {
+    support::ingest_raw(p, &settings(), mailbox, i64::from(n), raw).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -83,27 +50,17 @@ async fn race(url: &str) {
     let a = SqlStore::connect(url).await.unwrap();
     let (b, pa) = if url.starts_with("postgres") {
         let b = SqlStore::connect(url).await.unwrap();
-        (b, ports(&a))
+        (b, support::ports(&a))
     } else {
         // One process per SQLite file: the second "node" shares the store.
-        (a.clone(), ports(&a))
+        (a.clone(), support::ports(&a))
     };
-    let pb = ports(&b);
-    let support_box = a
-        .ensure_mailbox(
-            "support",
-            &EmailAddress::parse("support@lossless.test").unwrap(),
-        )
+    let pb = support::ports(&b);
+    let support_box = support::mailbox(&a, "support", "support@lossless.test")
         .await
-        .unwrap()
         .id;
-    let sales_box = b
-        .ensure_mailbox(
-            "sales",
-            &EmailAddress::parse("sales@lossless.test").unwrap(),
-        )
+    let sales_box = support::mailbox(&b, "sales", "sales@lossless.test")
         .await
-        .unwrap()
         .id;
 
     let mut tickets: Vec<TicketId> = Vec::new();

@@ -7,17 +7,15 @@
 //! The support mailbox is shared with other tests: this run tags its mails, asserts only
 //! about them and deletes them at the end.
 
-use crate::email_intake::{
-    delete_uids, ensure_mail_servers, imap_inbox, send_mail, tagged, uid_set,
-};
+use crate::email_intake::{delete_found, ensure_mail_servers, imap_account, send_mail, tagged};
 use crate::http::{agent_cookie, node};
 use crate::support;
 use lossless::actor::{Actor, Role};
 use lossless::email::{DeliveryState, EmailSettings};
-use lossless::ids::{EmailAddress, TicketId};
+use lossless::ids::TicketId;
 use lossless::message::{AttachmentMeta, Direction, Message};
 use lossless::ports::Store;
-use lossless_server::email::imap::{ImapAccount, ImapSecurity, fetch_once};
+use lossless_server::email::imap::{ImapAccount, fetch_once};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -25,22 +23,14 @@ use std::time::Duration;
 const LIMIT: i64 = 5_000;
 
 fn account() -> ImapAccount {
-    ImapAccount {
-        name: "support".into(),
-        address: EmailAddress::parse("support@lossless.test").unwrap(),
-        host: "127.0.0.1".into(),
-        port: 1143,
-        security: ImapSecurity::Plain,
-        username: "support@lossless.test".into(),
-        password: "support-pw".into(),
-        settings: EmailSettings {
-            secret: b"display-test-secret-0123456789".to_vec(),
-            message_id_domain: "lossless.test".into(),
-            our_addresses: vec![EmailAddress::parse("support@lossless.test").unwrap()],
-            attachment_max_bytes: LIMIT,
-            ..EmailSettings::default()
-        },
-    }
+    let settings = EmailSettings {
+        attachment_max_bytes: LIMIT,
+        ..support::email_settings(
+            b"display-test-secret-0123456789",
+            &["support@lossless.test"],
+        )
+    };
+    imap_account("support", "support@lossless.test", "support-pw", settings)
 }
 
 /// Base64 (RFC 4648) in 76-character lines.
@@ -150,25 +140,11 @@ fn second_mail(tag: &str, from: &str, f: &Files) -> String {
 /// How many blob rows the database holds for `sha256`.
 async fn blob_rows(url: &str, sha256: &str) -> i64 {
     const SQL: &str = "SELECT COUNT(*) FROM attachment_blobs WHERE sha256 = $1";
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        let n = sqlx::query_scalar(SQL)
-            .bind(sha256)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        n
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        let n = sqlx::query_scalar(SQL)
-            .bind(sha256)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        n
-    }
+    support::with_pool!(url, |pool| sqlx::query_scalar(SQL)
+        .bind(sha256)
+        .fetch_one(&pool)
+        .await
+        .unwrap())
 }
 
 fn att<'a>(m: &'a Message, name: &str) -> &'a AttachmentMeta {
@@ -186,6 +162,13 @@ async fn get(addr: std::net::SocketAddr, path: &str, cookie: Option<&str>) -> re
         r = r.header("cookie", c);
     }
     r.send().await.unwrap()
+}
+
+/// [`get`], asserting a 200 answer.
+async fn get_ok(addr: std::net::SocketAddr, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    let r = get(addr, path, cookie).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r
 }
 
 fn header(r: &reqwest::Response, name: &str) -> String {
@@ -313,13 +296,12 @@ async fn scenario(url: &str) {
     // Downloads: an agent gets the bytes with safe headers; everyone else a bare 404.
     let (agent, cookie) = agent_cookie(&s, "display-agent@example.com").await;
     let cookie = Some(cookie.as_str());
-    let r = get(
+    let r = get_ok(
         s.addr,
         &format!("/agent/attachments/{report}/report.csv"),
         cookie,
     )
     .await;
-    assert_eq!(r.status(), 200);
     assert_eq!(header(&r, "content-type"), "text/csv");
     assert_eq!(
         header(&r, "content-disposition"),
@@ -327,13 +309,12 @@ async fn scenario(url: &str) {
     );
     assert_eq!(header(&r, "x-content-type-options"), "nosniff");
     assert_eq!(r.bytes().await.unwrap().to_vec(), files.report);
-    let r = get(
+    let r = get_ok(
         s.addr,
         &format!("/agent/attachments/{page}/page.html"),
         cookie,
     )
     .await;
-    assert_eq!(r.status(), 200);
     assert_eq!(header(&r, "content-type"), "application/octet-stream");
     assert!(header(&r, "content-security-policy").contains("sandbox"));
     for (path, c) in [
@@ -349,13 +330,12 @@ async fn scenario(url: &str) {
         let r = get(s.addr, &path, c).await;
         assert_eq!(r.status(), 404, "{path} with cookie {}", c.is_some());
     }
-    let r = get(
+    let r = get_ok(
         s.addr,
         &format!("/agent/messages/{}/original.eml", a.id.0),
         cookie,
     )
     .await;
-    assert_eq!(r.status(), 200);
     assert_eq!(header(&r, "content-type"), "message/rfc822");
     let raw = r.text().await.unwrap();
     assert!(raw.contains(&format!("X-Lossless-Test: {tag}")) && raw.contains("big.bin"));
@@ -406,8 +386,7 @@ async fn scenario(url: &str) {
 
     // The agent page: trimmed text, HTML in a sandboxed frame, attachments, reasons, states.
     let number = s.store.ticket(ticket).await.unwrap().unwrap().number;
-    let r = get(s.addr, &format!("/agent/t/{number}"), cookie).await;
-    assert_eq!(r.status(), 200);
+    let r = get_ok(s.addr, &format!("/agent/t/{number}"), cookie).await;
     let page_html = r.text().await.unwrap();
     for want in [
         "received by mailbox support",
@@ -426,13 +405,10 @@ async fn scenario(url: &str) {
     assert!(!page_html.contains("allow-scripts") && !page_html.contains("allow-same-origin"));
 
     // Cleanup: this run's mails leave the shared mailbox.
-    let mut imap = imap_inbox("support@lossless.test", "support-pw").await;
-    let uids = imap
-        .uid_search(format!("HEADER X-Lossless-Test {tag}"))
-        .await
-        .unwrap();
-    assert_eq!(uids.len(), 2);
-    delete_uids(&mut imap, &uid_set(&uids)).await;
-    imap.logout().await.unwrap();
+    let search = format!("HEADER X-Lossless-Test {tag}");
+    assert_eq!(
+        delete_found("support@lossless.test", "support-pw", &search).await,
+        2
+    );
     s.stop().await;
 }

@@ -19,14 +19,16 @@
 //! poll support@/sales@); it is emptied before and after. The customer mailbox is shared:
 //! mails are found by a unique tag and deleted at the end.
 
-use crate::email_intake::{delete_uids, ensure_mail_servers, imap_inbox, tagged};
+use crate::email_intake::{
+    delete_uids, ensure_mail_servers, imap_inbox, start_mail_servers, tagged,
+};
 use crate::{http, support};
 use futures_util::StreamExt as _;
 use lossless::actor::{Actor, Role};
-use lossless::email::{DeliveryState, EmailSettings};
-use lossless::ids::{AgentId, EmailAddress};
+use lossless::email::DeliveryState;
+use lossless::ids::AgentId;
 use lossless::ports::Store;
-use lossless::services::{self, FetchedEmail};
+use lossless::services;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -45,14 +47,7 @@ async fn bulk_user_ready() {
     if login(BULK, BULK_PW).await.is_ok() {
         return;
     }
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let status = Command::new("bash")
-        .args(["scripts/mail.sh", "start"])
-        .current_dir(root)
-        .stdout(Stdio::null())
-        .status()
-        .expect("run scripts/mail.sh start");
-    assert!(status.success(), "scripts/mail.sh start failed");
+    start_mail_servers();
     login(BULK, BULK_PW)
         .await
         .expect("bulk@lossless.test can log in after scripts/mail.sh start");
@@ -79,30 +74,9 @@ async fn empty_bulk() {
     if !all.is_empty() {
         let mut uids: Vec<u32> = all.into_iter().collect();
         uids.sort_unstable();
-        delete_uids(&mut s, &ranges(&uids)).await;
+        delete_uids(&mut s, &lossless_server::email::imap::uid_set(&uids)).await;
     }
     s.logout().await.unwrap();
-}
-
-/// A compact UID set (`1:5,7`) of sorted UIDs (2,000 single UIDs make a long command).
-fn ranges(uids: &[u32]) -> String {
-    let mut out: Vec<(u32, u32)> = Vec::new();
-    for &u in uids {
-        match out.last_mut() {
-            Some((_, last)) if *last + 1 == u => *last = u,
-            _ => out.push((u, u)),
-        }
-    }
-    out.iter()
-        .map(|(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}:{b}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// The token of mail `i` of a run tagged `tag`.
@@ -549,7 +523,10 @@ async fn customer_mails(tag: &str) -> Vec<(u32, Vec<u8>)> {
     let mut out = Vec::new();
     if !uids.is_empty() {
         let mut st = s
-            .uid_fetch(ranges(&uids), "(UID BODY.PEEK[])")
+            .uid_fetch(
+                lossless_server::email::imap::uid_set(&uids),
+                "(UID BODY.PEEK[])",
+            )
             .await
             .unwrap();
         while let Some(f) = st.next().await {
@@ -594,19 +571,9 @@ async fn outage_scenario(url: &str) {
 
     // The SMTP server goes away; then customers write and agents answer.
     proxy.set_up(false);
-    let settings = EmailSettings {
-        secret: b"outage-test-secret-0123456789".to_vec(),
-        message_id_domain: "lossless.test".into(),
-        our_addresses: vec![EmailAddress::parse("support@lossless.test").unwrap()],
-        ..EmailSettings::default()
-    };
-    let mailbox = store
-        .ensure_mailbox(
-            "support",
-            &EmailAddress::parse("support@lossless.test").unwrap(),
-        )
-        .await
-        .unwrap();
+    let settings =
+        support::email_settings(b"outage-test-secret-0123456789", &["support@lossless.test"]);
+    let mailbox = support::mailbox(&store, "support", "support@lossless.test").await;
     for t in 0..OUTAGE_TICKETS {
         let raw = format!(
             "From: Customer <customer@customer.test>\r\nTo: support@lossless.test\r\n\
@@ -614,26 +581,8 @@ async fn outage_scenario(url: &str) {
              Content-Type: text/plain; charset=utf-8\r\n\r\nQuestion {t}?\r\n"
         )
         .into_bytes();
-        let parsed = lossless_server::email::parse::parse(&raw).map_err(|e| e.to_string());
-        let fetched = FetchedEmail {
-            mailbox: mailbox.id,
-            uidvalidity: 1,
-            uid: i64::try_from(t).unwrap() + 1,
-            raw_sha256: {
-                use sha2::Digest as _;
-                hex::encode(sha2::Sha256::digest(&raw))
-            },
-            raw,
-        };
-        services::ingest_email(
-            &p,
-            &settings,
-            fetched,
-            parsed,
-            lossless_server::http::new_portal_token(),
-        )
-        .await
-        .unwrap();
+        let uid = i64::try_from(t).unwrap() + 1;
+        support::ingest_raw(&p, &settings, mailbox.id, uid, raw).await;
     }
     let tickets = tagged(&store, &tag).await;
     assert_eq!(tickets.len(), OUTAGE_TICKETS);
@@ -754,7 +703,7 @@ async fn outage_scenario(url: &str) {
 
     let uids: Vec<u32> = mails.iter().map(|(u, _)| *u).collect();
     let mut s = imap_inbox("customer@customer.test", "customer-pw").await;
-    delete_uids(&mut s, &ranges(&uids)).await;
+    delete_uids(&mut s, &lossless_server::email::imap::uid_set(&uids)).await;
     s.logout().await.unwrap();
     node.stop().await;
     drop(proxy);

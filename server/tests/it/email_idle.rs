@@ -6,17 +6,11 @@
 //! Uses the sales mailbox (shared with other tests: they only ever see mails tagged for them,
 //! and this test deletes its own at the end).
 
-use crate::email_intake::{
-    delete_uids, ensure_mail_servers, imap_inbox, send_mail, tagged, uid_set,
-};
-use crate::{http, support};
-use lossless::email::EmailSettings;
-use lossless::ids::{EmailAddress, NumberPrefix};
-use lossless::ports::Store;
-use lossless::services::Ports;
-use lossless_server::email::imap::{ImapAccount, ImapSecurity};
+use crate::email_intake::{delete_found, ensure_mail_servers, imap_account, send_mail, tagged};
+use crate::email_poll::polling_node;
+use crate::support;
+use lossless_server::email::imap::ImapAccount;
 use lossless_server::email::poll;
-use lossless_server::live::{Hub, LocalBus};
 use lossless_server::store::SqlStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,21 +18,8 @@ use std::time::{Duration, Instant};
 const ADDRESS: &str = "sales@lossless.test";
 
 fn account() -> ImapAccount {
-    ImapAccount {
-        name: "sales".into(),
-        address: EmailAddress::parse(ADDRESS).unwrap(),
-        host: "127.0.0.1".into(),
-        port: 1143,
-        security: ImapSecurity::Plain,
-        username: ADDRESS.into(),
-        password: "sales-pw".into(),
-        settings: EmailSettings {
-            secret: b"idle-test-secret-0123456789".to_vec(),
-            message_id_domain: "lossless.test".into(),
-            our_addresses: vec![EmailAddress::parse(ADDRESS).unwrap()],
-            ..EmailSettings::default()
-        },
-    }
+    let settings = support::email_settings(b"idle-test-secret-0123456789", &[ADDRESS]);
+    imap_account("sales", ADDRESS, "sales-pw", settings)
 }
 
 async fn send_tagged(tag: &str, n: u32) {
@@ -67,12 +48,7 @@ async fn idle_wakes_the_mailbox_loop_and_a_stop_ends_it() {
     ensure_mail_servers().await;
     let (url, _dir) = support::fresh_sqlite();
     let store = SqlStore::connect(&url).await.unwrap();
-    let ports = Ports {
-        store: Arc::new(store.clone()),
-        clock: Arc::new(lossless_server::SystemClock),
-        live: Arc::new(LocalBus(Hub::default())),
-        prefix: NumberPrefix::default(),
-    };
+    let ports = support::ports(&store);
     let tag = support::unique_tag("LLI");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(poll::run(
@@ -86,10 +62,7 @@ async fn idle_wakes_the_mailbox_loop_and_a_stop_ends_it() {
     // The first pass is recorded before the wait in IDLE begins.
     let start = Instant::now();
     loop {
-        let mb = store
-            .ensure_mailbox("sales", &EmailAddress::parse(ADDRESS).unwrap())
-            .await
-            .unwrap();
+        let mb = support::mailbox(&store, "sales", ADDRESS).await;
         if mb.last_fetch_at.is_some() {
             assert_eq!(mb.last_error, None);
             break;
@@ -122,29 +95,10 @@ async fn idle_wakes_the_mailbox_loop_and_a_stop_ends_it() {
     // The same on a whole node configured with a 300 s interval: the mail is a ticket within
     // seconds, and stopping the node is prompt.
     let (url, _dir) = support::fresh_sqlite();
-    let node = http::node(
-        &url,
-        &[
-            ("node_id", "idle-node"),
-            ("worker", "0"),
-            ("mailboxes", "sales"),
-            ("mailbox.sales.address", ADDRESS),
-            ("mailbox.sales.imap_host", "127.0.0.1"),
-            ("mailbox.sales.imap_port", "1143"),
-            ("mailbox.sales.imap_security", "plain"),
-            ("mailbox.sales.imap_user", ADDRESS),
-            ("mailbox.sales.imap_password", "sales-pw"),
-            ("mailbox.sales.poll_seconds", "300"),
-        ],
-    )
-    .await;
+    let node = polling_node(&url, "idle-node", "300").await;
     let start = Instant::now();
     loop {
-        let mb = node
-            .store
-            .ensure_mailbox("sales", &EmailAddress::parse(ADDRESS).unwrap())
-            .await
-            .unwrap();
+        let mb = support::mailbox(&node.store, "sales", ADDRESS).await;
         if mb.last_fetch_at.is_some() {
             break;
         }
@@ -162,15 +116,12 @@ async fn idle_wakes_the_mailbox_loop_and_a_stop_ends_it() {
         .expect("the node stops promptly");
     assert!(stopping.elapsed() < Duration::from_secs(10));
 
-    let mut s = imap_inbox(ADDRESS, "sales-pw").await;
-    let uids = s
-        .uid_search(format!("HEADER X-Lossless-Test {tag}"))
-        .await
-        .unwrap();
-    if !uids.is_empty() {
-        delete_uids(&mut s, &uid_set(&uids)).await;
-    }
-    s.logout().await.unwrap();
+    delete_found(
+        ADDRESS,
+        "sales-pw",
+        &format!("HEADER X-Lossless-Test {tag}"),
+    )
+    .await;
 }
 
 /// A minimal IMAP server for the fallback: an empty INBOX; CAPABILITY lists `IDLE` only when
@@ -245,12 +196,7 @@ async fn without_idle_or_when_it_fails_the_loop_polls_on_the_interval() {
         let (port, connections, idles) = fake_imap(offers_idle).await;
         let (url, _dir) = support::fresh_sqlite();
         let store = SqlStore::connect(&url).await.unwrap();
-        let ports = Ports {
-            store: Arc::new(store.clone()),
-            clock: Arc::new(lossless_server::SystemClock),
-            live: Arc::new(LocalBus(Hub::default())),
-            prefix: NumberPrefix::default(),
-        };
+        let ports = support::ports(&store);
         let mut acct = account();
         acct.port = port;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -266,10 +212,7 @@ async fn without_idle_or_when_it_fails_the_loop_polls_on_the_interval() {
             (2..=8).contains(&passes),
             "offers IDLE: {offers_idle}: {passes} passes in 3.5 s at a 1 s interval"
         );
-        let mb = store
-            .ensure_mailbox("sales", &EmailAddress::parse(ADDRESS).unwrap())
-            .await
-            .unwrap();
+        let mb = support::mailbox(&store, "sales", ADDRESS).await;
         assert_eq!(mb.last_error, None, "the passes themselves succeeded");
         if offers_idle {
             assert!(idles.load(Ordering::SeqCst) >= 1, "IDLE was tried");

@@ -10,14 +10,12 @@
 use crate::support;
 use lossless::contact::Handle;
 use lossless::email::EmailSettings;
-use lossless::ids::{EmailAddress, NumberPrefix};
+use lossless::ids::EmailAddress;
 use lossless::ports::{QueueQuery, QueueView, Store};
 use lossless::services::Ports;
 use lossless::ticket::{Channel, Status, Ticket};
-use lossless_server::email::imap::{FetchReport, ImapAccount, fetch_once};
-use lossless_server::live::{Hub, LocalBus};
+use lossless_server::email::imap::{FetchReport, ImapAccount, ImapSecurity, fetch_once};
 use lossless_server::store::SqlStore;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
@@ -30,6 +28,11 @@ pub(crate) async fn ensure_mail_servers() {
     if TcpStream::connect(IMAP).await.is_ok() {
         return;
     }
+    start_mail_servers();
+}
+
+/// Runs `scripts/mail.sh start` (starts the servers, or brings a running setup up to date).
+pub(crate) fn start_mail_servers() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let status = std::process::Command::new("bash")
         .arg("scripts/mail.sh")
@@ -94,44 +97,40 @@ fn mail(from: &str, subject: &str, id: &str, tag: &str, extra: &str, body: &str)
     )
 }
 
-fn account() -> ImapAccount {
+/// The mailbox `name` at `address` on the test Dovecot (plain IMAP, the address as the
+/// user name), taking mail in with `settings`.
+pub(crate) fn imap_account(
+    name: &str,
+    address: &str,
+    password: &str,
+    settings: EmailSettings,
+) -> ImapAccount {
     ImapAccount {
-        name: "support".into(),
-        address: EmailAddress::parse("support@lossless.test").unwrap(),
+        name: name.into(),
+        address: EmailAddress::parse(address).unwrap(),
         host: IMAP.0.into(),
         port: IMAP.1,
-        security: lossless_server::email::imap::ImapSecurity::Plain,
-        username: "support@lossless.test".into(),
-        password: "support-pw".into(),
-        settings: EmailSettings {
-            secret: b"intake-test-secret-0123456789".to_vec(),
-            message_id_domain: "lossless.test".into(),
-            our_addresses: vec![
-                EmailAddress::parse("support@lossless.test").unwrap(),
-                EmailAddress::parse("sales@lossless.test").unwrap(),
-            ],
-            ..EmailSettings::default()
-        },
+        security: ImapSecurity::Plain,
+        username: address.into(),
+        password: password.into(),
+        settings,
+        tls: Default::default(),
     }
+}
+
+fn settings() -> EmailSettings {
+    support::email_settings(
+        b"intake-test-secret-0123456789",
+        &["support@lossless.test", "sales@lossless.test"],
+    )
+}
+
+fn account() -> ImapAccount {
+    imap_account("support", "support@lossless.test", "support-pw", settings())
 }
 
 fn sales_account() -> ImapAccount {
-    ImapAccount {
-        name: "sales".into(),
-        address: EmailAddress::parse("sales@lossless.test").unwrap(),
-        username: "sales@lossless.test".into(),
-        password: "sales-pw".into(),
-        ..account()
-    }
-}
-
-fn ports(store: &SqlStore) -> Ports {
-    Ports {
-        store: Arc::new(store.clone()),
-        clock: Arc::new(lossless_server::SystemClock),
-        live: Arc::new(LocalBus(Hub::default())),
-        prefix: NumberPrefix::default(),
-    }
+    imap_account("sales", "sales@lossless.test", "sales-pw", settings())
 }
 
 /// Tickets whose subject carries `tag`, oldest first.
@@ -172,39 +171,19 @@ where
 
 /// Runs one statement on the test database behind the store's back.
 async fn exec(url: &str, sql: &'static str) {
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    support::with_pool!(url, |pool| {
         sqlx::query(sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    }
+    });
 }
 
 /// The thread reason kinds of the receipts of `ticket`.
 async fn reasons(url: &str, ticket: i64) -> Vec<String> {
     const SQL: &str = "SELECT reason FROM email_receipts WHERE ticket_id = $1 ORDER BY id";
-    let rows: Vec<(String,)> = if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        let rows = sqlx::query_as(SQL)
-            .bind(ticket)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        rows
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        let rows = sqlx::query_as(SQL)
-            .bind(ticket)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        rows
-    };
+    let rows: Vec<(String,)> = support::with_pool!(url, |pool| sqlx::query_as(SQL)
+        .bind(ticket)
+        .fetch_all(&pool)
+        .await
+        .unwrap());
     rows.into_iter()
         .map(|(r,)| {
             let v: serde_json::Value = serde_json::from_str(&r).unwrap();
@@ -270,6 +249,18 @@ pub(crate) async fn delete_uids(s: &mut async_imap::Session<TcpStream>, set: &st
     }
 }
 
+/// Deletes the messages in `user`'s INBOX that the IMAP `search` finds (e.g.
+/// `HEADER X-Lossless-Test <tag>`); returns how many there were.
+pub(crate) async fn delete_found(user: &str, password: &str, search: &str) -> usize {
+    let mut s = imap_inbox(user, password).await;
+    let uids = s.uid_search(search).await.unwrap();
+    if !uids.is_empty() {
+        delete_uids(&mut s, &uid_set(&uids)).await;
+    }
+    s.logout().await.unwrap();
+    uids.len()
+}
+
 /// Deletes this run's mails from `acct`'s mailbox; with `expected`, first checks that there
 /// are that many and that every one was marked `\Seen`.
 async fn cleanup_in(acct: &ImapAccount, tag: &str, expected: Option<usize>) {
@@ -307,7 +298,7 @@ async fn imap_intake_loses_nothing_and_duplicates_nothing() {
 /// Every intake scenario on a fresh database at `url`.
 async fn scenarios(url: &str) {
     let store = SqlStore::connect(url).await.unwrap();
-    let p = ports(&store);
+    let p = support::ports(&store);
     let tag = support::unique_tag("LLT");
     // A sender of this run's own: acknowledgements are rate-limited per address, and the
     // support mailbox may hold other runs' mail.

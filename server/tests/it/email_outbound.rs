@@ -14,12 +14,11 @@ use lossless::actor::{Actor, Role};
 use lossless::email::{
     DeliveryState, EmailSettings, InboundEmail, find_body_marker, parse_our_message_id,
 };
-use lossless::ids::{AgentId, EmailAddress, NumberPrefix};
+use lossless::ids::{AgentId, EmailAddress};
 use lossless::job::{JobKind, JobStatus};
 use lossless::ports::Store;
-use lossless::services::{self, EmailOut, FetchedEmail, Ports};
+use lossless::services::{self, EmailOut};
 use lossless_server::email::smtp::{SmtpAccount, SmtpMailer, SmtpSecurity};
-use lossless_server::live::{Hub, LocalBus};
 use lossless_server::store::SqlStore;
 use lossless_server::worker;
 use std::sync::Arc;
@@ -28,12 +27,7 @@ use std::time::Duration;
 const SECRET: &[u8] = b"outbound-test-secret-0123456789";
 
 fn settings() -> EmailSettings {
-    EmailSettings {
-        secret: SECRET.to_vec(),
-        message_id_domain: "lossless.test".into(),
-        our_addresses: vec![EmailAddress::parse("support@lossless.test").unwrap()],
-        ..EmailSettings::default()
-    }
+    support::email_settings(SECRET, &["support@lossless.test"])
 }
 
 fn email_out(port: u16) -> EmailOut {
@@ -49,15 +43,6 @@ fn email_out(port: u16) -> EmailOut {
     EmailOut {
         settings: settings(),
         mailer: Arc::new(mailer),
-    }
-}
-
-fn ports(store: &SqlStore) -> Ports {
-    Ports {
-        store: Arc::new(store.clone()),
-        clock: Arc::new(lossless_server::SystemClock),
-        live: Arc::new(LocalBus(Hub::default())),
-        prefix: NumberPrefix::default(),
     }
 }
 
@@ -107,7 +92,7 @@ async fn replies_leave_by_email_and_an_outage_loses_nothing() {
 
 async fn scenario(url: &str) {
     let store = SqlStore::connect(url).await.unwrap();
-    let p = ports(&store);
+    let p = support::ports(&store);
     let tag = support::unique_tag("LLO");
     let customer_id = format!("{tag}-1@customer.test");
 
@@ -118,33 +103,8 @@ async fn scenario(url: &str) {
          Content-Type: text/plain; charset=utf-8\r\n\r\nWhere is my invoice?\r\n"
     )
     .into_bytes();
-    let mailbox = store
-        .ensure_mailbox(
-            "support",
-            &EmailAddress::parse("support@lossless.test").unwrap(),
-        )
-        .await
-        .unwrap();
-    let parsed = lossless_server::email::parse::parse(&raw).map_err(|e| e.to_string());
-    let fetched = FetchedEmail {
-        mailbox: mailbox.id,
-        uidvalidity: 1,
-        uid: 1,
-        raw_sha256: {
-            use sha2::Digest as _;
-            hex::encode(sha2::Sha256::digest(&raw))
-        },
-        raw,
-    };
-    let got = services::ingest_email(
-        &p,
-        &settings(),
-        fetched,
-        parsed,
-        lossless_server::http::new_portal_token(),
-    )
-    .await
-    .unwrap();
+    let mailbox = support::mailbox(&store, "support", "support@lossless.test").await;
+    let got = support::ingest_raw(&p, &settings(), mailbox.id, 1, raw).await;
     let ticket_id = got.ticket.unwrap();
 
     // The worker acknowledges (a system message), then delivers the acknowledgement.

@@ -5,19 +5,18 @@
 //! Uses the sales mailbox (email_intake.rs owns support@), tags its mails with a unique
 //! token, asserts only about its own mails and deletes them from the server at the end.
 
-use crate::email_intake::{
-    delete_uids, ensure_mail_servers, imap_inbox, send_mail, tagged, uid_set,
-};
+use crate::email_intake::{delete_found, ensure_mail_servers, send_mail, tagged};
 use crate::{http, support};
+use lossless::email::admin::ChannelAdmin as _;
 use lossless_server::Server;
 use std::time::Duration;
 
 const ADDRESS: &str = "sales@lossless.test";
 const PASSWORD: &str = "sales-pw";
 
-/// A node on `db` polling the sales mailbox every second as `node_id`, without a job
-/// worker (acknowledgements are not this test's business).
-async fn polling_node(db: &str, node_id: &str) -> Server {
+/// A node on `db` polling the sales mailbox every `poll_seconds` as `node_id`, without a job
+/// worker (acknowledgements are not these tests' business).
+pub(crate) async fn polling_node(db: &str, node_id: &str, poll_seconds: &str) -> Server {
     http::node(
         db,
         &[
@@ -30,7 +29,7 @@ async fn polling_node(db: &str, node_id: &str) -> Server {
             ("mailbox.sales.imap_security", "plain"),
             ("mailbox.sales.imap_user", ADDRESS),
             ("mailbox.sales.imap_password", PASSWORD),
-            ("mailbox.sales.poll_seconds", "1"),
+            ("mailbox.sales.poll_seconds", poll_seconds),
         ],
     )
     .await
@@ -62,15 +61,7 @@ async fn wait_for_ticket(node: &Server, tag: &str) -> usize {
 
 /// Deletes this run's mails from the sales mailbox.
 async fn cleanup(tag: &str) {
-    let mut s = imap_inbox(ADDRESS, PASSWORD).await;
-    let uids = s
-        .uid_search(format!("HEADER X-Lossless-Test {tag}"))
-        .await
-        .unwrap();
-    if !uids.is_empty() {
-        delete_uids(&mut s, &uid_set(&uids)).await;
-    }
-    s.logout().await.unwrap();
+    delete_found(ADDRESS, PASSWORD, &format!("HEADER X-Lossless-Test {tag}")).await;
 }
 
 // One test, both databases one after the other, so one run's cleanup never races the
@@ -82,17 +73,32 @@ async fn configured_mailboxes_are_polled_by_one_node() {
 
     // SQLite: the node's own poller ingests the mail.
     let (url, _dir) = support::fresh_sqlite();
-    let node = polling_node(&url, "poll-sqlite").await;
+    let node = polling_node(&url, "poll-sqlite", "1").await;
     let sqlite_tag = format!("{tag}-s");
     send_tagged(&sqlite_tag).await;
     assert_eq!(wait_for_ticket(&node, &sqlite_tag).await, 1);
     node.stop().await;
     cleanup(&sqlite_tag).await;
 
+    // Taken out of the configuration: the next start keeps its history but stops fetching it.
+    let node = http::node(&url, &[("node_id", "poll-sqlite"), ("worker", "0")]).await;
+    let sales = node
+        .channels
+        .overview()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.name == "sales")
+        .expect("the mailbox stays known");
+    assert!(!sales.enabled, "no longer configured, so no longer fetched");
+    assert!(sales.health.received_24h >= 1, "its receipts stay");
+    assert!(node.channels.supervisor().fetching().await.is_empty());
+    node.stop().await;
+
     // PostgreSQL: two nodes, one mailbox, one lease owner, one ticket.
     if let Some(url) = support::fresh_pg().await {
-        let a = polling_node(&url, "poll-a").await;
-        let b = polling_node(&url, "poll-b").await;
+        let a = polling_node(&url, "poll-a", "1").await;
+        let b = polling_node(&url, "poll-b", "1").await;
         let pg_tag = format!("{tag}-p");
         send_tagged(&pg_tag).await;
         assert_eq!(wait_for_ticket(&a, &pg_tag).await, 1);

@@ -13,18 +13,18 @@
 //! at the end; assertions only look at tagged mail.
 
 use crate::email_intake::{
-    delete_uids, ensure_mail_servers, imap_inbox, send_mail, send_mail_to, tagged, uid_set,
+    delete_uids, ensure_mail_servers, imap_account, imap_inbox, send_mail, send_mail_to, tagged,
+    uid_set,
 };
 use crate::support;
 use lossless::actor::{Actor, ActorRef, Role};
 use lossless::email::{ClosedTicketPolicy, DeliveryState, EmailSettings, InboundEmail};
-use lossless::ids::{AgentId, EmailAddress, NumberPrefix};
+use lossless::ids::{AgentId, EmailAddress};
 use lossless::ports::Store;
 use lossless::services::{self, EmailOut, Ports, TicketChange};
 use lossless::ticket::{Status, Ticket, TicketEvent};
-use lossless_server::email::imap::{ImapAccount, ImapSecurity, fetch_once};
+use lossless_server::email::imap::{ImapAccount, fetch_once};
 use lossless_server::email::smtp::{SmtpAccount, SmtpMailer, SmtpSecurity};
-use lossless_server::live::{Hub, LocalBus};
 use lossless_server::store::SqlStore;
 use lossless_server::worker;
 use std::sync::Arc;
@@ -37,28 +37,13 @@ const OTHER: &str = "other@customer.test";
 
 fn settings(policy: ClosedTicketPolicy) -> EmailSettings {
     EmailSettings {
-        secret: SECRET.to_vec(),
-        message_id_domain: "lossless.test".into(),
-        our_addresses: vec![
-            EmailAddress::parse(SUPPORT).unwrap(),
-            EmailAddress::parse("sales@lossless.test").unwrap(),
-        ],
         closed_policy: policy,
-        ..EmailSettings::default()
+        ..support::email_settings(SECRET, &[SUPPORT, "sales@lossless.test"])
     }
 }
 
 fn account(policy: ClosedTicketPolicy) -> ImapAccount {
-    ImapAccount {
-        name: "support".into(),
-        address: EmailAddress::parse(SUPPORT).unwrap(),
-        host: "127.0.0.1".into(),
-        port: 1143,
-        security: ImapSecurity::Plain,
-        username: SUPPORT.into(),
-        password: "support-pw".into(),
-        settings: settings(policy),
-    }
+    imap_account("support", SUPPORT, "support-pw", settings(policy))
 }
 
 fn email_out() -> EmailOut {
@@ -74,15 +59,6 @@ fn email_out() -> EmailOut {
     EmailOut {
         settings: settings(ClosedTicketPolicy::default()),
         mailer: Arc::new(mailer),
-    }
-}
-
-fn ports(store: &SqlStore) -> Ports {
-    Ports {
-        store: Arc::new(store.clone()),
-        clock: Arc::new(lossless_server::SystemClock),
-        live: Arc::new(LocalBus(Hub::default())),
-        prefix: NumberPrefix::default(),
     }
 }
 
@@ -208,7 +184,7 @@ async fn replies_copy_participants_and_closed_tickets_follow_the_policy() {
     ensure_mail_servers().await;
     support::on_both_databases(|url| async move {
         let store = SqlStore::connect(&url).await.unwrap();
-        let p = ports(&store);
+        let p = support::ports(&store);
         skip_backlog(&url, &store).await;
         participants_are_copied(&p, &store).await;
         closed_ticket_policies(&p, &store).await;
@@ -224,29 +200,17 @@ async fn skip_backlog(url: &str, store: &SqlStore) {
     let mb = s.examine("INBOX").await.unwrap();
     s.logout().await.unwrap();
     let (validity, next) = (mb.uid_validity.unwrap(), mb.uid_next.unwrap());
-    store
-        .ensure_mailbox("support", &EmailAddress::parse(SUPPORT).unwrap())
-        .await
-        .unwrap();
+    support::mailbox(store, "support", SUPPORT).await;
     let sql = format!(
         "UPDATE mailboxes SET uidvalidity = {validity}, last_uid = {} WHERE name = 'support'",
         next.saturating_sub(1)
     );
-    if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    support::with_pool!(url, |pool| {
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(&pool)
             .await
             .unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    }
+    });
 }
 
 /// Runs worker rounds until `ticket` has `n` outbound deliveries, all sent (≤ 20 s).

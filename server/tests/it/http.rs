@@ -35,6 +35,12 @@ pub async fn node(db: &str, extra: &[(&str, &str)]) -> Server {
 
 /// A signed-in agent's cookie header value, made straight in the store.
 pub async fn agent_cookie(s: &Server, email: &str) -> (AgentId, String) {
+    role_cookie(s, email, Role::Agent).await
+}
+
+/// The agent with `email` (made with `role` unless there is one) and its session cookie
+/// header value, made straight in the store.
+pub async fn role_cookie(s: &Server, email: &str, role: Role) -> (AgentId, String) {
     let agent = match s.store_agent_by_email(email).await {
         Some(a) => a,
         None => {
@@ -43,7 +49,7 @@ pub async fn agent_cookie(s: &Server, email: &str) -> (AgentId, String) {
                 .create_agent(NewAgent {
                     email: EmailAddress::parse(email).unwrap(),
                     name: email.into(),
-                    role: Role::Agent,
+                    role,
                     lang: Lang::En,
                     password_hash: "x".into(),
                 })

@@ -12,6 +12,7 @@ mod email_outbound;
 mod email_parse;
 mod email_poll;
 mod email_replies;
+mod email_tls;
 mod http;
 mod manage;
 mod nodes;

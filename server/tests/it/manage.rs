@@ -10,13 +10,12 @@
 //! same-origin.
 
 use crate::email_intake::ensure_mail_servers;
-use crate::http::{agent_cookie, node};
+use crate::http::{agent_cookie, node, role_cookie};
 use crate::support;
 use leptos::server_fn::ServerFn;
 use lossless::actor::Role;
 use lossless::email::{EmailSettings, IngestEmail, IngestOutcome};
-use lossless::ids::{EmailAddress, Lang, NumberPrefix, PortalToken};
-use lossless::team::NewAgent;
+use lossless::ids::{NumberPrefix, PortalToken};
 use lossless_app::api::channels::{ListChannels, ProbeMailbox, ReplayDeadLetter, SaveMailbox};
 use lossless_app::dto::MailboxForm;
 use lossless_server::Server;
@@ -25,32 +24,6 @@ use sha2::{Digest, Sha256};
 
 const IMAP_SECRET: &str = "Imap-Secret-7f3a";
 const SMTP_SECRET: &str = "Smtp-Secret-91c2";
-
-/// A session cookie for a new agent with `role`, made straight in the store.
-async fn role_cookie(s: &Server, email: &str, role: Role) -> String {
-    let agent = s
-        .ports
-        .store
-        .create_agent(NewAgent {
-            email: EmailAddress::parse(email).unwrap(),
-            name: email.into(),
-            role,
-            lang: Lang::En,
-            password_hash: "x".into(),
-        })
-        .await
-        .unwrap()
-        .id;
-    let token = format!("tok{}", lossless_server::random_hex(16));
-    let hash = hex::encode(Sha256::digest(token.as_bytes()));
-    let now = s.ports.clock.now();
-    s.ports
-        .store
-        .create_session(&hash, agent, now + chrono::Duration::hours(1))
-        .await
-        .unwrap();
-    format!("{}={token}", lossless_app::ssr::SESSION_COOKIE)
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -138,6 +111,40 @@ fn save_body(form: &MailboxForm, is_new: bool) -> Vec<(String, String)> {
     b
 }
 
+/// Saves `form` as the holder of `cookie` (`is_new`: adding, not editing).
+async fn save(s: &Server, cookie: &str, form: &MailboxForm, is_new: bool) -> (u16, String) {
+    call(s, SaveMailbox::PATH, Some(cookie), &save_body(form, is_new)).await
+}
+
+/// "Test this mailbox" with `form`'s values, as the holder of `cookie`.
+async fn probe(s: &Server, cookie: &str, form: &MailboxForm) -> (u16, String) {
+    call(s, ProbeMailbox::PATH, Some(cookie), &fields("form", form)).await
+}
+
+/// Replays dead letter `receipt`, as the holder of `cookie`.
+async fn replay(s: &Server, cookie: &str, receipt: &str) -> (u16, String) {
+    let body = [("receipt".to_owned(), receipt.to_owned())];
+    call(s, ReplayDeadLetter::PATH, Some(cookie), &body).await
+}
+
+/// The entry of `list` in a `ListChannels` answer whose `key` is `value`.
+fn listed(body: &str, list: &str, key: &str, value: impl Into<Value>) -> Value {
+    let value = value.into();
+    let v: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
+    v[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m[key] == value)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {list} entry with {key} = {value}: {body}"))
+}
+
+/// Whether a 422 answer names `field` with `code`.
+fn has_code(body: &str, field: &str, code: &str) -> bool {
+    field_codes(body).contains(&(field.to_owned(), code.to_owned()))
+}
+
 /// The `(field, code)` pairs of a 422 answer.
 fn field_codes(body: &str) -> Vec<(String, String)> {
     let v: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
@@ -160,7 +167,7 @@ async fn only_managers_and_admins_reach_the_channel_screen() {
     let (db, _guard) = support::fresh_sqlite();
     let s = node(&db, &[("email_poll", "0")]).await;
     let (_, agent) = agent_cookie(&s, "agent@example.com").await;
-    let manager = role_cookie(&s, "manager@example.com", Role::Manager).await;
+    let (_, manager) = role_cookie(&s, "manager@example.com", Role::Manager).await;
 
     // Signed out: the page redirects to the sign-in form, the functions answer 401.
     let (status, location, _) = get_page(&s, "/manage/channels", None).await;
@@ -201,13 +208,7 @@ async fn only_managers_and_admins_reach_the_channel_screen() {
     bad.smtp_host = String::new();
     bad.poll_seconds = "soon".into();
     bad.closed_policy = "delete".into();
-    let (status, body) = call(
-        &s,
-        SaveMailbox::PATH,
-        Some(&manager),
-        &save_body(&bad, true),
-    )
-    .await;
+    let (status, body) = save(&s, &manager, &bad, true).await;
     assert_eq!(status, 422, "{body}");
     let codes = field_codes(&body);
     for (field, code) in [
@@ -228,15 +229,9 @@ async fn only_managers_and_admins_reach_the_channel_screen() {
     }
     // The same check guards the probe (an edit keeps the stored password, so that one
     // is not required there).
-    let (status, body) = call(
-        &s,
-        ProbeMailbox::PATH,
-        Some(&manager),
-        &fields("form", &bad),
-    )
-    .await;
+    let (status, body) = probe(&s, &manager, &bad).await;
     assert_eq!(status, 422, "{body}");
-    assert!(field_codes(&body).contains(&("imap_host".into(), "insecure".into())));
+    assert!(has_code(&body, "imap_host", "insecure"));
     assert!(!body.contains("imap_password"));
     s.stop().await;
 }
@@ -259,26 +254,17 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
         ],
     )
     .await;
-    let manager = role_cookie(&s, "manager@example.com", Role::Manager).await;
+    let (_, manager) = role_cookie(&s, "manager@example.com", Role::Manager).await;
     let mut answers = Vec::new();
 
     // Add a mailbox (not fetched: `enabled` is off), then list it.
     let form = sales_form("sales-ui");
-    let (status, body) = call(
-        &s,
-        SaveMailbox::PATH,
-        Some(&manager),
-        &save_body(&form, true),
-    )
-    .await;
+    let (status, body) = save(&s, &manager, &form, true).await;
     assert_eq!(status, 200, "{body}");
     answers.push(body);
     let (status, body) = call(&s, ListChannels::PATH, Some(&manager), &[]).await;
     assert_eq!(status, 200, "{body}");
-    let list: Value = serde_json::from_str(&body).unwrap();
-    let boxes = list["mailboxes"].as_array().unwrap();
-    let by_name = |n: &str| boxes.iter().find(|m| m["name"] == n).cloned().unwrap();
-    let ui = by_name("sales-ui");
+    let ui = listed(&body, "mailboxes", "name", "sales-ui");
     assert_eq!(ui["source"], "ui");
     assert_eq!(ui["address"], "sales@lossless.test");
     assert_eq!(ui["imap"]["port"], 1143);
@@ -286,74 +272,40 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
     assert_eq!(ui["smtp"]["port"], 2525);
     assert_eq!(ui["closed_policy"], "reopen");
     assert_eq!(ui["enabled"], false);
-    assert_eq!(by_name("cfgbox")["source"], "config");
+    assert_eq!(
+        listed(&body, "mailboxes", "name", "cfgbox")["source"],
+        "config"
+    );
     answers.push(body);
 
     // The same name again is taken; an edit with empty passwords keeps the stored ones.
-    let (status, body) = call(
-        &s,
-        SaveMailbox::PATH,
-        Some(&manager),
-        &save_body(&form, true),
-    )
-    .await;
+    let (status, body) = save(&s, &manager, &form, true).await;
     assert_eq!(status, 422, "{body}");
-    assert!(
-        field_codes(&body).contains(&("name".into(), "taken".into())),
-        "{body}"
-    );
+    assert!(has_code(&body, "name", "taken"), "{body}");
     let mut edit = form.clone();
     edit.imap_password = String::new();
     edit.smtp_password = String::new();
     edit.poll_seconds = "120".into();
-    let (status, body) = call(
-        &s,
-        SaveMailbox::PATH,
-        Some(&manager),
-        &save_body(&edit, false),
-    )
-    .await;
+    let (status, body) = save(&s, &manager, &edit, false).await;
     assert_eq!(status, 200, "{body}");
     let (_, body) = call(&s, ListChannels::PATH, Some(&manager), &[]).await;
-    let list: Value = serde_json::from_str(&body).unwrap();
-    let ui = list["mailboxes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "sales-ui")
-        .cloned()
-        .unwrap();
+    let ui = listed(&body, "mailboxes", "name", "sales-ui");
     assert_eq!(ui["poll_seconds"], 120);
     answers.push(body);
 
     // A configuration-file mailbox is read-only here.
     let mut cfg = sales_form("cfgbox");
     cfg.address = "support@lossless.test".into();
-    let (status, body) = call(
-        &s,
-        SaveMailbox::PATH,
-        Some(&manager),
-        &save_body(&cfg, false),
-    )
-    .await;
+    let (status, body) = save(&s, &manager, &cfg, false).await;
     assert_eq!(status, 422, "{body}");
-    assert!(
-        field_codes(&body).contains(&("_".into(), "read_only".into())),
-        "{body}"
-    );
+    assert!(has_code(&body, "_", "read_only"), "{body}");
 
     // "Test this mailbox" with the form's values: the real Dovecot (IMAP only, so no probe
     // mail is sent), then a wrong password and a closed port, each with readable details.
-    let mut probe = sales_form("sales-probe");
-    probe.imap_password = "sales-pw".into();
-    probe.smtp_enabled = false;
-    let (status, body) = call(
-        &s,
-        ProbeMailbox::PATH,
-        Some(&manager),
-        &fields("form", &probe),
-    )
-    .await;
+    let mut sales_probe = sales_form("sales-probe");
+    sales_probe.imap_password = "sales-pw".into();
+    sales_probe.smtp_enabled = false;
+    let (status, body) = probe(&s, &manager, &sales_probe).await;
     assert_eq!(status, 200, "{body}");
     let r: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(r["ok"], true, "{body}");
@@ -373,14 +325,8 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
         "{body}"
     );
     answers.push(body);
-    probe.imap_password = "wrong-pw".into();
-    let (status, body) = call(
-        &s,
-        ProbeMailbox::PATH,
-        Some(&manager),
-        &fields("form", &probe),
-    )
-    .await;
+    sales_probe.imap_password = "wrong-pw".into();
+    let (status, body) = probe(&s, &manager, &sales_probe).await;
     assert_eq!(status, 200, "{body}");
     let r: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(r["ok"], false);
@@ -391,14 +337,8 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
     );
     assert!(!last["detail"].as_str().unwrap().is_empty());
     assert!(!body.contains("wrong-pw"), "{body}");
-    probe.imap_port = "1".into();
-    let (_, body) = call(
-        &s,
-        ProbeMailbox::PATH,
-        Some(&manager),
-        &fields("form", &probe),
-    )
-    .await;
+    sales_probe.imap_port = "1".into();
+    let (_, body) = probe(&s, &manager, &sales_probe).await;
     let r: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(r["steps"][0]["kind"], "imap_connect", "{body}");
     assert_eq!(r["steps"][0]["ok"], false, "{body}");
@@ -439,18 +379,8 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
         .unwrap();
     assert_eq!(dead.outcome, IngestOutcome::DeadLetter);
     let receipt = s.ports.store.dead_letters(1).await.unwrap()[0].receipt;
-    let dead_row = |body: &str| -> Value {
-        let list: Value = serde_json::from_str(body).unwrap();
-        list["dead_letters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["receipt"] == receipt)
-            .cloned()
-            .unwrap_or_else(|| panic!("dead letter {receipt} missing: {body}"))
-    };
     let (_, body) = call(&s, ListChannels::PATH, Some(&manager), &[]).await;
-    let row = dead_row(&body);
+    let row = listed(&body, "dead_letters", "receipt", receipt);
     assert_eq!(row["mailbox"], "sales-ui");
     assert_eq!(row["subject"], "<b>Invoice</b> & more");
     assert_eq!(row["error"], "simulated parser bug");
@@ -465,26 +395,15 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
         "{html}"
     );
     assert!(!html.contains("<b>Invoice"));
-    let (status, body) = call(
-        &s,
-        ReplayDeadLetter::PATH,
-        Some(&manager),
-        &[("receipt".into(), receipt.to_string())],
-    )
-    .await;
+    let (status, body) = replay(&s, &manager, &receipt.to_string()).await;
     assert_eq!((status, body.as_str()), (200, r#""created""#));
     let (_, body) = call(&s, ListChannels::PATH, Some(&manager), &[]).await;
-    assert_eq!(dead_row(&body)["replay_outcome"], "created", "{body}");
+    let row = listed(&body, "dead_letters", "receipt", receipt);
+    assert_eq!(row["replay_outcome"], "created", "{body}");
     answers.push(body);
 
     // An unknown dead letter is not found.
-    let (status, body) = call(
-        &s,
-        ReplayDeadLetter::PATH,
-        Some(&manager),
-        &[("receipt".into(), "987654".into())],
-    )
-    .await;
+    let (status, body) = replay(&s, &manager, "987654").await;
     assert_eq!(status, 404, "{body}");
 
     // The page: the mailboxes section with both mailboxes, the config one marked read-only.

@@ -11,9 +11,7 @@ use crate::support::{self, Backend, SqlStore};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use lossless::actor::{ActorRef, Role};
 use lossless::contact::{ContactDraft, Handle};
-use lossless::email::{
-    EmailSettings, IngestEmail, IngestOutcome, Ingested, MailboxId, OurIdentity, classify,
-};
+use lossless::email::{IngestEmail, IngestOutcome, Ingested, MailboxId};
 use lossless::ids::{
     AgentId, ContactId, EmailAddress, GroupId, JobId, Lang, NumberPrefix, PhoneE164, PortalToken,
     TicketId, TicketNumber,
@@ -1307,28 +1305,15 @@ fn ingest_of(
     now: DateTime<Utc>,
 ) -> IngestEmail {
     use sha2::Digest as _;
-    let settings = EmailSettings {
-        secret: b"story-secret-0123456789abcdef".to_vec(),
-        message_id_domain: "lossless.test".into(),
-        our_addresses: vec![email("support@lossless.test")],
-        ..EmailSettings::default()
-    };
-    let ours = OurIdentity {
-        addresses: settings.our_addresses.clone(),
-        message_id_domain: settings.message_id_domain.clone(),
-    };
+    let settings =
+        support::email_settings(b"story-secret-0123456789abcdef", &["support@lossless.test"]);
     IngestEmail {
         mailbox,
         uidvalidity,
         uid,
         raw_sha256: hex::encode(sha2::Sha256::digest(raw)),
         raw: raw.to_vec(),
-        parsed: lossless_server::email::parse::parse(raw)
-            .map(|m| {
-                let c = classify(&m, &ours);
-                (m, c)
-            })
-            .map_err(|e| format!("{e:?}")),
+        parsed: support::parse_classified(raw, &settings).map_err(|e| format!("{e:?}")),
         settings,
         prefix: NumberPrefix::default(),
         token: token(),
@@ -2020,10 +2005,7 @@ pub async fn arrivals_story(store: &SqlStore) {
 pub async fn content_story(store: &SqlStore) {
     use lossless_server::email::{html::content_of, parse::parse_with_attachments};
     let now = t0() + Duration::days(40);
-    let mb = store
-        .ensure_mailbox("content-story", &email("content@lossless.test"))
-        .await
-        .unwrap();
+    let mb = support::mailbox(store, "content-story", "content@lossless.test").await;
     let mail = |id: &str| -> Vec<u8> {
         format!(
             "From: Story <content-story@customer.test>\r\nTo: support@lossless.test\r\n\

@@ -1,16 +1,30 @@
-//! Test support: a fresh database per test.
+//! Test support: a fresh database per test, and the wiring tests share.
 //!
 //! - [`fresh_sqlite`]: a new SQLite file in a temporary directory (removed with the guard).
 //! - [`fresh_pg`]: a new `t_<random>` database on the server named by
 //!   `LOSSLESS_TEST_PG_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`; `make pg`
 //!   prints one). Without that variable PostgreSQL tests are skipped loudly — or fail when
 //!   `CI` or `LOSSLESS_REQUIRE_PG` is set, so CI can never pass without PostgreSQL.
+//! - [`with_pool!`]: a pool on the test database behind the store's back, either dialect.
+//! - [`eventually`]: polls until something holds, with a deadline.
+//! - [`ports`], [`email_settings`], [`mailbox`], [`ingest_raw`], [`parse_classified`]: a
+//!   store wired as a node wires it, and mail taken in as the IMAP adapter would.
 
 #![allow(dead_code, clippy::expect_used)]
 
 pub use lossless_server::store::{Backend, SqlStore};
 
+use lossless::email::{
+    Classification, EmailSettings, InboundEmail, Ingested, MailboxId, MailboxState, OurIdentity,
+    classify,
+};
+use lossless::ids::{EmailAddress, NumberPrefix};
+use lossless::ports::Store as _;
+use lossless::services::{self, FetchedEmail, Ports};
+use lossless_server::email::parse::ParseFailure;
+use lossless_server::live::{Hub, LocalBus};
 use sqlx::Connection as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A URL for a new SQLite database file, and the directory guard that removes it.
@@ -107,6 +121,121 @@ where
         scenario(url.clone()).await;
         drop_pg(&url).await;
     }
+}
+
+/// Runs `$body` with `$pool` bound to a new pool on the test database at `$url` (SQLite or
+/// PostgreSQL: the body is compiled for each), closes the pool, and yields the body's value.
+macro_rules! with_pool {
+    ($url:expr, |$pool:ident| $body:expr) => {{
+        let url: &str = $url;
+        if url.starts_with("sqlite:") {
+            let $pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            let out = $body;
+            $pool.close().await;
+            out
+        } else {
+            let $pool = sqlx::PgPool::connect(url).await.unwrap();
+            let out = $body;
+            $pool.close().await;
+            out
+        }
+    }};
+}
+pub(crate) use with_pool;
+
+/// Polls `f` every 100 ms for up to `secs` seconds until it returns `Some`; panics naming
+/// `what` when it never does.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..secs * 10 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within {secs} s");
+}
+
+/// The ports of `store` as a node wires them: the system clock, a local live bus, the
+/// default number prefix.
+pub fn ports(store: &SqlStore) -> Ports {
+    Ports {
+        store: Arc::new(store.clone()),
+        clock: Arc::new(lossless_server::SystemClock),
+        live: Arc::new(LocalBus(Hub::default())),
+        prefix: NumberPrefix::default(),
+    }
+}
+
+/// Email settings of a test: its own `secret`, Message-IDs at `lossless.test`, `ours` as our
+/// addresses, the rest default.
+pub fn email_settings(secret: &[u8], ours: &[&str]) -> EmailSettings {
+    EmailSettings {
+        secret: secret.to_vec(),
+        message_id_domain: "lossless.test".into(),
+        our_addresses: ours
+            .iter()
+            .map(|a| EmailAddress::parse(a).expect("an email address"))
+            .collect(),
+        ..EmailSettings::default()
+    }
+}
+
+/// The mailbox `name` receiving at `address` (made on first use).
+pub async fn mailbox(store: &SqlStore, name: &str, address: &str) -> MailboxState {
+    let address = EmailAddress::parse(address).expect("an email address");
+    store
+        .ensure_mailbox(name, &address)
+        .await
+        .expect("ensure the mailbox")
+}
+
+/// `raw` parsed and classified against `settings`' addresses, as the IMAP adapter hands a
+/// mail to the store.
+pub fn parse_classified(
+    raw: &[u8],
+    settings: &EmailSettings,
+) -> Result<(InboundEmail, Classification), ParseFailure> {
+    let ours = OurIdentity {
+        addresses: settings.our_addresses.clone(),
+        message_id_domain: settings.message_id_domain.clone(),
+    };
+    lossless_server::email::parse::parse(raw).map(|m| {
+        let c = classify(&m, &ours);
+        (m, c)
+    })
+}
+
+/// Takes `raw` in through the service as the IMAP adapter would: message `uid` of
+/// UIDVALIDITY 1 in `mailbox`.
+pub async fn ingest_raw(
+    p: &Ports,
+    settings: &EmailSettings,
+    mailbox: MailboxId,
+    uid: i64,
+    raw: Vec<u8>,
+) -> Ingested {
+    use sha2::Digest as _;
+    let parsed = lossless_server::email::parse::parse(&raw).map_err(|e| e.to_string());
+    let fetched = FetchedEmail {
+        mailbox,
+        uidvalidity: 1,
+        uid,
+        raw_sha256: hex::encode(sha2::Sha256::digest(&raw)),
+        raw,
+    };
+    services::ingest_email(
+        p,
+        settings,
+        fetched,
+        parsed,
+        lossless_server::http::new_portal_token(),
+    )
+    .await
+    .expect("ingest the mail")
 }
 
 fn unique_name() -> String {
