@@ -5,7 +5,8 @@
 //!
 //! The support mailbox is shared with other tests and runs, so one test walks every
 //! scenario in order, tags its mails with a unique token, asserts only about its own mails
-//! and deletes them from the server at the end.
+//! and deletes them from the server at the end. A UIDVALIDITY change made by the server
+//! itself (doveadm) is tested on the bench mailbox, which no other test uses.
 
 use crate::support;
 use lossless::contact::Handle;
@@ -482,4 +483,71 @@ async fn scenarios(url: &str) {
 
     seen_then_cleanup(&tag, 7).await;
     store.close().await;
+}
+
+/// The test mail servers' state directory (`$LOSSLESS_MAIL_DIR`, relative to the workspace,
+/// or `/var/tmp/lossless-mail` as `scripts/mail.sh` uses).
+pub(crate) fn mail_state_dir() -> String {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let state =
+        std::env::var("LOSSLESS_MAIL_DIR").unwrap_or_else(|_| "/var/tmp/lossless-mail".into());
+    if state.starts_with('/') {
+        state
+    } else {
+        format!("{root}/{state}")
+    }
+}
+
+// UIDVALIDITY changed by the server itself (`doveadm mailbox update --uid-validity`), not just
+// in our cursor: the next pass sees the new value, re-scans from UID 1, recognises the mails
+// it already has by their content and takes in only the new one. Uses the bench mailbox,
+// which no other test touches.
+#[tokio::test]
+async fn a_uidvalidity_change_on_the_server_rescans_without_duplicates() {
+    ensure_mail_servers().await;
+    let (user, pw) = ("bench@lossless.test", "bench-pw");
+    delete_found(user, pw, "ALL").await;
+    let tag = support::unique_tag("uidv");
+    let one = |i: usize| {
+        mail(
+            "customer@customer.test",
+            &format!("{tag} mail {i}"),
+            &format!("{tag}-{i}@customer.test"),
+            &tag,
+            "",
+            "Hello.",
+        )
+        .replace('\n', "\r\n")
+        .into_bytes()
+    };
+    crate::email_fault::multiappend(user, pw, &[one(1), one(2), one(3)]).await;
+    let (url, _dir) = support::fresh_sqlite();
+    let store = SqlStore::connect(&url).await.unwrap();
+    let p = support::ports(&store);
+    let account = imap_account("bench", user, pw, settings());
+    let first = fetch_once(&p, &account).await.unwrap();
+    assert_eq!((first.created, first.rescanned), (3, false), "{first:?}");
+
+    let changed = (first.uidvalidity + 7).to_string();
+    let conf = format!("{}/dovecot.conf", mail_state_dir());
+    let status = std::process::Command::new("doveadm")
+        .args(["-c", &conf, "mailbox", "update", "-u", user])
+        .args(["--uid-validity", &changed, "INBOX"])
+        .status()
+        .expect("run doveadm");
+    assert!(status.success(), "doveadm mailbox update failed");
+    crate::email_fault::multiappend(user, pw, &[one(4)]).await;
+
+    let second = fetch_once(&p, &account).await.unwrap();
+    assert_eq!(second.uidvalidity.to_string(), changed);
+    assert!(second.rescanned, "{second:?}");
+    assert_eq!((second.duplicates, second.created), (3, 1), "{second:?}");
+    let tickets = tagged(&store, &tag).await;
+    assert_eq!(tickets.len(), 4, "each mail exactly once");
+    // And the pass after that has nothing new.
+    let third = fetch_once(&p, &account).await.unwrap();
+    assert_eq!((third.fetched, third.rescanned), (0, false), "{third:?}");
+    assert_eq!(tagged(&store, &tag).await.len(), 4);
+    store.close().await;
+    delete_found(user, pw, "ALL").await;
 }

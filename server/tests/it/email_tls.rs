@@ -29,15 +29,7 @@ const SMTPS: u16 = 2465;
 
 /// The test CA `scripts/mail.sh` made (`$LOSSLESS_MAIL_DIR/tls/ca.pem`).
 fn ca_file() -> String {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let state =
-        std::env::var("LOSSLESS_MAIL_DIR").unwrap_or_else(|_| "/var/tmp/lossless-mail".into());
-    let state = if state.starts_with('/') {
-        state
-    } else {
-        format!("{root}/{state}")
-    };
-    format!("{state}/tls/ca.pem")
+    format!("{}/tls/ca.pem", crate::email_intake::mail_state_dir())
 }
 
 /// The mail servers, with their TLS listeners (an older `mail.sh` run had none: start
