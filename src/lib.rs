@@ -32,6 +32,7 @@ pub mod live;
 pub mod message;
 pub mod notify;
 pub mod ports;
+pub mod rules;
 pub mod services;
 pub mod team;
 pub mod ticket;
