@@ -653,22 +653,9 @@ pub struct FetchedEmail {
 /// store dedupe, thread and write everything in one transaction (retried when a concurrent
 /// change to the target ticket won), then publishes a live hint. `parsed` is the parser's
 /// result; an error is kept as a dead letter. The adapter acknowledges the mail at its
-/// source only after this returns `Ok`.
+/// source only after this returns `Ok`. `content` is what is stored beside the message: attachment bytes (content-addressed, up to
+/// [`crate::email::EmailSettings::attachment_max_bytes`]) and the sanitized HTML view.
 pub async fn ingest_email(
-    p: &Ports,
-    settings: &crate::email::EmailSettings,
-    fetched: FetchedEmail,
-    parsed: Result<crate::email::InboundEmail, String>,
-    token: PortalToken,
-) -> Result<crate::email::Ingested, DomainError> {
-    let content = crate::email::MailContent::default();
-    ingest_email_with_content(p, settings, fetched, parsed, content, token).await
-}
-
-/// [`ingest_email`] with the mail's content for storage: attachment bytes (stored
-/// content-addressed up to [`crate::email::EmailSettings::attachment_max_bytes`]) and the
-/// sanitized HTML view.
-pub async fn ingest_email_with_content(
     p: &Ports,
     settings: &crate::email::EmailSettings,
     fetched: FetchedEmail,

@@ -45,7 +45,6 @@
 //! [`MailboxConfig::settings`]); from there the mailbox supervisor fetches them like the
 //! ones managers create in `/manage/channels`, which cannot edit these.
 
-use crate::email::imap::ImapSecurity;
 use crate::email::tls::TlsTrust;
 use lossless::email::ClosedTicketPolicy;
 use lossless::email::admin::{Endpoint, MailboxSettings, TransportSecurity};
@@ -123,7 +122,7 @@ pub struct MailboxConfig {
     /// IMAP port.
     pub imap_port: u16,
     /// Transport security.
-    pub imap_security: ImapSecurity,
+    pub imap_security: TransportSecurity,
     /// Login name.
     pub imap_user: String,
     /// Password.
@@ -141,24 +140,12 @@ pub struct MailboxConfig {
 impl MailboxConfig {
     /// The mailbox's settings as stored in the database (passwords included).
     pub fn settings(&self) -> MailboxSettings {
-        let imap_security = match self.imap_security {
-            ImapSecurity::Plain => TransportSecurity::Plain,
-            ImapSecurity::Tls => TransportSecurity::Tls,
-            ImapSecurity::StartTls => TransportSecurity::StartTls,
-        };
-        let smtp = self.smtp.as_ref().map(|a| {
-            use crate::email::smtp::SmtpSecurity;
-            Endpoint {
-                host: a.host.clone(),
-                port: a.port,
-                security: match a.security {
-                    SmtpSecurity::Plain => TransportSecurity::Plain,
-                    SmtpSecurity::Tls => TransportSecurity::Tls,
-                    SmtpSecurity::StartTls => TransportSecurity::StartTls,
-                },
-                // Empty: send without login (`smtp_user = -`).
-                user: a.user.clone().unwrap_or_default(),
-            }
+        let smtp = self.smtp.as_ref().map(|a| Endpoint {
+            host: a.host.clone(),
+            port: a.port,
+            security: a.security,
+            // Empty: send without login (`smtp_user = -`).
+            user: a.user.clone().unwrap_or_default(),
         });
         MailboxSettings {
             name: self.name.clone(),
@@ -166,7 +153,7 @@ impl MailboxConfig {
             imap: Endpoint {
                 host: self.imap_host.clone(),
                 port: self.imap_port,
-                security: imap_security,
+                security: self.imap_security,
                 user: self.imap_user.clone(),
             },
             imap_password: Some(self.imap_password.0.clone()),
@@ -305,11 +292,11 @@ fn parse_mailboxes(kv: &HashMap<String, String>) -> Result<Vec<MailboxConfig>, C
             EmailAddress::parse(&need("address")?).map_err(|e| err(&key("address"), e))?;
         let imap_host = need("imap_host")?;
         let imap_security = match get("imap_security") {
-            Some(v) => ImapSecurity::parse(&v)
+            Some(v) => TransportSecurity::parse(&v)
                 .ok_or_else(|| err(&key("imap_security"), "expected plain, tls or starttls"))?,
-            None => ImapSecurity::Tls,
+            None => TransportSecurity::Tls,
         };
-        if imap_security == ImapSecurity::Plain && !is_loopback(&imap_host) {
+        if imap_security == TransportSecurity::Plain && !is_loopback(&imap_host) {
             return Err(err(
                 &key("imap_security"),
                 format!(
@@ -320,7 +307,7 @@ fn parse_mailboxes(kv: &HashMap<String, String>) -> Result<Vec<MailboxConfig>, C
         }
         let imap_port = match get("imap_port") {
             Some(p) => p.parse().map_err(|e| err(&key("imap_port"), e))?,
-            None if imap_security == ImapSecurity::Tls => 993,
+            None if imap_security == TransportSecurity::Tls => 993,
             None => 143,
         };
         let poll_seconds: u64 = match get("poll_seconds") {
@@ -335,14 +322,14 @@ fn parse_mailboxes(kv: &HashMap<String, String>) -> Result<Vec<MailboxConfig>, C
         let smtp = match get("smtp_host") {
             None => None,
             Some(host) => {
-                use crate::email::smtp::{SmtpAccount, SmtpSecurity};
+                use crate::email::smtp::SmtpAccount;
                 let security = match get("smtp_security") {
-                    Some(v) => SmtpSecurity::parse(&v).ok_or_else(|| {
+                    Some(v) => TransportSecurity::parse(&v).ok_or_else(|| {
                         err(&key("smtp_security"), "expected plain, tls or starttls")
                     })?,
-                    None => SmtpSecurity::StartTls,
+                    None => TransportSecurity::StartTls,
                 };
-                if security == SmtpSecurity::Plain && !is_loopback(&host) {
+                if security == TransportSecurity::Plain && !is_loopback(&host) {
                     return Err(err(
                         &key("smtp_security"),
                         format!(
@@ -353,7 +340,7 @@ fn parse_mailboxes(kv: &HashMap<String, String>) -> Result<Vec<MailboxConfig>, C
                 }
                 let port = match get("smtp_port") {
                     Some(p) => p.parse().map_err(|e| err(&key("smtp_port"), e))?,
-                    None => security.default_port(),
+                    None => crate::email::smtp::default_port(security),
                 };
                 let user = match get("smtp_user") {
                     Some(u) if u == "-" => None,
@@ -504,7 +491,7 @@ mod mailbox_tests {
         assert_eq!(s.name, "support");
         assert_eq!(s.address.as_str(), "support@lossless.test");
         assert_eq!((s.imap_host.as_str(), s.imap_port), ("127.0.0.1", 1143));
-        assert_eq!(s.imap_security, ImapSecurity::Plain);
+        assert_eq!(s.imap_security, TransportSecurity::Plain);
         assert_eq!(
             s.imap_user, "support@lossless.test",
             "the address by default"
@@ -513,7 +500,7 @@ mod mailbox_tests {
         assert_eq!(b.name, "sales");
         assert_eq!(
             (b.imap_port, b.imap_security),
-            (143, ImapSecurity::StartTls)
+            (143, TransportSecurity::StartTls)
         );
         assert_eq!((b.imap_user.as_str(), b.poll_seconds), ("sales", 5));
         assert_eq!(b.imap_password, Secret("sales-pw".into()));
@@ -545,7 +532,10 @@ mod mailbox_tests {
         ]))
         .unwrap();
         let m = &c.mailboxes[0];
-        assert_eq!((m.imap_port, m.imap_security), (993, ImapSecurity::Tls));
+        assert_eq!(
+            (m.imap_port, m.imap_security),
+            (993, TransportSecurity::Tls)
+        );
         assert_eq!(c.email_domain, "mail.example.com");
         assert_eq!(c.email_secret, Some(Secret("s3cret".into())));
         assert!(!c.email_poll);
@@ -596,7 +586,7 @@ mod mailbox_tests {
 #[cfg(test)]
 mod smtp_tests {
     use super::*;
-    use crate::email::smtp::SmtpSecurity;
+    use lossless::email::admin::TransportSecurity;
 
     fn with(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut kv: HashMap<String, String> = [
@@ -626,7 +616,7 @@ mod smtp_tests {
         let c = with(&[("mailbox.m.smtp_host", "smtp.example.com")]).unwrap();
         let s = c.mailboxes[0].smtp.clone().unwrap();
         assert_eq!(s.from.as_str(), "help@example.com");
-        assert_eq!((s.port, s.security), (587, SmtpSecurity::StartTls));
+        assert_eq!((s.port, s.security), (587, TransportSecurity::StartTls));
         assert_eq!(
             (s.user.as_deref(), s.password.as_str()),
             (Some("help@example.com"), "imap-pw"),
@@ -646,7 +636,7 @@ mod smtp_tests {
         let s = c.mailboxes[0].smtp.clone().unwrap();
         assert_eq!(
             (s.port, s.security, s.user),
-            (2525, SmtpSecurity::Plain, None)
+            (2525, TransportSecurity::Plain, None)
         );
         let e = with(&[
             ("mailbox.m.smtp_host", "smtp.example.com"),

@@ -25,7 +25,7 @@
 //!   the next pass retries from the cursor).
 //! - Every pass records its end and its error (or none) on the mailbox (`last_fetch_at`,
 //!   `last_error`), so a failing mailbox is visible to operators.
-//! - The transport is what the account says ([`ImapSecurity`]): implicit TLS, STARTTLS
+//! - The transport is what the account says ([`TransportSecurity`]): implicit TLS, STARTTLS
 //!   (refused with [`ImapError::StartTlsRefused`] rather than continuing in the clear), or
 //!   plain TCP, which the configuration allows only towards the loopback interface. TLS
 //!   verifies the server's certificate and name against the account's [`TlsTrust`] (the
@@ -40,35 +40,13 @@
 use crate::email::parse::parse_with_attachments;
 use crate::email::tls::{self, TlsError, TlsTrust};
 use futures_util::StreamExt as _;
+use lossless::email::admin::TransportSecurity;
 use lossless::email::{EmailSettings, IngestOutcome, MailContent, MailboxState};
 use lossless::error::DomainError;
 use lossless::ids::EmailAddress;
 use lossless::services::{self, FetchedEmail, Ports};
 use sha2::{Digest as _, Sha256};
 use std::time::Duration;
-
-/// How the connection to the IMAP server is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImapSecurity {
-    /// Plain TCP (only for a server on this machine).
-    Plain,
-    /// Implicit TLS from the first byte (IMAPS, usually port 993).
-    Tls,
-    /// Plain greeting, then `STARTTLS` ([RFC 3501 §6.2.1](https://www.rfc-editor.org/rfc/rfc3501#section-6.2.1)).
-    StartTls,
-}
-
-impl ImapSecurity {
-    /// `plain`, `tls` or `starttls` (any case).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "plain" => Some(Self::Plain),
-            "tls" => Some(Self::Tls),
-            "starttls" => Some(Self::StartTls),
-            _ => None,
-        }
-    }
-}
 
 /// One mailbox to poll.
 #[derive(Clone)]
@@ -82,7 +60,7 @@ pub struct ImapAccount {
     /// IMAP server port.
     pub port: u16,
     /// Transport security.
-    pub security: ImapSecurity,
+    pub security: TransportSecurity,
     /// Login name.
     pub username: String,
     /// Password.
@@ -211,7 +189,7 @@ pub async fn fetch_and_idle(
 type AnySession = async_imap::Session<Box<dyn ImapIo>>;
 
 /// What an IMAP connection runs over (plain TCP or TLS), boxed so one session type serves
-/// every [`ImapSecurity`].
+/// every [`TransportSecurity`].
 pub trait ImapIo:
     tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send
 {
@@ -340,9 +318,9 @@ async fn idle(
 async fn connect(cfg: &ImapAccount) -> Result<async_imap::Client<Box<dyn ImapIo>>, ImapError> {
     let tcp = tokio::net::TcpStream::connect((cfg.host.as_str(), cfg.port)).await?;
     let io: Box<dyn ImapIo> = match cfg.security {
-        ImapSecurity::Plain => Box::new(tcp),
-        ImapSecurity::Tls => Box::new(tls::connect(&cfg.tls, &cfg.host, tcp).await?),
-        ImapSecurity::StartTls => {
+        TransportSecurity::Plain => Box::new(tcp),
+        TransportSecurity::Tls => Box::new(tls::connect(&cfg.tls, &cfg.host, tcp).await?),
+        TransportSecurity::StartTls => {
             let mut client = async_imap::Client::new(tcp);
             client.read_response().await?.ok_or(ImapError::NoGreeting)?;
             client
@@ -465,7 +443,7 @@ where
                 raw,
             };
             let token = crate::http::new_portal_token();
-            let done = match services::ingest_email_with_content(
+            let done = match services::ingest_email(
                 ports,
                 &cfg.settings,
                 fetched,

@@ -21,40 +21,19 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::Tls;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use lossless::email::OutgoingEmail;
+use lossless::email::admin::TransportSecurity;
 use lossless::ids::EmailAddress;
 use lossless::ports::{BoxFuture, Mailer};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How the connection to the SMTP server is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmtpSecurity {
-    /// Plain TCP (only for a server on this machine).
-    Plain,
-    /// Implicit TLS from the first byte (SMTPS, usually port 465).
-    Tls,
-    /// Plain greeting, then a required `STARTTLS` (usually port 587).
-    StartTls,
-}
-
-impl SmtpSecurity {
-    /// `plain`, `tls` or `starttls` (any case).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "plain" => Some(Self::Plain),
-            "tls" => Some(Self::Tls),
-            "starttls" => Some(Self::StartTls),
-            _ => None,
-        }
-    }
-
-    /// The usual port.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Self::Plain => 25,
-            Self::Tls => 465,
-            Self::StartTls => 587,
-        }
+/// The usual SMTP port for a transport security: 25 plain, 465 implicit TLS (SMTPS), 587
+/// submission with a required `STARTTLS`.
+pub fn default_port(security: TransportSecurity) -> u16 {
+    match security {
+        TransportSecurity::Plain => 25,
+        TransportSecurity::Tls => 465,
+        TransportSecurity::StartTls => 587,
     }
 }
 
@@ -68,7 +47,7 @@ pub struct SmtpAccount {
     /// Port.
     pub port: u16,
     /// Transport security.
-    pub security: SmtpSecurity,
+    pub security: TransportSecurity,
     /// Login (`None`: no authentication).
     pub user: Option<String>,
     /// Password.
@@ -143,9 +122,9 @@ impl SmtpMailer {
                 .map_err(|e| format!("tls: {e}"))
         };
         let tls = match account.security {
-            SmtpSecurity::Plain => Tls::None,
-            SmtpSecurity::StartTls => Tls::Required(tls()?),
-            SmtpSecurity::Tls => Tls::Wrapper(tls()?),
+            TransportSecurity::Plain => Tls::None,
+            TransportSecurity::StartTls => Tls::Required(tls()?),
+            TransportSecurity::Tls => Tls::Wrapper(tls()?),
         };
         let mut builder =
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(account.host.as_str())

@@ -25,12 +25,11 @@
 //! - Ending or dropping the supervisor's loop (node shutdown) stops every task it started.
 //! - A store failure during a refresh leaves the running tasks as they are.
 
-use crate::email::imap::{ImapAccount, ImapSecurity};
+use crate::email::imap::ImapAccount;
 use crate::email::poll;
-use crate::email::smtp::{SmtpAccount, SmtpMailers, SmtpSecurity};
+use crate::email::smtp::{SmtpAccount, SmtpMailers};
 use crate::email::tls::TlsTrust;
 use lossless::email::EmailSettings;
-use lossless::email::admin::TransportSecurity;
 use lossless::ports::{StoreError, StoredMailbox};
 use lossless::services::Ports;
 use std::collections::HashMap;
@@ -83,24 +82,6 @@ impl std::fmt::Debug for MailboxSupervisor {
     }
 }
 
-/// Our transport security in the IMAP adapter's terms.
-pub fn imap_security(t: TransportSecurity) -> ImapSecurity {
-    match t {
-        TransportSecurity::Tls => ImapSecurity::Tls,
-        TransportSecurity::StartTls => ImapSecurity::StartTls,
-        TransportSecurity::Plain => ImapSecurity::Plain,
-    }
-}
-
-/// Our transport security in the SMTP adapter's terms.
-pub fn smtp_security(t: TransportSecurity) -> SmtpSecurity {
-    match t {
-        TransportSecurity::Tls => SmtpSecurity::Tls,
-        TransportSecurity::StartTls => SmtpSecurity::StartTls,
-        TransportSecurity::Plain => SmtpSecurity::Plain,
-    }
-}
-
 /// The SMTP account of a stored mailbox (`None`: it sends nothing). An empty user sends
 /// without login.
 pub fn smtp_account(m: &StoredMailbox) -> Option<SmtpAccount> {
@@ -110,7 +91,7 @@ pub fn smtp_account(m: &StoredMailbox) -> Option<SmtpAccount> {
         from: s.address.clone(),
         host: e.host.clone(),
         port: e.port,
-        security: smtp_security(e.security),
+        security: e.security,
         user: Some(e.user.clone()).filter(|u| !u.trim().is_empty()),
         password: s.smtp_password.clone().unwrap_or_default(),
     })
@@ -149,7 +130,7 @@ pub fn imap_account(
         address: s.address.clone(),
         host: s.imap.host.clone(),
         port: s.imap.port,
-        security: imap_security(s.imap.security),
+        security: s.imap.security,
         username: s.imap.user.clone(),
         password: s.imap_password.clone().unwrap_or_default(),
         settings: settings_for(base, all, m),
@@ -328,7 +309,7 @@ mod tests {
     use super::*;
     use lossless::email::ClosedTicketPolicy;
     use lossless::email::MailboxId;
-    use lossless::email::admin::{Endpoint, MailboxSettings, MailboxSource};
+    use lossless::email::admin::{Endpoint, MailboxSettings, MailboxSource, TransportSecurity};
     use lossless::ids::EmailAddress;
 
     fn stored(name: &str, policy: ClosedTicketPolicy, smtp_user: &str) -> StoredMailbox {
@@ -388,12 +369,12 @@ mod tests {
         );
         assert_eq!(
             (acct.security, acct.port, acct.password.as_str()),
-            (ImapSecurity::StartTls, 143, "imap-pw")
+            (TransportSecurity::StartTls, 143, "imap-pw")
         );
         let sa = smtp_account(&a).unwrap();
         assert_eq!(
             (sa.security, sa.port, sa.user),
-            (SmtpSecurity::Tls, 465, None)
+            (TransportSecurity::Tls, 465, None)
         );
         assert_eq!(smtp_account(&b).unwrap().user.as_deref(), Some("sender"));
         let mut none = a;

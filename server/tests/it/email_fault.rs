@@ -20,7 +20,7 @@
 //! mails are found by a unique tag and deleted at the end.
 
 use crate::email_intake::{
-    delete_uids, ensure_mail_servers, imap_inbox, start_mail_servers, tagged,
+    delete_uids, ensure_mail_servers, imap_inbox, start_mail_servers, tagged, uid_set,
 };
 use crate::{http, support};
 use futures_util::StreamExt as _;
@@ -74,7 +74,7 @@ async fn empty_bulk() {
     if !all.is_empty() {
         let mut uids: Vec<u32> = all.into_iter().collect();
         uids.sort_unstable();
-        delete_uids(&mut s, &lossless_server::email::imap::uid_set(&uids)).await;
+        delete_uids(&mut s, &uid_set(&uids)).await;
     }
     s.logout().await.unwrap();
 }
@@ -523,10 +523,7 @@ async fn customer_mails(tag: &str) -> Vec<(u32, Vec<u8>)> {
     let mut out = Vec::new();
     if !uids.is_empty() {
         let mut st = s
-            .uid_fetch(
-                lossless_server::email::imap::uid_set(&uids),
-                "(UID BODY.PEEK[])",
-            )
+            .uid_fetch(uid_set(&uids), "(UID BODY.PEEK[])")
             .await
             .unwrap();
         while let Some(f) = st.next().await {
@@ -703,7 +700,7 @@ async fn outage_scenario(url: &str) {
 
     let uids: Vec<u32> = mails.iter().map(|(u, _)| *u).collect();
     let mut s = imap_inbox("customer@customer.test", "customer-pw").await;
-    delete_uids(&mut s, &lossless_server::email::imap::uid_set(&uids)).await;
+    delete_uids(&mut s, &uid_set(&uids)).await;
     s.logout().await.unwrap();
     node.stop().await;
     drop(proxy);

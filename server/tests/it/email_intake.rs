@@ -11,11 +11,12 @@
 use crate::support;
 use lossless::contact::Handle;
 use lossless::email::EmailSettings;
+use lossless::email::admin::TransportSecurity;
 use lossless::ids::EmailAddress;
 use lossless::ports::{QueueQuery, QueueView, Store};
 use lossless::services::Ports;
 use lossless::ticket::{Channel, Status, Ticket};
-use lossless_server::email::imap::{FetchReport, ImapAccount, ImapSecurity, fetch_once};
+use lossless_server::email::imap::{FetchReport, ImapAccount, fetch_once};
 use lossless_server::store::SqlStore;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
@@ -111,7 +112,7 @@ pub(crate) fn imap_account(
         address: EmailAddress::parse(address).unwrap(),
         host: IMAP.0.into(),
         port: IMAP.1,
-        security: ImapSecurity::Plain,
+        security: TransportSecurity::Plain,
         username: address.into(),
         password: password.into(),
         settings,
@@ -226,12 +227,12 @@ pub(crate) async fn imap_inbox(user: &str, password: &str) -> async_imap::Sessio
     s
 }
 
-/// A UID set (`1,5,7`) for IMAP commands.
+/// A compact UID set (`1:3,7`) for IMAP commands, in any order (the adapter's own
+/// [`uid_set`](lossless_server::email::imap::uid_set) after sorting).
 pub(crate) fn uid_set<'a>(uids: impl IntoIterator<Item = &'a u32>) -> String {
-    uids.into_iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut sorted: Vec<u32> = uids.into_iter().copied().collect();
+    sorted.sort_unstable();
+    lossless_server::email::imap::uid_set(&sorted)
 }
 
 /// Deletes and expunges the messages of `set` (other runs share the mailboxes).

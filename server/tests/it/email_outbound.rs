@@ -11,6 +11,7 @@
 use crate::email_intake::{delete_uids, ensure_mail_servers, imap_inbox, uid_set};
 use crate::support;
 use lossless::actor::{Actor, Role};
+use lossless::email::admin::TransportSecurity;
 use lossless::email::{
     DeliveryState, EmailSettings, InboundEmail, find_body_marker, parse_our_message_id,
 };
@@ -18,7 +19,7 @@ use lossless::ids::{AgentId, EmailAddress};
 use lossless::job::{JobKind, JobStatus};
 use lossless::ports::Store;
 use lossless::services::{self, EmailOut};
-use lossless_server::email::smtp::{SmtpAccount, SmtpMailer, SmtpSecurity};
+use lossless_server::email::smtp::{SmtpAccount, SmtpMailer};
 use lossless_server::store::SqlStore;
 use lossless_server::worker;
 use std::sync::Arc;
@@ -35,7 +36,7 @@ fn email_out(port: u16) -> EmailOut {
         from: EmailAddress::parse("support@lossless.test").unwrap(),
         host: "127.0.0.1".into(),
         port,
-        security: SmtpSecurity::Plain,
+        security: TransportSecurity::Plain,
         user: None,
         password: String::new(),
     })

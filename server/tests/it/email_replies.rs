@@ -18,13 +18,14 @@ use crate::email_intake::{
 };
 use crate::support;
 use lossless::actor::{Actor, ActorRef, Role};
+use lossless::email::admin::TransportSecurity;
 use lossless::email::{ClosedTicketPolicy, DeliveryState, EmailSettings, InboundEmail};
 use lossless::ids::{AgentId, EmailAddress};
 use lossless::ports::Store;
 use lossless::services::{self, EmailOut, Ports, TicketChange};
 use lossless::ticket::{Status, Ticket, TicketEvent};
 use lossless_server::email::imap::{ImapAccount, fetch_once};
-use lossless_server::email::smtp::{SmtpAccount, SmtpMailer, SmtpSecurity};
+use lossless_server::email::smtp::{SmtpAccount, SmtpMailer};
 use lossless_server::store::SqlStore;
 use lossless_server::worker;
 use std::sync::Arc;
@@ -51,7 +52,7 @@ fn email_out() -> EmailOut {
         from: EmailAddress::parse(SUPPORT).unwrap(),
         host: "127.0.0.1".into(),
         port: 2525,
-        security: SmtpSecurity::Plain,
+        security: TransportSecurity::Plain,
         user: None,
         password: String::new(),
     })

@@ -18,7 +18,7 @@ use lossless::email::admin::{
 use lossless::email::{ClosedTicketPolicy, OutgoingEmail};
 use lossless::ids::EmailAddress;
 use lossless::ports::Mailer;
-use lossless_server::email::smtp::{SmtpAccount, SmtpMailer, SmtpSecurity};
+use lossless_server::email::smtp::{SmtpAccount, SmtpMailer};
 use lossless_server::email::tls::TlsTrust;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -184,7 +184,7 @@ async fn tls_and_starttls_with_a_private_ca() {
         from: EmailAddress::parse("customer@customer.test").unwrap(),
         host: "localhost".into(),
         port: SMTPS,
-        security: SmtpSecurity::Tls,
+        security: TransportSecurity::Tls,
         user: None,
         password: String::new(),
     };

@@ -1554,10 +1554,7 @@ pub async fn email_story(store: &SqlStore) {
 pub async fn lease_and_settings_story(a: &SqlStore, b: &SqlStore) {
     let now = t0() + Duration::days(40);
     let ttl = Duration::seconds(60);
-    let mb = a
-        .ensure_mailbox("lease-story", &email("lease-story@lossless.test"))
-        .await
-        .unwrap();
+    let mb = support::mailbox(a, "lease-story", "lease-story@lossless.test").await;
 
     // Two nodes compete for a free lease at the same instant: exactly one wins.
     let (x, y) = tokio::join!(
@@ -1621,10 +1618,7 @@ pub async fn lease_and_settings_story(a: &SqlStore, b: &SqlStore) {
 pub async fn outbound_story(store: &SqlStore) {
     use lossless::email::DeliveryState;
     let now = t0() + Duration::days(40);
-    let mb = store
-        .ensure_mailbox("outbound-story", &email("support@lossless.test"))
-        .await
-        .unwrap();
+    let mb = support::mailbox(store, "outbound-story", "support@lossless.test").await;
     let raw = raw_mail(
         "outbound-story@customer.test",
         "Where is my invoice",
@@ -1826,10 +1820,7 @@ pub async fn outbound_story(store: &SqlStore) {
 pub async fn ack_limit_story(store: &SqlStore) {
     use lossless::email::ingest::{ACK_WINDOW, ACKS_PER_WINDOW};
     let now = t0() + Duration::days(50);
-    let mb = store
-        .ensure_mailbox("ack-limit", &email("support@lossless.test"))
-        .await
-        .unwrap();
+    let mb = support::mailbox(store, "ack-limit", "support@lossless.test").await;
     let mut uid = 0;
     let mut mail = async |at: DateTime<Utc>| {
         uid += 1;
@@ -1896,14 +1887,8 @@ pub async fn ack_limit_story(store: &SqlStore) {
 /// enough to call two mails the same.
 pub async fn arrivals_story(store: &SqlStore) {
     let now = t0() + Duration::days(60);
-    let support = store
-        .ensure_mailbox("arr-support", &email("support@lossless.test"))
-        .await
-        .unwrap();
-    let sales = store
-        .ensure_mailbox("arr-sales", &email("sales@lossless.test"))
-        .await
-        .unwrap();
+    let support = support::mailbox(store, "arr-support", "support@lossless.test").await;
+    let sales = support::mailbox(store, "arr-sales", "sales@lossless.test").await;
     let raw = raw_mail(
         "arrivals@customer.test",
         "Quote and support",

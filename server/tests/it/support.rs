@@ -232,6 +232,7 @@ pub async fn ingest_raw(
         settings,
         fetched,
         parsed,
+        lossless::email::MailContent::default(),
         lossless_server::http::new_portal_token(),
     )
     .await
