@@ -5,7 +5,7 @@
 //! [`Actor::require`] before touching state.
 
 use crate::error::DomainError;
-use crate::ids::{AgentId, ContactId, TicketId};
+use crate::ids::{AgentId, ContactId, RuleId, TicketId};
 use serde::{Deserialize, Serialize};
 
 /// An agent's role.
@@ -138,6 +138,8 @@ pub enum ActorRef {
     Contact(ContactId),
     /// The system.
     System,
+    /// An automation rule (its effects in history read "rule 'VIP' set priority high").
+    Rule(RuleId),
 }
 
 #[cfg(test)]

@@ -59,3 +59,15 @@ pub struct ContactDraft {
     /// Handles as given (at least one).
     pub handles: Vec<Handle>,
 }
+
+/// What rules know about a customer beyond their handles; set by agents (and later by
+/// imports). Names are stored trimmed; empty means unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactProfile {
+    /// Organisation (company) name.
+    pub organisation: Option<String>,
+    /// A VIP customer.
+    pub vip: bool,
+    /// Region (name or code, e.g. "Москва", "EU").
+    pub region: Option<String>,
+}

@@ -34,6 +34,10 @@ int_id!(/// Database id of a message.
     MessageId);
 int_id!(/// Database id of a job.
     JobId);
+int_id!(/// Database id of an automation rule.
+    RuleId);
+int_id!(/// Database id of an in-app notification.
+    NotificationId);
 
 /// Human ticket number: a configurable prefix and a never-reused sequence, e.g. `LL-1042`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -274,7 +278,9 @@ impl From<PhoneE164> for String {
 }
 
 /// A UI / notification language. Russian first: the primary market.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// Русский.

@@ -21,6 +21,30 @@ pub enum JobKind {
         /// The ticket.
         ticket_id: TicketId,
     },
+    /// Run the rules activated by one stored change of a ticket (see [`crate::rules`]);
+    /// keyed `rules:<ticket>:<stored version>` so each change runs them once.
+    RunRules {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The version the change was stored at.
+        version: i64,
+        /// What the change did.
+        happened: crate::rules::Happened,
+        /// Loop guard.
+        #[serde(default)]
+        chain: crate::rules::RuleChain,
+    },
+    /// A time-based rule's moment: `rule` checks the ticket `anchor_at + minutes` after the
+    /// anchor event; skipped if that event happened again since (a newer timer exists).
+    /// Keyed `timer:<rule>:<ticket>:<anchor micros>`.
+    RuleTimer {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The rule.
+        rule_id: crate::ids::RuleId,
+        /// When the anchor event happened.
+        anchor_at: DateTime<Utc>,
+    },
     /// Send a stored outbound public message of an email ticket to the customer by email
     /// (see [`crate::email::outbound`]).
     DeliverEmail {
@@ -37,6 +61,8 @@ impl JobKind {
         match self {
             JobKind::SendAcknowledgement { .. } => "send_acknowledgement",
             JobKind::DeliverEmail { .. } => "deliver_email",
+            JobKind::RunRules { .. } => "run_rules",
+            JobKind::RuleTimer { .. } => "rule_timer",
         }
     }
 }

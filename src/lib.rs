@@ -15,7 +15,8 @@
 //! - **Group** — a team of agents; tickets are routed to groups.
 //! - **Channel** — where a request came from (web form, API, email, …).
 //! - **Queue / View** — a filtered, ordered list of tickets (mine, unassigned, a group's).
-//! - **Rule** — automation on events (later issues).
+//! - **Rule** — automation: an activator, a condition tree and ordered actions, run from the
+//!   job table after the change that triggered it ([`rules`]).
 //! - **SlaPolicy** — response/resolution targets (later issues).
 //! - **Job** — a durable side effect derived from events, run by the worker, idempotent by key.
 //! - **LiveEvent** — a best-effort hint that a screen is stale; never data.
@@ -30,6 +31,7 @@ pub mod intake;
 pub mod job;
 pub mod live;
 pub mod message;
+pub mod notification;
 pub mod notify;
 pub mod ports;
 pub mod rules;

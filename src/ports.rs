@@ -99,6 +99,8 @@ pub struct UpdateTicket {
     pub messages: Vec<MessageDraft>,
     /// Jobs to enqueue (unique keys; a duplicate key is skipped).
     pub jobs: Vec<NewJob>,
+    /// In-app notifications to store with the change.
+    pub notifications: Vec<crate::notification::NewNotification>,
     /// A claimed job whose effect this change is: it is marked done in the same
     /// transaction, so the effect and the completion commit together (exactly once). If the
     /// worker no longer holds the job, the whole change is refused with `Conflict`.
@@ -218,6 +220,47 @@ pub struct MailFacts {
     pub html: Option<String>,
     /// Its receipts, first arrival first.
     pub receipts: Vec<MailReceipt>,
+}
+
+/// Everything rules need to know about one ticket, gathered in one store call
+/// ([`Store::ticket_context`]); the core turns it into [`crate::rules::TicketFacts`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketContext {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The first message's body (the customer's request).
+    pub body: String,
+    /// The mailbox (by name) its first mail arrived in, if it came by email.
+    pub mailbox: Option<String>,
+    /// The customer's email address, if they have one.
+    pub sender: Option<EmailAddress>,
+    /// The customer's profile.
+    pub profile: crate::contact::ContactProfile,
+    /// Time of the customer's last message (the first message counts).
+    pub last_customer_reply_at: Option<DateTime<Utc>>,
+    /// Time of the last status change (history).
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// Time of the last assignment to an agent (history).
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// The owner of this customer's most recent other ticket that had one.
+    pub previous_agent: Option<AgentId>,
+}
+
+/// A ticket agents have labelled, as the classifier learns from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelledTicket {
+    /// The ticket.
+    pub id: TicketId,
+    /// Subject.
+    pub subject: String,
+    /// The first message's body.
+    pub body: String,
+    /// Its group's name (the category), if any.
+    pub category: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Priority.
+    pub priority: Priority,
 }
 
 /// Storage, one implementation per database.
@@ -405,6 +448,184 @@ pub trait Store: Send + Sync {
         key: &str,
         value_if_missing: &str,
     ) -> BoxFuture<'_, StoreResult<String>>;
+
+    // ---- rules, routing, presence, notifications (issue 4) ----
+
+    /// Every rule, by position then id.
+    fn rules(&self) -> BoxFuture<'_, StoreResult<Vec<crate::rules::Rule>>> {
+        unimplemented_store()
+    }
+    /// Stores a rule: `None` inserts it last (highest position + 1); `Some(id)` replaces that
+    /// rule's draft keeping its position (`NotFound` when there is none). Sets `updated_at`.
+    fn save_rule(
+        &self,
+        id: Option<crate::ids::RuleId>,
+        draft: crate::rules::RuleDraft,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::rules::Rule>> {
+        let _ = (id, draft, now);
+        unimplemented_store()
+    }
+    /// Deletes a rule (`NotFound` when there is none). History rows naming it stay.
+    fn delete_rule(&self, id: crate::ids::RuleId) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = id;
+        unimplemented_store()
+    }
+    /// Sets the order: `ids` first to last get positions 1, 2, …; rules not listed keep
+    /// their relative order after them.
+    fn reorder_rules(&self, ids: Vec<crate::ids::RuleId>) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = ids;
+        unimplemented_store()
+    }
+    /// What rules need to know about a ticket (`None`: no such ticket).
+    fn ticket_context(&self, id: TicketId) -> BoxFuture<'_, StoreResult<Option<TicketContext>>> {
+        let _ = id;
+        unimplemented_store()
+    }
+    /// The contexts of the `limit` most recently created tickets, newest first ("try it").
+    fn recent_ticket_contexts(&self, limit: i64) -> BoxFuture<'_, StoreResult<Vec<TicketContext>>> {
+        let _ = limit;
+        unimplemented_store()
+    }
+    /// A contact's profile (default when never set; `NotFound` for no such contact).
+    fn contact_profile(
+        &self,
+        id: ContactId,
+    ) -> BoxFuture<'_, StoreResult<crate::contact::ContactProfile>> {
+        let _ = id;
+        unimplemented_store()
+    }
+    /// Saves a contact's profile (`NotFound` for no such contact).
+    fn set_contact_profile(
+        &self,
+        id: ContactId,
+        profile: crate::contact::ContactProfile,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = (id, profile);
+        unimplemented_store()
+    }
+    /// Sets an agent's presence and counts it as activity (`last_seen_at = now`).
+    fn set_presence(
+        &self,
+        agent: AgentId,
+        presence: crate::team::Presence,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = (agent, presence, now);
+        unimplemented_store()
+    }
+    /// Records activity of an agent (`last_seen_at = now`); cheap, called often.
+    fn touch_agent(&self, agent: AgentId, now: DateTime<Utc>) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = (agent, now);
+        unimplemented_store()
+    }
+    /// Every agent's status (presence, last seen, capacity, languages, skills), by agent id;
+    /// agents never configured get offline, capacity [`crate::team::DEFAULT_CAPACITY`], no
+    /// languages, no skills.
+    fn agent_statuses(&self) -> BoxFuture<'_, StoreResult<Vec<crate::team::AgentStatus>>> {
+        unimplemented_store()
+    }
+    /// Saves an agent's capacity, languages and skills (presence and last seen are kept).
+    fn save_agent_profile(
+        &self,
+        status: crate::team::AgentStatus,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = status;
+        unimplemented_store()
+    }
+    /// A group's assignment settings ([`crate::team::GroupRouting::manual`] when never set;
+    /// `NotFound` for no such group).
+    fn group_routing(
+        &self,
+        group: GroupId,
+    ) -> BoxFuture<'_, StoreResult<crate::team::GroupRouting>> {
+        let _ = group;
+        unimplemented_store()
+    }
+    /// Saves a group's assignment settings (`NotFound` for no such group).
+    fn save_group_routing(
+        &self,
+        routing: crate::team::GroupRouting,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = routing;
+        unimplemented_store()
+    }
+    /// The members of a group.
+    fn group_members(&self, group: GroupId) -> BoxFuture<'_, StoreResult<Vec<AgentId>>> {
+        let _ = group;
+        unimplemented_store()
+    }
+    /// The members of a group as assignment candidates: status, open tickets assigned
+    /// (new/open/pending, any group) and the sequence value of their last assignment in this
+    /// group. [`Store::update_ticket`] (and every other write that assigns) advances a global
+    /// assignment sequence and records it for (group, agent) whenever a ticket that has a
+    /// group is assigned to an agent.
+    fn assignment_candidates(
+        &self,
+        group: GroupId,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::team::Candidate>>> {
+        let _ = group;
+        unimplemented_store()
+    }
+    /// An agent's notifications, newest first.
+    fn notifications(
+        &self,
+        agent: AgentId,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::notification::Notification>>> {
+        let _ = (agent, limit);
+        unimplemented_store()
+    }
+    /// How many of an agent's notifications are unread.
+    fn unread_notifications(&self, agent: AgentId) -> BoxFuture<'_, StoreResult<i64>> {
+        let _ = agent;
+        unimplemented_store()
+    }
+    /// Marks an agent's notifications up to and including `up_to` read.
+    fn mark_notifications_read(
+        &self,
+        agent: AgentId,
+        up_to: crate::ids::NotificationId,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = (agent, up_to, now);
+        unimplemented_store()
+    }
+    /// Stores notifications outside a ticket change (returns them with ids).
+    fn add_notifications(
+        &self,
+        list: Vec<crate::notification::NewNotification>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::notification::Notification>>> {
+        let _ = (list, now);
+        unimplemented_store()
+    }
+    /// Tickets agents have labelled (a group, a tag, or a priority other than normal set by
+    /// an agent or rule), with id greater than `after`, oldest first, at most `limit`.
+    fn labelled_tickets(
+        &self,
+        after: TicketId,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<LabelledTicket>>> {
+        let _ = (after, limit);
+        unimplemented_store()
+    }
+    /// The installation setting `key` (`None`: never set).
+    fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>> {
+        let _ = key;
+        unimplemented_store()
+    }
+    /// Stores the installation setting `key` (insert or overwrite).
+    fn put_setting(&self, key: &str, value: &str) -> BoxFuture<'_, StoreResult<()>> {
+        let _ = (key, value);
+        unimplemented_store()
+    }
+}
+
+/// Placeholder body of store methods added for issue 4 while their SQL is written (removed
+/// before the issue lands).
+fn unimplemented_store<'a, T: Send + 'a>() -> BoxFuture<'a, StoreResult<T>> {
+    Box::pin(async { Err(StoreError::Backend("not implemented".into())) })
 }
 
 /// The time source.

@@ -249,6 +249,8 @@ pub enum Who {
     Customer,
     /// The system.
     System,
+    /// An automation rule (the UI shows its name from the [`Directory`]).
+    Rule(lossless::ids::RuleId),
 }
 
 impl From<ActorRef> for Who {
@@ -257,6 +259,7 @@ impl From<ActorRef> for Who {
             ActorRef::Agent(id) => Who::Agent(id),
             ActorRef::Contact(_) => Who::Customer,
             ActorRef::System => Who::System,
+            ActorRef::Rule(id) => Who::Rule(id),
         }
     }
 }

@@ -530,6 +530,18 @@ texts_table! {
     outcome_dead_letter,
     /// Replay outcome: duplicate.
     outcome_duplicate,
+
+    // ---- managers: rules (/manage/rules, issue 4) ----
+    /// Navigation / title: rules.
+    rules_title,
+
+    // ---- team: presence, notifications, routing (issue 4) ----
+    /// Presence: online.
+    presence_online,
+
+    // ---- classifier suggestions (issue 4) ----
+    /// Ticket side panel: heading of the classifier's suggestions.
+    suggest_title,
 }
 
 /// Russian texts (default).
@@ -782,6 +794,15 @@ pub static RU: Texts = Texts {
     outcome_ignored: "пропущено (автоответ, возврат или своё письмо)",
     outcome_dead_letter: "по-прежнему не разбирается",
     outcome_duplicate: "уже было получено",
+
+    // ---- managers: rules (/manage/rules, issue 4) ----
+    rules_title: "Правила",
+
+    // ---- team: presence, notifications, routing (issue 4) ----
+    presence_online: "На месте",
+
+    // ---- classifier suggestions (issue 4) ----
+    suggest_title: "Подсказка",
 };
 
 /// English texts.
@@ -1034,6 +1055,15 @@ pub static EN: Texts = Texts {
     outcome_ignored: "ignored (auto-reply, bounce or our own mail)",
     outcome_dead_letter: "still cannot be read",
     outcome_duplicate: "already received",
+
+    // ---- managers: rules (/manage/rules, issue 4) ----
+    rules_title: "Rules",
+
+    // ---- team: presence, notifications, routing (issue 4) ----
+    presence_online: "Online",
+
+    // ---- classifier suggestions (issue 4) ----
+    suggest_title: "Suggestion",
 };
 
 /// The table of a language.

@@ -169,6 +169,14 @@ pub enum Predicate {
     Unowned,
     /// `now` is inside business hours (as computed by the caller).
     InBusinessHours,
+    /// The local classifier suggests this category with at least this confidence (percent,
+    /// 0–100); no suggestion → false.
+    SuggestedCategory {
+        /// Category name (compared trimmed, case-insensitively).
+        category: String,
+        /// Lowest confidence in percent.
+        min_confidence: u8,
+    },
     /// At least `minutes` have passed since the event.
     OlderThan {
         /// Which event.
@@ -225,6 +233,8 @@ pub struct TicketFacts {
     pub status_changed_at: Option<DateTime<Utc>>,
     /// Last assignment.
     pub assigned_at: Option<DateTime<Utc>>,
+    /// The local classifier's best category and its confidence in percent, if any.
+    pub suggested_category: Option<(String, u8)>,
 }
 
 /// Stemmed words of one text field: in order (for phrases) and as a sorted set (for words).
@@ -417,6 +427,7 @@ fn compile_predicate(p: &Predicate) -> CompiledPredicate {
         | Predicate::OwnerIs { .. }
         | Predicate::Unowned
         | Predicate::InBusinessHours
+        | Predicate::SuggestedCategory { .. }
         | Predicate::OlderThan { .. }) => CompiledPredicate::Plain(plain.clone()),
     }
 }
@@ -482,6 +493,13 @@ fn eval_plain(p: &Predicate, rf: &RuleFacts) -> bool {
         Predicate::OwnerIs { agent } => f.owner == Some(*agent),
         Predicate::Unowned => f.owner.is_none(),
         Predicate::InBusinessHours => f.business_hours,
+        Predicate::SuggestedCategory {
+            category,
+            min_confidence,
+        } => f
+            .suggested_category
+            .as_ref()
+            .is_some_and(|(c, conf)| fold(c) == fold(category) && conf >= min_confidence),
         Predicate::OlderThan { event, minutes } => {
             let at = match event {
                 TicketTime::Created => Some(f.created_at),
@@ -536,6 +554,7 @@ mod tests {
             last_customer_reply_at: Some(t0() + Duration::minutes(60)),
             status_changed_at: None,
             assigned_at: None,
+            suggested_category: None,
         }
     }
 

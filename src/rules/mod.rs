@@ -14,8 +14,12 @@
 //! cheap. Activators, actions and their wiring to jobs live elsewhere (later steps).
 
 pub mod condition;
+pub mod rule;
 pub mod stem;
 
 pub use condition::{
     CompiledCondition, Condition, Predicate, RuleFacts, TextField, TicketFacts, TicketTime,
+};
+pub use rule::{
+    Action, Activator, AssignTo, Happened, NotifyTarget, Rule, RuleChain, RuleDraft, WatchedField,
 };

@@ -365,6 +365,7 @@ fn who_name(who: Who, t: &Texts, dir: &Directory, contact_name: &str) -> String 
         Who::Agent(id) => dir.agent_name(id),
         Who::Customer => contact_name.to_owned(),
         Who::System => t.actor_system.to_owned(),
+        Who::Rule(id) => format!("{} #{id}", t.actor_system),
     }
 }
 

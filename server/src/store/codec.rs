@@ -38,6 +38,7 @@ pub(super) fn actor_parts(a: ActorRef) -> (&'static str, Option<i64>) {
         ActorRef::Agent(id) => ("agent", Some(id.0)),
         ActorRef::Contact(id) => ("contact", Some(id.0)),
         ActorRef::System => ("system", None),
+        ActorRef::Rule(id) => ("rule", Some(id.0)),
     }
 }
 
@@ -47,6 +48,7 @@ pub(super) fn actor_from_parts(kind: &str, id: Option<i64>) -> StoreResult<Actor
         ("agent", Some(id)) => Ok(ActorRef::Agent(AgentId(id))),
         ("contact", Some(id)) => Ok(ActorRef::Contact(ContactId(id))),
         ("system", _) => Ok(ActorRef::System),
+        ("rule", Some(id)) => Ok(ActorRef::Rule(lossless::ids::RuleId(id))),
         _ => Err(corrupt("actor", kind)),
     }
 }

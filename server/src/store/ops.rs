@@ -481,6 +481,7 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
         events,
         messages,
         jobs,
+        notifications: _notifications,
         completes,
         now,
     } = u;

@@ -408,6 +408,7 @@ async fn store_story(url: String) {
             events,
             messages: vec![MessageDraft::reply(actor, "On it.".into())],
             jobs: Vec::new(),
+            notifications: Vec::new(),
             completes: None,
             now: at,
         })

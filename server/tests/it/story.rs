@@ -98,6 +98,7 @@ fn update(
         events,
         messages,
         jobs: Vec::new(),
+        notifications: Vec::new(),
         completes: None,
         now,
     }

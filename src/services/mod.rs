@@ -22,6 +22,10 @@ use crate::ticket::{HistoryEntry, Priority, Status, Ticket, TicketDraft, TicketE
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+pub mod classify;
+pub mod rules;
+pub mod team;
+
 /// The ports a service call needs.
 #[derive(Clone)]
 pub struct Ports {
@@ -243,6 +247,7 @@ async fn commit(
             events: c.events,
             messages: c.messages,
             jobs,
+            notifications: Vec::new(),
             completes,
             now,
         })
@@ -531,6 +536,7 @@ pub async fn run_job_with(
             ticket_id,
             message_id,
         } => deliver_email(p, email, job, *ticket_id, *message_id).await,
+        JobKind::RunRules { .. } | JobKind::RuleTimer { .. } => rules::run_job(p, job, claim).await,
     }
 }
 

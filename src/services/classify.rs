@@ -1,0 +1,1 @@
+//! The local classifier's use cases (issue 4).

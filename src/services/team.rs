@@ -1,0 +1,1 @@
+//! Presence, notifications, routing settings and contact profiles (issue 4).
