@@ -20,6 +20,16 @@ pub enum LiveEvent {
         /// Its owner.
         assignee: Option<AgentId>,
     },
+    /// An agent has a new in-app notification (only that agent's sockets get it).
+    Notification {
+        /// The recipient.
+        agent: AgentId,
+    },
+    /// An agent's presence changed (team boards refresh).
+    PresenceChanged {
+        /// The agent.
+        agent: AgentId,
+    },
 }
 
 impl LiveEvent {

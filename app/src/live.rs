@@ -36,7 +36,7 @@ pub struct Live {
 pub fn frame_ticket(text: &str) -> Option<TicketId> {
     match serde_json::from_str::<LiveEvent>(text) {
         Ok(LiveEvent::TicketChanged { ticket_id, .. }) => Some(ticket_id),
-        Err(_) => None,
+        Ok(LiveEvent::Notification { .. } | LiveEvent::PresenceChanged { .. }) | Err(_) => None,
     }
 }
 
