@@ -25,7 +25,7 @@
 use crate::actor::ActorRef;
 use crate::error::DomainError;
 use crate::ids::{
-    AgentId, ContactId, GroupId, Lang, MessageId, PortalToken, TicketId, TicketNumber,
+    AgentId, ContactId, GroupId, Lang, MessageId, PortalToken, RuleId, TicketId, TicketNumber,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -292,6 +292,33 @@ pub enum TicketEvent {
         /// Its number.
         number: TicketNumber,
     },
+    /// An automation rule applied (written before the rows of its effects, which carry the
+    /// actor `ActorRef::Rule(rule)`).
+    RuleFired {
+        /// The rule.
+        rule: RuleId,
+        /// Its name when it fired (history keeps it after a rename or delete).
+        name: String,
+    },
+    /// A rule asked the ticket's group strategy for an agent and nobody was available
+    /// (everyone offline, away or at capacity): the ticket stays in the queue and managers
+    /// are alerted.
+    NoAgentAvailable {
+        /// The group.
+        group: GroupId,
+    },
+    /// A rule sent in-app notifications.
+    RuleNotified {
+        /// How many agents were notified.
+        count: usize,
+    },
+    /// A rule's status move was refused by the state machine and skipped.
+    RuleStatusSkipped {
+        /// The status at the time.
+        from: Status,
+        /// The status the rule asked for.
+        to: Status,
+    },
 }
 
 impl TicketEvent {
@@ -313,6 +340,10 @@ impl TicketEvent {
             TicketEvent::ReopenedByReply => "reopened_by_reply",
             TicketEvent::FollowUpOf { .. } => "follow_up_of",
             TicketEvent::ContinuedIn { .. } => "continued_in",
+            TicketEvent::RuleFired { .. } => "rule_fired",
+            TicketEvent::NoAgentAvailable { .. } => "no_agent_available",
+            TicketEvent::RuleNotified { .. } => "rule_notified",
+            TicketEvent::RuleStatusSkipped { .. } => "rule_status_skipped",
         }
     }
 }

@@ -300,6 +300,14 @@ texts_table! {
     h_follow_up_of,
     /// History: a reply to this closed ticket continues in ticket `{n}`.
     h_continued_in,
+    /// History: automation rule `{n}` applied (its changes follow).
+    h_rule_fired,
+    /// History: nobody in group `{n}` could take the ticket; it stays in the queue.
+    h_no_agent_available,
+    /// History: a rule notified `{n}` agents.
+    h_rule_notified,
+    /// History: a rule's status change `{n}` was not allowed and was skipped.
+    h_rule_status_skipped,
 
     // ---- customer portal ----
     /// Portal page title.
@@ -679,6 +687,10 @@ pub static RU: Texts = Texts {
     h_reopened_by_reply: "ответом на письмо переоткрыл(а) закрытое обращение",
     h_follow_up_of: "начал(а) это обращение как продолжение закрытого {n}",
     h_continued_in: "отметил(а): ответ на это закрытое обращение продолжен в {n}",
+    h_rule_fired: "сработало правило «{n}»",
+    h_no_agent_available: "в группе {n} нет свободных агентов: обращение осталось в очереди",
+    h_rule_notified: "уведомлено агентов: {n}",
+    h_rule_status_skipped: "смена статуса {n} недопустима и пропущена",
 
     portal_title: "Ваше обращение",
     portal_number: "Обращение №",
@@ -940,6 +952,10 @@ pub static EN: Texts = Texts {
     h_reopened_by_reply: "reopened this closed ticket by replying to it",
     h_follow_up_of: "started this ticket as a follow-up of closed {n}",
     h_continued_in: "noted: a reply to this closed ticket continues in {n}",
+    h_rule_fired: "rule “{n}” applied",
+    h_no_agent_available: "nobody in {n} is available: the ticket stays in the queue",
+    h_rule_notified: "agents notified: {n}",
+    h_rule_status_skipped: "status change {n} is not allowed and was skipped",
 
     portal_title: "Your request",
     portal_number: "Request #",

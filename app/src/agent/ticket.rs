@@ -395,6 +395,15 @@ fn describe(event: &TicketEvent, t: &Texts, dir: &Directory) -> String {
         TicketEvent::ReopenedByReply => t.h_reopened_by_reply.to_owned(),
         TicketEvent::FollowUpOf { number, .. } => fill(t.h_follow_up_of, &number.to_string()),
         TicketEvent::ContinuedIn { number, .. } => fill(t.h_continued_in, &number.to_string()),
+        TicketEvent::RuleFired { name, .. } => fill(t.h_rule_fired, name),
+        TicketEvent::NoAgentAvailable { group } => {
+            fill(t.h_no_agent_available, &dir.group_name(*group))
+        }
+        TicketEvent::RuleNotified { count } => fill(t.h_rule_notified, &count.to_string()),
+        TicketEvent::RuleStatusSkipped { from, to } => fill(
+            t.h_rule_status_skipped,
+            &format!("{} → {}", t.status(*from), t.status(*to)),
+        ),
     }
 }
 
