@@ -56,7 +56,7 @@ fn leaf(p: Predicate) -> Condition {
 }
 
 fn rule_condition(rng: &mut Lcg, i: usize) -> Condition {
-    let lang = if i % 2 == 0 { RU } else { EN };
+    let lang = if i.is_multiple_of(2) { RU } else { EN };
     let keywords = Predicate::KeywordsAny {
         words: (0..3).map(|_| rng.pick(lang).to_owned()).collect(),
         field: TextField::Both,
@@ -74,7 +74,7 @@ fn rule_condition(rng: &mut Lcg, i: usize) -> Condition {
         },
         2 => Predicate::Vip,
         3 => Predicate::LanguageIs {
-            lang: if i % 2 == 0 { Lang::Ru } else { Lang::En },
+            lang: if i.is_multiple_of(2) { Lang::Ru } else { Lang::En },
         },
         4 => Predicate::PriorityAtLeast {
             priority: Priority::High,
@@ -100,14 +100,14 @@ fn rule_condition(rng: &mut Lcg, i: usize) -> Condition {
 }
 
 fn ticket(rng: &mut Lcg, i: usize) -> TicketFacts {
-    let lang = if i % 3 == 0 { EN } else { RU };
+    let lang = if i.is_multiple_of(3) { EN } else { RU };
     let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
     let tags: BTreeSet<String> = (0..rng.below(3))
         .map(|_| rng.pick(TAGS).to_owned())
         .collect();
     let body_words = 20 + rng.below(61) as usize;
     TicketFacts {
-        channel: if i % 2 == 0 {
+        channel: if i.is_multiple_of(2) {
             Channel::Email
         } else {
             Channel::WebForm
