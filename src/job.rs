@@ -7,6 +7,7 @@
 //! `failed` instead of vanishing.
 
 use crate::ids::{JobId, MessageId, TicketId};
+use crate::rules::RuleChain;
 use crate::ticket::{Ticket, TicketEvent};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -157,8 +158,23 @@ pub fn after_failure(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 }
 
 /// The jobs implied by a ticket's events (pure; the store writes them with the events).
+/// `ticket` is the ticket as stored by this change (its new `version`). Changes by people and
+/// the system start a fresh rule chain; see [`jobs_for_chain`].
 pub fn jobs_for(ticket: &Ticket, events: &[TicketEvent], now: DateTime<Utc>) -> Vec<NewJob> {
-    events
+    jobs_for_chain(ticket, events, now, &RuleChain::default())
+}
+
+/// [`jobs_for`] for a change made within a rule chain: the acknowledgement of a created
+/// ticket, and a `run_rules` job (key `rules:<ticket>:<version>`, carrying `chain`) when the
+/// events are something rules react to (creation, a customer reply, a watched field's
+/// change, timers' anchors) and the chain is not deeper than [`crate::rules::rule::MAX_DEPTH`].
+pub fn jobs_for_chain(
+    ticket: &Ticket,
+    events: &[TicketEvent],
+    now: DateTime<Utc>,
+    chain: &RuleChain,
+) -> Vec<NewJob> {
+    let mut jobs: Vec<NewJob> = events
         .iter()
         .filter_map(|e| match e {
             TicketEvent::Created { .. } => Some(NewJob {
@@ -171,7 +187,22 @@ pub fn jobs_for(ticket: &Ticket, events: &[TicketEvent], now: DateTime<Utc>) -> 
             }),
             _ => None,
         })
-        .collect()
+        .collect();
+    let happened = crate::rules::engine::happened(events);
+    if !happened.is_empty() && chain.depth <= crate::rules::rule::MAX_DEPTH {
+        jobs.push(NewJob {
+            key: format!("rules:{}:{}", ticket.id, ticket.version),
+            kind: JobKind::RunRules {
+                ticket_id: ticket.id,
+                version: ticket.version,
+                happened,
+                chain: chain.clone(),
+            },
+            run_at: now,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        });
+    }
+    jobs
 }
 
 #[cfg(test)]
@@ -180,7 +211,7 @@ mod tests {
     use crate::ticket::tests::{t0, ticket};
 
     #[test]
-    fn creation_enqueues_one_acknowledgement() {
+    fn creation_enqueues_one_acknowledgement_and_the_rules() {
         let t = ticket();
         let jobs = jobs_for(
             &t,
@@ -190,9 +221,50 @@ mod tests {
             }],
             t0(),
         );
-        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs.len(), 2);
         assert_eq!(jobs[0].key, "ack:1");
+        assert_eq!(jobs[1].key, "rules:1:1");
+        assert!(matches!(
+            &jobs[1].kind,
+            JobKind::RunRules { version: 1, happened, chain, .. }
+                if happened.created && *chain == RuleChain::default()
+        ));
         assert!(jobs_for(&t, &[TicketEvent::NoteAdded], t0()).is_empty());
+        assert!(jobs_for(&t, &[TicketEvent::AgentReplied], t0()).is_empty());
+    }
+
+    #[test]
+    fn watched_changes_and_replies_run_rules_keyed_by_version() {
+        use crate::rules::WatchedField;
+        let mut t = ticket();
+        t.version = 7;
+        let ev = [TicketEvent::PriorityChanged {
+            from: crate::ticket::Priority::Normal,
+            to: crate::ticket::Priority::High,
+        }];
+        let jobs = jobs_for(&t, &ev, t0());
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].key, "rules:1:7");
+        let JobKind::RunRules { happened, .. } = &jobs[0].kind else {
+            panic!("not a rules job");
+        };
+        assert!(happened.changed.contains(&WatchedField::Priority));
+        let jobs = jobs_for(&t, &[TicketEvent::CustomerReplied], t0());
+        assert!(
+            matches!(&jobs[0].kind, JobKind::RunRules { happened, .. } if happened.customer_replied)
+        );
+        // A rule's change carries its chain; beyond the cap nothing runs.
+        let chain = RuleChain {
+            depth: 2,
+            fired: vec![crate::ids::RuleId(4)],
+        };
+        let jobs = jobs_for_chain(&t, &ev, t0(), &chain);
+        assert!(matches!(&jobs[0].kind, JobKind::RunRules { chain: c, .. } if *c == chain));
+        let too_deep = RuleChain {
+            depth: crate::rules::rule::MAX_DEPTH + 1,
+            fired: vec![],
+        };
+        assert!(jobs_for_chain(&t, &ev, t0(), &too_deep).is_empty());
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! - **History** — the durable record of every change: who, what, when.
 
 pub mod actor;
+pub mod classify;
 pub mod contact;
 pub mod email;
 pub mod error;

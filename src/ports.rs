@@ -452,9 +452,7 @@ pub trait Store: Send + Sync {
     // ---- rules, routing, presence, notifications (issue 4) ----
 
     /// Every rule, by position then id.
-    fn rules(&self) -> BoxFuture<'_, StoreResult<Vec<crate::rules::Rule>>> {
-        unimplemented_store()
-    }
+    fn rules(&self) -> BoxFuture<'_, StoreResult<Vec<crate::rules::Rule>>>;
     /// Stores a rule: `None` inserts it last (highest position + 1); `Some(id)` replaces that
     /// rule's draft keeping its position (`NotFound` when there is none). Sets `updated_at`.
     fn save_rule(
@@ -462,99 +460,58 @@ pub trait Store: Send + Sync {
         id: Option<crate::ids::RuleId>,
         draft: crate::rules::RuleDraft,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'_, StoreResult<crate::rules::Rule>> {
-        let _ = (id, draft, now);
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<crate::rules::Rule>>;
     /// Deletes a rule (`NotFound` when there is none). History rows naming it stay.
-    fn delete_rule(&self, id: crate::ids::RuleId) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = id;
-        unimplemented_store()
-    }
+    fn delete_rule(&self, id: crate::ids::RuleId) -> BoxFuture<'_, StoreResult<()>>;
     /// Sets the order: `ids` first to last get positions 1, 2, …; rules not listed keep
     /// their relative order after them.
-    fn reorder_rules(&self, ids: Vec<crate::ids::RuleId>) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = ids;
-        unimplemented_store()
-    }
+    fn reorder_rules(&self, ids: Vec<crate::ids::RuleId>) -> BoxFuture<'_, StoreResult<()>>;
     /// What rules need to know about a ticket (`None`: no such ticket).
-    fn ticket_context(&self, id: TicketId) -> BoxFuture<'_, StoreResult<Option<TicketContext>>> {
-        let _ = id;
-        unimplemented_store()
-    }
+    fn ticket_context(&self, id: TicketId) -> BoxFuture<'_, StoreResult<Option<TicketContext>>>;
     /// The contexts of the `limit` most recently created tickets, newest first ("try it").
-    fn recent_ticket_contexts(&self, limit: i64) -> BoxFuture<'_, StoreResult<Vec<TicketContext>>> {
-        let _ = limit;
-        unimplemented_store()
-    }
+    fn recent_ticket_contexts(&self, limit: i64) -> BoxFuture<'_, StoreResult<Vec<TicketContext>>>;
     /// A contact's profile (default when never set; `NotFound` for no such contact).
     fn contact_profile(
         &self,
         id: ContactId,
-    ) -> BoxFuture<'_, StoreResult<crate::contact::ContactProfile>> {
-        let _ = id;
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<crate::contact::ContactProfile>>;
     /// Saves a contact's profile (`NotFound` for no such contact).
     fn set_contact_profile(
         &self,
         id: ContactId,
         profile: crate::contact::ContactProfile,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = (id, profile);
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// Sets an agent's presence and counts it as activity (`last_seen_at = now`).
     fn set_presence(
         &self,
         agent: AgentId,
         presence: crate::team::Presence,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = (agent, presence, now);
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// Records activity of an agent (`last_seen_at = now`); cheap, called often.
-    fn touch_agent(&self, agent: AgentId, now: DateTime<Utc>) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = (agent, now);
-        unimplemented_store()
-    }
+    fn touch_agent(&self, agent: AgentId, now: DateTime<Utc>) -> BoxFuture<'_, StoreResult<()>>;
     /// Every agent's status (presence, last seen, capacity, languages, skills), by agent id;
     /// agents never configured get offline, capacity [`crate::team::DEFAULT_CAPACITY`], no
     /// languages, no skills.
-    fn agent_statuses(&self) -> BoxFuture<'_, StoreResult<Vec<crate::team::AgentStatus>>> {
-        unimplemented_store()
-    }
+    fn agent_statuses(&self) -> BoxFuture<'_, StoreResult<Vec<crate::team::AgentStatus>>>;
     /// Saves an agent's capacity, languages and skills (presence and last seen are kept).
     fn save_agent_profile(
         &self,
         status: crate::team::AgentStatus,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = status;
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// A group's assignment settings ([`crate::team::GroupRouting::manual`] when never set;
     /// `NotFound` for no such group).
     fn group_routing(
         &self,
         group: GroupId,
-    ) -> BoxFuture<'_, StoreResult<crate::team::GroupRouting>> {
-        let _ = group;
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<crate::team::GroupRouting>>;
     /// Saves a group's assignment settings (`NotFound` for no such group).
     fn save_group_routing(
         &self,
         routing: crate::team::GroupRouting,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = routing;
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// The members of a group.
-    fn group_members(&self, group: GroupId) -> BoxFuture<'_, StoreResult<Vec<AgentId>>> {
-        let _ = group;
-        unimplemented_store()
-    }
+    fn group_members(&self, group: GroupId) -> BoxFuture<'_, StoreResult<Vec<AgentId>>>;
     /// The members of a group as assignment candidates: status, open tickets assigned
     /// (new/open/pending, any group) and the sequence value of their last assignment in this
     /// group. [`Store::update_ticket`] (and every other write that assigns) advances a global
@@ -563,69 +520,39 @@ pub trait Store: Send + Sync {
     fn assignment_candidates(
         &self,
         group: GroupId,
-    ) -> BoxFuture<'_, StoreResult<Vec<crate::team::Candidate>>> {
-        let _ = group;
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::team::Candidate>>>;
     /// An agent's notifications, newest first.
     fn notifications(
         &self,
         agent: AgentId,
         limit: i64,
-    ) -> BoxFuture<'_, StoreResult<Vec<crate::notification::Notification>>> {
-        let _ = (agent, limit);
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::notification::Notification>>>;
     /// How many of an agent's notifications are unread.
-    fn unread_notifications(&self, agent: AgentId) -> BoxFuture<'_, StoreResult<i64>> {
-        let _ = agent;
-        unimplemented_store()
-    }
+    fn unread_notifications(&self, agent: AgentId) -> BoxFuture<'_, StoreResult<i64>>;
     /// Marks an agent's notifications up to and including `up_to` read.
     fn mark_notifications_read(
         &self,
         agent: AgentId,
         up_to: crate::ids::NotificationId,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = (agent, up_to, now);
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<()>>;
     /// Stores notifications outside a ticket change (returns them with ids).
     fn add_notifications(
         &self,
         list: Vec<crate::notification::NewNotification>,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'_, StoreResult<Vec<crate::notification::Notification>>> {
-        let _ = (list, now);
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::notification::Notification>>>;
     /// Tickets agents have labelled (a group, a tag, or a priority other than normal set by
     /// an agent or rule), with id greater than `after`, oldest first, at most `limit`.
     fn labelled_tickets(
         &self,
         after: TicketId,
         limit: i64,
-    ) -> BoxFuture<'_, StoreResult<Vec<LabelledTicket>>> {
-        let _ = (after, limit);
-        unimplemented_store()
-    }
+    ) -> BoxFuture<'_, StoreResult<Vec<LabelledTicket>>>;
     /// The installation setting `key` (`None`: never set).
-    fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>> {
-        let _ = key;
-        unimplemented_store()
-    }
+    fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>>;
     /// Stores the installation setting `key` (insert or overwrite).
-    fn put_setting(&self, key: &str, value: &str) -> BoxFuture<'_, StoreResult<()>> {
-        let _ = (key, value);
-        unimplemented_store()
-    }
-}
-
-/// Placeholder body of store methods added for issue 4 while their SQL is written (removed
-/// before the issue lands).
-fn unimplemented_store<'a, T: Send + 'a>() -> BoxFuture<'a, StoreResult<T>> {
-    Box::pin(async { Err(StoreError::Backend("not implemented".into())) })
+    fn put_setting(&self, key: &str, value: &str) -> BoxFuture<'_, StoreResult<()>>;
 }
 
 /// The time source.

@@ -138,3 +138,20 @@ pub fn NotFoundPage() -> impl IntoView {
         </main>
     }
 }
+
+/// The message of `field` in the last refusal (a 422's field errors), if it named it.
+pub(crate) fn field_error(errors: RwSignal<Option<AppError>>, field: &'static str) -> AnyView {
+    let t = use_texts();
+    (move || {
+        errors.with(|e| {
+            e.as_ref().and_then(|e| e.field_code(field)).map(|code| {
+                view! {
+                    <span class="field-error" data-testid="field-error" data-field=field>
+                        {t.field_error(code)}
+                    </span>
+                }
+            })
+        })
+    })
+    .into_any()
+}

@@ -542,14 +542,316 @@ texts_table! {
     // ---- managers: rules (/manage/rules, issue 4) ----
     /// Navigation / title: rules.
     rules_title,
+    /// Page intro.
+    rules_intro,
+    /// Button: new rule.
+    rules_new,
+    /// No rules yet.
+    rules_empty,
+    /// Column: rule.
+    rules_col_rule,
+    /// Enabled toggle.
+    rules_enabled,
+    /// Move up.
+    rules_up,
+    /// Move down.
+    rules_down,
+    /// Edit.
+    rules_edit,
+    /// Delete.
+    rules_delete,
+    /// Delete confirmation question.
+    rules_delete_confirm,
+    /// Confirm delete.
+    rules_delete_yes,
+    /// Cancel / close.
+    rules_cancel,
+    /// Number of actions (`{n}`).
+    rules_n_actions,
+    /// A rule the form cannot show (`{n}` = name).
+    rules_not_editable,
+    /// Editor title: new.
+    rules_new_title,
+    /// Editor title: edit (`{n}` = name).
+    rules_edit_title,
+    /// Field: name.
+    rules_name,
+    /// Section: when.
+    rules_when,
+    /// Activator: created.
+    rules_on_created,
+    /// Activator: updated.
+    rules_on_updated,
+    /// Activator: customer replied.
+    rules_on_customer_replied,
+    /// Activator: timed.
+    rules_on_timed,
+    /// Watched fields hint.
+    rules_watch_hint,
+    /// Minutes.
+    rules_minutes,
+    /// Minutes after (timed activator).
+    rules_minutes_after,
+    /// Event: created.
+    rules_time_created,
+    /// Event: last customer reply.
+    rules_time_customer_reply,
+    /// Event: status change.
+    rules_time_status_changed,
+    /// Event: assignment.
+    rules_time_assigned,
+    /// Section: if.
+    rules_if,
+    /// All conditions.
+    rules_match_all,
+    /// Any condition.
+    rules_match_any,
+    /// No condition rows.
+    rules_no_conditions,
+    /// Negate a condition.
+    rules_not,
+    /// Row kind select label.
+    rules_kind,
+    /// Remove a row.
+    rules_remove,
+    /// Add condition.
+    rules_add_condition,
+    /// Section: then.
+    rules_then,
+    /// Add action.
+    rules_add_action,
+    /// Select placeholder.
+    rules_choose,
+    /// Condition: keywords.
+    rules_c_keywords,
+    /// Condition: phrase.
+    rules_c_phrase,
+    /// Condition: channel.
+    rules_c_channel,
+    /// Condition: mailbox.
+    rules_c_mailbox,
+    /// Condition: sender address.
+    rules_c_sender,
+    /// Condition: sender domain.
+    rules_c_sender_domain,
+    /// Condition: organisation.
+    rules_c_organisation,
+    /// Condition: VIP.
+    rules_c_vip,
+    /// Condition: language.
+    rules_c_language,
+    /// Condition: region.
+    rules_c_region,
+    /// Condition: tag.
+    rules_c_tag,
+    /// Condition: custom field.
+    rules_c_custom_field,
+    /// Condition: priority is.
+    rules_c_priority_is,
+    /// Condition: priority at least.
+    rules_c_priority_at_least,
+    /// Condition: status.
+    rules_c_status,
+    /// Condition: group.
+    rules_c_group,
+    /// Condition: no group.
+    rules_c_no_group,
+    /// Condition: owner.
+    rules_c_owner,
+    /// Condition: unowned.
+    rules_c_unowned,
+    /// Condition: business hours.
+    rules_c_business_hours,
+    /// Condition: older than.
+    rules_c_older_than,
+    /// Condition: suggested category.
+    rules_c_category,
+    /// Condition: contact id.
+    rules_c_contact,
+    /// Look in subject and body.
+    rules_in_both,
+    /// Look in subject.
+    rules_in_subject,
+    /// Look in body.
+    rules_in_body,
+    /// Keywords hint.
+    rules_keywords_hint,
+    /// Placeholder: keywords.
+    rules_ph_keywords,
+    /// Placeholder: phrase.
+    rules_ph_phrase,
+    /// Placeholder: mailbox.
+    rules_ph_mailbox,
+    /// Placeholder: sender.
+    rules_ph_sender,
+    /// Placeholder: domain.
+    rules_ph_domain,
+    /// Placeholder: organisation.
+    rules_ph_organisation,
+    /// Placeholder: region.
+    rules_ph_region,
+    /// Placeholder: tag.
+    rules_ph_tag,
+    /// Placeholder: field key.
+    rules_ph_field,
+    /// Placeholder: field value.
+    rules_ph_field_value,
+    /// Placeholder: minutes.
+    rules_ph_minutes,
+    /// Placeholder: category.
+    rules_ph_category,
+    /// Placeholder: confidence.
+    rules_ph_confidence,
+    /// Placeholder: contact id.
+    rules_ph_contact,
+    /// Placeholder: tags.
+    rules_ph_tags,
+    /// Placeholder: reply template.
+    rules_ph_reply,
+    /// Placeholder: notification text.
+    rules_ph_notify,
+    /// Action: set priority.
+    rules_a_priority,
+    /// Action: set group.
+    rules_a_group,
+    /// Action: add tags.
+    rules_a_add_tags,
+    /// Action: remove tags.
+    rules_a_remove_tags,
+    /// Action: assign.
+    rules_a_assign,
+    /// Action: set status.
+    rules_a_status,
+    /// Action: template reply.
+    rules_a_reply,
+    /// Action: notify.
+    rules_a_notify,
+    /// Assign by the group's strategy.
+    rules_assign_strategy,
+    /// Assign nobody.
+    rules_assign_nobody,
+    /// Reply placeholders hint.
+    rules_reply_hint,
+    /// Notify: managers.
+    rules_notify_managers,
+    /// Notify: owner.
+    rules_notify_assignee,
+    /// Notify: group (`{n}` = name).
+    rules_notify_group,
+    /// Notification placeholders hint.
+    rules_notify_hint,
+    /// Button: save.
+    rules_save,
+    /// After a save.
+    rules_saved,
+    /// Button: try it.
+    rules_try,
+    /// While trying.
+    rules_trying,
+    /// Try summary (`{n}` of `{m}`).
+    rules_try_summary,
+    /// Try column: number.
+    rules_try_number,
+    /// Try column: changes.
+    rules_try_changes,
+    /// Timeline actor: a rule (`{n}` = its name).
+    actor_rule,
+    /// Language: Russian.
+    rules_lang_ru,
+    /// Language: English.
+    rules_lang_en,
 
     // ---- team: presence, notifications, routing (issue 4) ----
     /// Presence: online.
     presence_online,
+    /// Presence: away (set, or online but idle).
+    presence_away,
+    /// Presence: offline.
+    presence_offline,
+    /// Header: label of the presence selector.
+    presence_label,
+    /// Header: tooltip when set online but shown away for idling.
+    presence_idle,
+    /// Header: the notification bell (button label and list heading).
+    bell_title,
+    /// Header: unread count (`{n}`), for screen readers.
+    bell_unread,
+    /// Bell: no notifications.
+    bell_empty,
+    /// Bell: mark all read.
+    bell_mark_read,
+    /// Bell: link to the ticket (`{n}` = number).
+    bell_open_ticket,
+    /// Navigation / title: the team screen.
+    nav_team,
+    /// Team screen: groups heading.
+    team_groups,
+    /// Team screen: agents heading.
+    team_agents,
+    /// Team screen: no groups yet.
+    team_no_groups,
+    /// Team screen: group column.
+    team_group,
+    /// Team screen: strategy column.
+    team_strategy,
+    /// Strategy: manual.
+    strategy_manual,
+    /// Strategy: round robin.
+    strategy_round_robin,
+    /// Strategy: least loaded.
+    strategy_least_loaded,
+    /// Team screen: prefer members speaking the ticket's language.
+    team_match_language,
+    /// Team screen: prefer members with a skill matching a tag.
+    team_match_skills,
+    /// Team screen: back to the customer's previous agent.
+    team_prefer_previous,
+    /// Team screen: agent column.
+    team_agent,
+    /// Team screen: presence column.
+    team_presence,
+    /// Team screen: open tickets column.
+    team_open,
+    /// Team screen: capacity column.
+    team_capacity,
+    /// Team screen: capacity explanation.
+    team_capacity_hint,
+    /// Team screen: languages column.
+    team_languages,
+    /// Team screen: skills column.
+    team_skills,
+    /// Team screen: skills placeholder.
+    team_skills_hint,
+    /// Team screen: save one row.
+    team_save,
+    /// Language name: Russian.
+    lang_ru,
+    /// Language name: English.
+    lang_en,
+    /// Ticket side panel: customer profile heading.
+    profile_title,
+    /// Ticket side panel: VIP checkbox.
+    profile_vip,
+    /// Ticket side panel: organisation field.
+    profile_organisation,
+    /// Ticket side panel: region field.
+    profile_region,
+    /// Ticket side panel: save the profile.
+    profile_save,
 
     // ---- classifier suggestions (issue 4) ----
     /// Ticket side panel: heading of the classifier's suggestions.
     suggest_title,
+    /// Suggestion: label before the category.
+    suggest_category,
+    /// Suggestion: label before the tags.
+    suggest_tags,
+    /// Suggestion: label before the priority.
+    suggest_priority,
+    /// Suggestion: a confidence, `{n}` = percent.
+    suggest_confidence,
+    /// Suggestion: what it is (tooltip).
+    suggest_hint,
 }
 
 /// Russian texts (default).
@@ -809,12 +1111,163 @@ pub static RU: Texts = Texts {
 
     // ---- managers: rules (/manage/rules, issue 4) ----
     rules_title: "Правила",
+    rules_intro: "Правила срабатывают по порядку сверху вниз: когда (событие), если (условия), то (действия). Изменения, сделанные правилом, видны в истории обращения.",
+    rules_new: "Новое правило",
+    rules_empty: "Правил пока нет.",
+    rules_col_rule: "Правило",
+    rules_enabled: "Включено",
+    rules_up: "Выше",
+    rules_down: "Ниже",
+    rules_edit: "Изменить",
+    rules_delete: "Удалить",
+    rules_delete_confirm: "Удалить правило?",
+    rules_delete_yes: "Да, удалить",
+    rules_cancel: "Отмена",
+    rules_n_actions: "действий: {n}",
+    rules_not_editable: "Правило «{n}» слишком сложное для формы и здесь не редактируется.",
+    rules_new_title: "Новое правило",
+    rules_edit_title: "Правило «{n}»",
+    rules_name: "Название",
+    rules_when: "Когда",
+    rules_on_created: "Создано обращение",
+    rules_on_updated: "Обращение изменено",
+    rules_on_customer_replied: "Клиент ответил",
+    rules_on_timed: "Через",
+    rules_watch_hint: "Какие поля (ни одно не отмечено — любое):",
+    rules_minutes: "минут",
+    rules_minutes_after: "минут после события:",
+    rules_time_created: "создания",
+    rules_time_customer_reply: "последнего ответа клиента",
+    rules_time_status_changed: "смены статуса",
+    rules_time_assigned: "назначения",
+    rules_if: "Если",
+    rules_match_all: "выполнены все условия",
+    rules_match_any: "выполнено хотя бы одно условие",
+    rules_no_conditions: "Без условий правило срабатывает на каждом обращении.",
+    rules_not: "не",
+    rules_kind: "Вид",
+    rules_remove: "Убрать",
+    rules_add_condition: "+ условие",
+    rules_then: "То",
+    rules_add_action: "+ действие",
+    rules_choose: "— выберите —",
+    rules_c_keywords: "Ключевые слова",
+    rules_c_phrase: "Фраза",
+    rules_c_channel: "Канал",
+    rules_c_mailbox: "Почтовый ящик",
+    rules_c_sender: "Отправитель (адрес)",
+    rules_c_sender_domain: "Домен отправителя",
+    rules_c_organisation: "Организация",
+    rules_c_vip: "VIP-клиент",
+    rules_c_language: "Язык",
+    rules_c_region: "Регион",
+    rules_c_tag: "Есть метка",
+    rules_c_custom_field: "Доп. поле равно",
+    rules_c_priority_is: "Приоритет равен",
+    rules_c_priority_at_least: "Приоритет не ниже",
+    rules_c_status: "Статус — один из",
+    rules_c_group: "Группа",
+    rules_c_no_group: "Без группы",
+    rules_c_owner: "Исполнитель",
+    rules_c_unowned: "Без исполнителя",
+    rules_c_business_hours: "Рабочее время",
+    rules_c_older_than: "Прошло с события",
+    rules_c_category: "Предложенная категория",
+    rules_c_contact: "Клиент (номер)",
+    rules_in_both: "в теме и тексте",
+    rules_in_subject: "в теме",
+    rules_in_body: "в тексте",
+    rules_keywords_hint: "Через запятую. Формы слов (русские и английские) учитываются автоматически: «срочно» найдёт «Срочный», «refund» — «refunded».",
+    rules_ph_keywords: "срочно, не работает",
+    rules_ph_phrase: "не могу войти",
+    rules_ph_mailbox: "название ящика",
+    rules_ph_sender: "ivan@example.ru",
+    rules_ph_domain: "@example.ru",
+    rules_ph_organisation: "организация",
+    rules_ph_region: "регион",
+    rules_ph_tag: "метка",
+    rules_ph_field: "поле",
+    rules_ph_field_value: "значение",
+    rules_ph_minutes: "минуты",
+    rules_ph_category: "категория",
+    rules_ph_confidence: "уверенность",
+    rules_ph_contact: "номер клиента",
+    rules_ph_tags: "метки через запятую",
+    rules_ph_reply: "Здравствуйте, {name}! Ваше обращение {number} получено.",
+    rules_ph_notify: "текст уведомления",
+    rules_a_priority: "Установить приоритет",
+    rules_a_group: "Перевести в группу",
+    rules_a_add_tags: "Добавить метки",
+    rules_a_remove_tags: "Убрать метки",
+    rules_a_assign: "Назначить",
+    rules_a_status: "Установить статус",
+    rules_a_reply: "Ответить шаблоном",
+    rules_a_notify: "Уведомить",
+    rules_assign_strategy: "по правилу группы",
+    rules_assign_nobody: "никому (в очередь)",
+    rules_reply_hint: "Подставляются {number} — номер, {subject} — тема, {name} — имя клиента. Шаблон уходит клиенту не больше одного раза на обращение.",
+    rules_notify_managers: "руководителей",
+    rules_notify_assignee: "исполнителя",
+    rules_notify_group: "группу «{n}»",
+    rules_notify_hint: "Подставляются {number} и {subject}.",
+    rules_save: "Сохранить",
+    rules_saved: "Правило сохранено.",
+    rules_try: "Проверить на обращениях",
+    rules_trying: "Проверяем…",
+    rules_try_summary: "Подходят {n} из {m} последних обращений",
+    rules_try_number: "Номер",
+    rules_try_changes: "Что изменится",
+    actor_rule: "правило «{n}»:",
+    rules_lang_ru: "русский",
+    rules_lang_en: "английский",
 
     // ---- team: presence, notifications, routing (issue 4) ----
     presence_online: "На месте",
+    presence_away: "Отошёл",
+    presence_offline: "Не в сети",
+    presence_label: "Мой статус",
+    presence_idle: "Нет активности — для команды вы «отошли»",
+    bell_title: "Уведомления",
+    bell_unread: "Непрочитанных: {n}",
+    bell_empty: "Уведомлений нет.",
+    bell_mark_read: "Отметить все прочитанными",
+    bell_open_ticket: "Открыть {n}",
+    nav_team: "Команда",
+    team_groups: "Группы: распределение обращений",
+    team_agents: "Сотрудники",
+    team_no_groups: "Групп пока нет.",
+    team_group: "Группа",
+    team_strategy: "Распределение",
+    strategy_manual: "Вручную",
+    strategy_round_robin: "По очереди",
+    strategy_least_loaded: "Наименее загруженному",
+    team_match_language: "Учитывать язык",
+    team_match_skills: "Учитывать навыки",
+    team_prefer_previous: "Прежнему сотруднику",
+    team_agent: "Сотрудник",
+    team_presence: "Статус",
+    team_open: "Открытых",
+    team_capacity: "Лимит",
+    team_capacity_hint: "Сколько открытых обращений одновременно; 0 — без лимита.",
+    team_languages: "Языки",
+    team_skills: "Навыки",
+    team_skills_hint: "через запятую",
+    team_save: "Сохранить",
+    lang_ru: "Русский",
+    lang_en: "Английский",
+    profile_title: "Профиль клиента",
+    profile_vip: "VIP-клиент",
+    profile_organisation: "Организация",
+    profile_region: "Регион",
+    profile_save: "Сохранить профиль",
 
     // ---- classifier suggestions (issue 4) ----
     suggest_title: "Подсказка",
+    suggest_category: "категория",
+    suggest_tags: "метки",
+    suggest_priority: "приоритет",
+    suggest_confidence: "({n} %)",
+    suggest_hint: "Предложено классификатором по размеченным обращениям; само ничего не меняет.",
 };
 
 /// English texts.
@@ -1074,12 +1527,163 @@ pub static EN: Texts = Texts {
 
     // ---- managers: rules (/manage/rules, issue 4) ----
     rules_title: "Rules",
+    rules_intro: "Rules run in order from the top: when (an event), if (conditions), then (actions). What a rule changes shows in the ticket's history.",
+    rules_new: "New rule",
+    rules_empty: "No rules yet.",
+    rules_col_rule: "Rule",
+    rules_enabled: "Enabled",
+    rules_up: "Move up",
+    rules_down: "Move down",
+    rules_edit: "Edit",
+    rules_delete: "Delete",
+    rules_delete_confirm: "Delete this rule?",
+    rules_delete_yes: "Yes, delete",
+    rules_cancel: "Cancel",
+    rules_n_actions: "{n} action(s)",
+    rules_not_editable: "Rule “{n}” is too complex for the form and cannot be edited here.",
+    rules_new_title: "New rule",
+    rules_edit_title: "Rule “{n}”",
+    rules_name: "Name",
+    rules_when: "When",
+    rules_on_created: "A ticket is created",
+    rules_on_updated: "A ticket is updated",
+    rules_on_customer_replied: "The customer replies",
+    rules_on_timed: "Timed: after",
+    rules_watch_hint: "Which fields (none ticked: any of them):",
+    rules_minutes: "minutes",
+    rules_minutes_after: "minutes after:",
+    rules_time_created: "creation",
+    rules_time_customer_reply: "the customer's last reply",
+    rules_time_status_changed: "the status change",
+    rules_time_assigned: "the assignment",
+    rules_if: "If",
+    rules_match_all: "all conditions hold",
+    rules_match_any: "any condition holds",
+    rules_no_conditions: "Without conditions the rule applies to every ticket.",
+    rules_not: "not",
+    rules_kind: "Kind",
+    rules_remove: "Remove",
+    rules_add_condition: "+ condition",
+    rules_then: "Then",
+    rules_add_action: "+ action",
+    rules_choose: "— choose —",
+    rules_c_keywords: "Keywords",
+    rules_c_phrase: "Phrase",
+    rules_c_channel: "Channel",
+    rules_c_mailbox: "Mailbox",
+    rules_c_sender: "Sender address",
+    rules_c_sender_domain: "Sender domain",
+    rules_c_organisation: "Organisation",
+    rules_c_vip: "VIP customer",
+    rules_c_language: "Language",
+    rules_c_region: "Region",
+    rules_c_tag: "Has tag",
+    rules_c_custom_field: "Custom field equals",
+    rules_c_priority_is: "Priority is",
+    rules_c_priority_at_least: "Priority at least",
+    rules_c_status: "Status is one of",
+    rules_c_group: "Group",
+    rules_c_no_group: "No group",
+    rules_c_owner: "Owner",
+    rules_c_unowned: "Unowned",
+    rules_c_business_hours: "Business hours",
+    rules_c_older_than: "Time since",
+    rules_c_category: "Suggested category",
+    rules_c_contact: "Contact (id)",
+    rules_in_both: "in subject and body",
+    rules_in_subject: "in the subject",
+    rules_in_body: "in the body",
+    rules_keywords_hint: "Comma-separated. Russian and English word forms match automatically: “срочно” finds “Срочный”, “refund” finds “refunded”.",
+    rules_ph_keywords: "urgent, refund",
+    rules_ph_phrase: "cannot log in",
+    rules_ph_mailbox: "mailbox name",
+    rules_ph_sender: "ivan@example.com",
+    rules_ph_domain: "@example.com",
+    rules_ph_organisation: "organisation",
+    rules_ph_region: "region",
+    rules_ph_tag: "tag",
+    rules_ph_field: "field",
+    rules_ph_field_value: "value",
+    rules_ph_minutes: "minutes",
+    rules_ph_category: "category",
+    rules_ph_confidence: "confidence",
+    rules_ph_contact: "contact id",
+    rules_ph_tags: "tags, comma-separated",
+    rules_ph_reply: "Hello {name}, we received your request {number}.",
+    rules_ph_notify: "notification text",
+    rules_a_priority: "Set priority",
+    rules_a_group: "Set group",
+    rules_a_add_tags: "Add tags",
+    rules_a_remove_tags: "Remove tags",
+    rules_a_assign: "Assign",
+    rules_a_status: "Set status",
+    rules_a_reply: "Reply with template",
+    rules_a_notify: "Notify",
+    rules_assign_strategy: "by the group's strategy",
+    rules_assign_nobody: "nobody (back to the queue)",
+    rules_reply_hint: "{number} (ticket number), {subject} and {name} (customer's name) are filled in. The template goes to a customer at most once per ticket.",
+    rules_notify_managers: "the managers",
+    rules_notify_assignee: "the owner",
+    rules_notify_group: "group “{n}”",
+    rules_notify_hint: "{number} and {subject} are filled in.",
+    rules_save: "Save",
+    rules_saved: "Rule saved.",
+    rules_try: "Try it",
+    rules_trying: "Trying…",
+    rules_try_summary: "{n} of {m} recent tickets match",
+    rules_try_number: "Number",
+    rules_try_changes: "What would change",
+    actor_rule: "rule “{n}”:",
+    rules_lang_ru: "Russian",
+    rules_lang_en: "English",
 
     // ---- team: presence, notifications, routing (issue 4) ----
     presence_online: "Online",
+    presence_away: "Away",
+    presence_offline: "Offline",
+    presence_label: "My status",
+    presence_idle: "No recent activity — the team sees you as away",
+    bell_title: "Notifications",
+    bell_unread: "{n} unread",
+    bell_empty: "No notifications.",
+    bell_mark_read: "Mark all read",
+    bell_open_ticket: "Open {n}",
+    nav_team: "Team",
+    team_groups: "Groups: assignment",
+    team_agents: "Agents",
+    team_no_groups: "No groups yet.",
+    team_group: "Group",
+    team_strategy: "Assignment",
+    strategy_manual: "Manual",
+    strategy_round_robin: "Round robin",
+    strategy_least_loaded: "Least loaded",
+    team_match_language: "Match language",
+    team_match_skills: "Match skills",
+    team_prefer_previous: "Previous agent",
+    team_agent: "Agent",
+    team_presence: "Presence",
+    team_open: "Open tickets",
+    team_capacity: "Capacity",
+    team_capacity_hint: "Open tickets at once; 0 means no limit.",
+    team_languages: "Languages",
+    team_skills: "Skills",
+    team_skills_hint: "comma separated",
+    team_save: "Save",
+    lang_ru: "Russian",
+    lang_en: "English",
+    profile_title: "Customer profile",
+    profile_vip: "VIP customer",
+    profile_organisation: "Organisation",
+    profile_region: "Region",
+    profile_save: "Save profile",
 
     // ---- classifier suggestions (issue 4) ----
     suggest_title: "Suggestion",
+    suggest_category: "category",
+    suggest_tags: "tags",
+    suggest_priority: "priority",
+    suggest_confidence: "({n} %)",
+    suggest_hint: "Proposed by the classifier from labelled tickets; it changes nothing by itself.",
 };
 
 /// The table of a language.

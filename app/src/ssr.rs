@@ -31,6 +31,8 @@ pub struct AppContext {
     pub secure_cookies: bool,
     /// Mailbox administration (`/manage/channels`): the server's channel adapter.
     pub channels: std::sync::Arc<dyn lossless::email::admin::ChannelAdmin>,
+    /// The remote model for ticket suggestions (`llm_endpoint`; `None`: local model only).
+    pub classifier: Option<std::sync::Arc<dyn lossless::services::classify::RemoteClassifier>>,
 }
 
 /// Name of the agent session cookie.

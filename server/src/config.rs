@@ -35,6 +35,10 @@
 //! | `email_secret` | generated once, stored in the database | key of our signed Message-ID tokens |
 //! | `tls_ca_file` | none | a PEM file of extra root certificates (a private CA) that IMAP and SMTP servers' certificates may chain to, besides the built-in webpki roots; read at start, an unreadable or invalid file stops it |
 //! | `attachment_max_bytes` | `26214400` (25 MiB) | larger inbound attachments are described on the message but not stored (the raw mail keeps them) |
+//! | `classifier_retrain_seconds` | `300` | seconds between two incremental trainings of the local classifier (also run at start); `0` = never |
+//! | `llm_endpoint` | none (off) | base URL of an OpenAI-compatible chat-completions API asked for agents' ticket suggestions, e.g. `http://127.0.0.1:8089/v1`; `http://` only (no TLS client is built in: put a local proxy in front of a remote HTTPS service) |
+//! | `llm_model` | `default` | the `model` sent to it |
+//! | `llm_api_key` | none | sent as `Authorization: Bearer …` |
 //!
 //! A mailbox key in the environment reads `LOSSLESS_MAILBOX_<NAME>_<KEY>`
 //! (`LOSSLESS_MAILBOX_SUPPORT_IMAP_HOST` → `mailbox.support.imap_host`). Invariant: a
@@ -98,6 +102,21 @@ pub struct Config {
     /// Whom IMAP and SMTP trust over TLS: the webpki roots plus `tls_ca_file` (read here,
     /// once).
     pub tls_trust: TlsTrust,
+    /// Seconds between two trainings of the local classifier (0 = never).
+    pub classifier_retrain_seconds: u32,
+    /// The OpenAI-compatible endpoint for ticket suggestions (`None`: off).
+    pub llm: Option<LlmConfig>,
+}
+
+/// An OpenAI-compatible chat-completions endpoint (`llm_*` keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LlmConfig {
+    /// Base URL without the trailing slash (`http://host:port/v1`).
+    pub endpoint: String,
+    /// The model name sent.
+    pub model: String,
+    /// The bearer token, if any.
+    pub api_key: Option<Secret>,
 }
 
 /// A configured value that must not appear in logs (`Debug` hides it).
@@ -255,6 +274,23 @@ impl Config {
             tls_trust: match get("tls_ca_file") {
                 Some(path) => TlsTrust::with_ca_file(&path).map_err(|e| err("tls_ca_file", e))?,
                 None => TlsTrust::webpki(),
+            },
+            classifier_retrain_seconds: num("classifier_retrain_seconds", 300)?,
+            llm: match get("llm_endpoint") {
+                None => None,
+                Some(url) => {
+                    if !url.starts_with("http://") || url.len() <= "http://".len() {
+                        return Err(err(
+                            "llm_endpoint",
+                            "must be an http:// URL (no TLS client is built in)",
+                        ));
+                    }
+                    Some(LlmConfig {
+                        endpoint: url.trim_end_matches('/').to_owned(),
+                        model: get("llm_model").unwrap_or_else(|| "default".into()),
+                        api_key: get("llm_api_key").map(Secret),
+                    })
+                }
             },
         })
     }
@@ -696,5 +732,37 @@ mod admin_tests {
             (25, TransportSecurity::Plain, "")
         );
         assert!(lossless::email::admin::validate(&s, true).is_ok());
+    }
+
+    #[test]
+    fn the_llm_endpoint_is_off_by_default_and_http_only() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.llm, None);
+        assert_eq!(c.classifier_retrain_seconds, 300);
+        let kv = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let c = Config::from_map(&kv(&[
+            ("llm_endpoint", "http://127.0.0.1:8089/v1/"),
+            ("llm_model", "qwen"),
+            ("llm_api_key", "sk-secret"),
+            ("classifier_retrain_seconds", "0"),
+        ]))
+        .unwrap();
+        let llm = c.llm.clone().unwrap();
+        assert_eq!(llm.endpoint, "http://127.0.0.1:8089/v1");
+        assert_eq!(llm.model, "qwen");
+        assert_eq!(llm.api_key, Some(Secret("sk-secret".into())));
+        assert_eq!(c.classifier_retrain_seconds, 0);
+        assert!(
+            !format!("{c:?}").contains("sk-secret"),
+            "Debug hides the key"
+        );
+        let e =
+            Config::from_map(&kv(&[("llm_endpoint", "https://api.example.com/v1")])).unwrap_err();
+        assert!(e.to_string().contains("llm_endpoint"), "{e}");
     }
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod email;
 pub mod http;
 pub mod live;
+pub mod llm;
 pub mod seed;
 pub mod store;
 pub mod worker;
@@ -172,6 +173,41 @@ async fn start_mailboxes(
     Ok(supervisor)
 }
 
+/// The configured OpenAI-compatible classifier, if any (a client that cannot be built is
+/// logged and left out: suggestions then come from the local model).
+fn remote_classifier(
+    cfg: &Config,
+) -> Option<Arc<dyn lossless::services::classify::RemoteClassifier>> {
+    let llm = cfg.llm.clone()?;
+    match llm::LlmClassifier::new(llm) {
+        Ok(c) => Some(Arc::new(c)),
+        Err(e) => {
+            tracing::error!(error = %e, "llm endpoint disabled");
+            None
+        }
+    }
+}
+
+/// Trains the local classifier now and then every `every` (incremental and idempotent, so
+/// several nodes may run it) until `stop`.
+async fn retrain_classifier(
+    ports: Ports,
+    every: std::time::Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        match lossless::services::classify::retrain(&ports).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tickets = n, "classifier learned"),
+            Err(e) => tracing::warn!(error = %e, "classifier training failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
 /// Starts a complete node: store, live bus, seeding, HTTP, job worker, mailbox supervisor.
 pub async fn start(cfg: Config) -> Result<Server, StartError> {
     let store = SqlStore::connect(&cfg.database_url).await?;
@@ -191,6 +227,7 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         prefix: cfg.number_prefix.clone(),
     };
     seed::ensure_admin(&ports, &cfg).await?;
+    seed::install_default_rules(&ports).await?;
     if cfg.demo {
         seed::demo(&ports).await?;
     }
@@ -229,6 +266,7 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
             ports: ports.clone(),
             secure_cookies: cfg.secure_cookies,
             channels: channels.clone(),
+            classifier: remote_classifier(&cfg),
         },
     };
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -247,6 +285,13 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         )));
     }
     background.push(tokio::spawn(supervisor.run(stop_rx.clone())));
+    if cfg.classifier_retrain_seconds > 0 {
+        background.push(tokio::spawn(retrain_classifier(
+            ports.clone(),
+            std::time::Duration::from_secs(u64::from(cfg.classifier_retrain_seconds)),
+            stop_rx.clone(),
+        )));
+    }
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop_serve = stop_rx;
     let serve = tokio::spawn(async move {

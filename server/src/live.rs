@@ -6,7 +6,12 @@
 //! its `LISTEN` connection and feeds its own hub, so sockets on node B see what node A
 //! committed. Hints are best effort: when the listener reconnects, or a slow socket lags, a
 //! [`Hint::Resync`] tells clients to refetch everything.
+//!
+//! Invariant: a hint addressed to one agent ([`LiveEvent::Notification`]) carries its
+//! recipient in [`Routed::to`], and sockets pass it on only to that agent; every other hint
+//! goes to every signed-in agent.
 
+use lossless::ids::AgentId;
 use lossless::live::LiveEvent;
 use lossless::ports::LiveBus;
 use sqlx::PgPool;
@@ -33,11 +38,35 @@ pub type Frame = axum::extract::ws::Utf8Bytes;
 /// The frame that tells clients to refetch everything.
 pub const RESYNC_FRAME: &str = r#"{"type":"resync"}"#;
 
+/// A frame and who may receive it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    /// The only agent whose sockets get it; `None`: every agent's.
+    pub to: Option<AgentId>,
+    /// The JSON text.
+    pub frame: Frame,
+}
+
+impl Routed {
+    /// Whether a socket of `agent` passes this frame on.
+    pub fn is_for(&self, agent: AgentId) -> bool {
+        self.to.is_none_or(|a| a == agent)
+    }
+}
+
+/// The one agent a hint is for, if it is private.
+pub fn recipient(ev: &LiveEvent) -> Option<AgentId> {
+    match ev {
+        LiveEvent::Notification { agent } => Some(*agent),
+        LiveEvent::TicketChanged { .. } | LiveEvent::PresenceChanged { .. } => None,
+    }
+}
+
 /// One node's fan-out point. Hints are serialized once here, not once per socket: with
 /// hundreds of agents connected that is what keeps fan-out cheap.
 #[derive(Debug, Clone)]
 pub struct Hub {
-    tx: broadcast::Sender<Frame>,
+    tx: broadcast::Sender<Routed>,
 }
 
 impl Default for Hub {
@@ -50,22 +79,28 @@ impl Default for Hub {
 
 impl Hub {
     /// A new subscription (lagging subscribers get `RecvError::Lagged`: resync).
-    pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Routed> {
         self.tx.subscribe()
     }
     /// Sends to every subscriber of this node (no subscribers is fine).
     pub fn send(&self, h: Hint) {
-        let frame = match h {
+        let routed = match h {
             Hint::Event(ev) => match serde_json::to_string(&ev) {
-                Ok(text) => Frame::from(text),
+                Ok(text) => Routed {
+                    to: recipient(&ev),
+                    frame: Frame::from(text),
+                },
                 Err(e) => {
                     tracing::warn!(error = %e, "live hint not serialized");
                     return;
                 }
             },
-            Hint::Resync => Frame::from_static(RESYNC_FRAME),
+            Hint::Resync => Routed {
+                to: None,
+                frame: Frame::from_static(RESYNC_FRAME),
+            },
         };
-        let _ = self.tx.send(frame);
+        let _ = self.tx.send(routed);
     }
 }
 
@@ -140,5 +175,30 @@ pub async fn listen(pool: PgPool, hub: Hub) {
             Err(e) => tracing::warn!(error = %e, "live listener cannot connect"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_are_routed_to_their_agent_only() {
+        let hub = Hub::default();
+        let mut rx = hub.subscribe();
+        hub.send(Hint::Event(LiveEvent::Notification { agent: AgentId(7) }));
+        hub.send(Hint::Event(LiveEvent::PresenceChanged {
+            agent: AgentId(7),
+        }));
+        hub.send(Hint::Resync);
+        let n = rx.try_recv().unwrap();
+        assert!(n.is_for(AgentId(7)));
+        assert!(!n.is_for(AgentId(8)));
+        assert!(n.frame.as_str().contains("\"notification\""));
+        let p = rx.try_recv().unwrap();
+        assert!(p.is_for(AgentId(8)));
+        let r = rx.try_recv().unwrap();
+        assert_eq!(r.frame.as_str(), RESYNC_FRAME);
+        assert!(r.is_for(AgentId(8)));
     }
 }

@@ -2,6 +2,8 @@
 //! password printed once), and on request a demo organisation — groups, agents and a few
 //! tickets created through the same services real intake uses — so a newcomer sees a living
 //! helpdesk at once. Both steps only act on an empty database, so restarts change nothing.
+//! The default rules ([`lossless::rules::defaults`]) are installed once per database
+//! ([`install_default_rules`]), also on databases that existed before rules did.
 
 use crate::StartError;
 use crate::config::Config;
@@ -231,4 +233,42 @@ pub async fn demo(p: &Ports) -> Result<(), StartError> {
         anna.email, boris.email, maria.email
     );
     Ok(())
+}
+
+/// Installs the default rules (and the "English" group they route to) once per database:
+/// the node that first claims the setting [`defaults::SETTING_KEY`] installs them, every
+/// other node and every restart skips. After that they are ordinary rules that managers edit
+/// or delete (a deleted default rule never comes back).
+pub async fn install_default_rules(p: &Ports) -> Result<(), StartError> {
+    use lossless::rules::defaults;
+    let claim = format!("installing:{}", crate::random_hex(8));
+    let value = p
+        .store
+        .setting_or_init(defaults::SETTING_KEY, &claim)
+        .await?;
+    if value != claim {
+        return Ok(());
+    }
+    let english = match find_group(p, defaults::ENGLISH_GROUP).await? {
+        Some(g) => g,
+        None => match p.store.create_group(defaults::ENGLISH_GROUP).await {
+            Ok(g) => g,
+            Err(StoreError::Duplicate(_)) => find_group(p, defaults::ENGLISH_GROUP)
+                .await?
+                .ok_or_else(|| seed_err("the English group vanished"))?,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let now = lossless::ports::to_micros(p.clock.now());
+    for draft in defaults::default_rules(english.id) {
+        p.store.save_rule(None, draft, now).await?;
+    }
+    p.store
+        .put_setting(defaults::SETTING_KEY, "installed")
+        .await?;
+    Ok(())
+}
+
+async fn find_group(p: &Ports, name: &str) -> Result<Option<lossless::team::Group>, StartError> {
+    Ok(p.store.groups().await?.into_iter().find(|g| g.name == name))
 }

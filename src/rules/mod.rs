@@ -11,9 +11,20 @@
 //! Invariants: everything here is pure and deterministic — no I/O, no clock reads (the caller
 //! passes `now` and whether it is business hours), no panics on any input; evaluation never
 //! allocates per rule beyond what compilation prepared, so hundreds of rules per ticket stay
-//! cheap. Activators, actions and their wiring to jobs live elsewhere (later steps).
+//! cheap.
+//!
+//! Running rules (issue 4): [`engine`] plans which rules a change fires and turns their
+//! actions into ticket events; [`assign`] picks an agent by a group's strategy; [`lang`]
+//! detects the request's language; [`hours`] answers "is it business hours"; [`defaults`]
+//! holds the rules a new installation starts with. The services (`services::rules`) load
+//! what these need and store the result.
 
+pub mod assign;
 pub mod condition;
+pub mod defaults;
+pub mod engine;
+pub mod hours;
+pub mod lang;
 pub mod rule;
 pub mod stem;
 

@@ -9,7 +9,7 @@ use crate::contact::Contact;
 use crate::error::{DomainError, FieldErrors};
 use crate::ids::{AgentId, GroupId, NumberPrefix, PortalToken, TicketId, TicketNumber};
 use crate::intake::ValidRequest;
-use crate::job::{Job, JobKind, jobs_for};
+use crate::job::{Job, JobKind};
 use crate::live::LiveEvent;
 use crate::message::{MAX_BODY_CHARS, Message, MessageDraft, Visibility};
 use crate::notify;
@@ -217,12 +217,38 @@ fn check_body(body: &str) -> Result<String, DomainError> {
 }
 
 /// A change computed by the core from one ticket state: the new state, who made it, what
-/// happened and the messages it appends.
+/// happened and the messages it appends; for changes made by rules also the loop guard their
+/// follow-up round carries, the notifications they send and further jobs.
 struct Change {
     after: Ticket,
     actor: ActorRef,
     events: Vec<TicketEvent>,
     messages: Vec<MessageDraft>,
+    /// `None`: a change by a person or the system (rules start a fresh chain); `Some`: a
+    /// rule's change, whose follow-up round runs with this guard.
+    chain: Option<crate::rules::RuleChain>,
+    notifications: Vec<crate::notification::NewNotification>,
+    jobs: Vec<crate::job::NewJob>,
+}
+
+impl Change {
+    /// A change by a person or the system.
+    fn new(
+        after: Ticket,
+        actor: ActorRef,
+        events: Vec<TicketEvent>,
+        messages: Vec<MessageDraft>,
+    ) -> Self {
+        Self {
+            after,
+            actor,
+            events,
+            messages,
+            chain: None,
+            notifications: Vec::new(),
+            jobs: Vec::new(),
+        }
+    }
 }
 
 /// Stores a change computed from `before` (with the jobs its events imply, and the
@@ -233,21 +259,31 @@ async fn commit(
     c: Change,
     completes: Option<JobClaim>,
 ) -> Result<Ticket, DomainError> {
-    if c.events.is_empty() && c.messages.is_empty() && completes.is_none() {
+    if c.events.is_empty()
+        && c.messages.is_empty()
+        && c.notifications.is_empty()
+        && c.jobs.is_empty()
+        && completes.is_none()
+    {
         return Ok(c.after);
     }
     let now = c.after.updated_at;
-    let jobs = jobs_for(&c.after, &c.events, now);
+    let mut after = c.after;
+    // The version the store will give it: the rules job derived from it is keyed by it.
+    after.version = before.version + 1;
+    let chain = c.chain.unwrap_or_default();
+    let mut jobs = crate::job::jobs_for_chain(&after, &c.events, now, &chain);
+    jobs.extend(c.jobs);
     let stored = p
         .store
         .update_ticket(UpdateTicket {
             expected_version: before.version,
-            ticket: c.after,
+            ticket: after,
             actor: c.actor,
             events: c.events,
             messages: c.messages,
             jobs,
-            notifications: Vec::new(),
+            notifications: c.notifications,
             completes,
             now,
         })
@@ -299,12 +335,7 @@ async fn agent_writes(
         ),
     };
     let actor = actor.as_ref();
-    let change = Change {
-        after,
-        actor,
-        events,
-        messages: vec![message],
-    };
+    let change = Change::new(after, actor, events, vec![message]);
     commit(p, &before, change, None).await
 }
 
@@ -391,12 +422,7 @@ pub async fn change_ticket(
     for tag in &change.remove_tags {
         events.extend(t.untag(tag, now));
     }
-    let change = Change {
-        after: t,
-        actor: actor.as_ref(),
-        events,
-        messages: Vec::new(),
-    };
+    let change = Change::new(t, actor.as_ref(), events, Vec::new());
     commit(p, &before, change, None).await
 }
 
@@ -455,12 +481,7 @@ pub async fn portal_reply(
         let mut after = before.clone();
         let events = after.customer_replied(now)?;
         let msg = MessageDraft::from_customer(actor.as_ref(), body.clone());
-        Ok(Some(Change {
-            after,
-            actor: actor.as_ref(),
-            events,
-            messages: vec![msg],
-        }))
+        Ok(Some(Change::new(after, actor.as_ref(), events, vec![msg])))
     })
     .await
 }
@@ -522,12 +543,12 @@ pub async fn run_job_with(
                 let text = notify::acknowledgement(before.lang, &before.number);
                 let msg =
                     MessageDraft::reply(ActorRef::System, text).with_dedupe_key(KEY.to_owned());
-                Ok(Some(Change {
+                Ok(Some(Change::new(
                     after,
-                    actor: ActorRef::System,
+                    ActorRef::System,
                     events,
-                    messages: vec![msg],
-                }))
+                    vec![msg],
+                )))
             })
             .await?;
             Ok(JobOutcome::Completed)

@@ -1,4 +1,5 @@
-//! The agent area (`/agent…`): sign-in, the live queue and the ticket page.
+//! The agent area (`/agent…`): sign-in, the live queue and the ticket page; the header with
+//! the agent's presence and notification bell ([`team`]).
 //!
 //! Invariants: every page below [`AgentLayout`] renders only for a signed-in agent (otherwise
 //! it redirects to `/agent/login`, on the server with a 302 or in the browser); the layout owns
@@ -7,11 +8,15 @@
 
 mod login;
 mod queue;
+mod suggest;
+mod team;
 mod ticket;
 
 pub use login::LoginPage;
 pub use queue::QueuePage;
+pub(crate) use team::{ContactProfilePanel, presence_text};
 pub use ticket::TicketPage;
+pub(crate) use ticket::describe as describe_event;
 
 use crate::api::auth::{SignOut, current_agent};
 use crate::api::tickets::team_directory;
@@ -105,6 +110,8 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
             <nav class="mainnav">
                 <a href="/agent">{t.nav_queue}</a>
                 {manager.then(|| view! { <a href="/manage/channels" data-testid="nav-channels">{t.nav_channels}</a> })}
+                {manager.then(|| view! { <a href="/manage/rules" data-testid="nav-rules">{t.rules_title}</a> })}
+                {manager.then(|| view! { <a href="/manage/team" data-testid="nav-team">{t.nav_team}</a> })}
             </nav>
             <span
                 class="live-dot"
@@ -114,6 +121,8 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
                 title=move || if live.connected.get() { t.live_on } else { t.live_off }
             ></span>
             <span class="spacer"></span>
+            <team::PresenceSelect/>
+            <team::NotificationBell/>
             <span class="me" data-testid="me">{name}</span>
             <LangSwitch/>
             <ActionForm action=sign_out>

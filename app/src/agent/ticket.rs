@@ -30,7 +30,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use lossless::ids::TicketId;
+use lossless::ids::{RuleId, TicketId};
 use lossless::ticket::{Priority, Status, TicketEvent};
 
 /// What the forms act on: the ticket and version currently shown.
@@ -201,6 +201,7 @@ fn TicketView(
 ) -> impl IntoView {
     let t = use_texts();
     let version = tk.version;
+    let ticket_id = tk.id;
     let contact_name = tk
         .contact
         .as_ref()
@@ -281,6 +282,7 @@ fn TicketView(
     let current_group = id_text(tk.group.map(|g| g.0));
     let closed = tk.status == Status::Closed;
 
+    let rules = rule_names(&tk.timeline);
     let timeline = tk
         .timeline
         .into_iter()
@@ -297,7 +299,7 @@ fn TicketView(
                 }
             )
         })
-        .map(|item| timeline_item(item, t, &dir, &contact_name))
+        .map(|item| timeline_item(item, t, &dir, &contact_name, &rules))
         .collect_view();
     let tags = (!tk.tags.is_empty()).then(|| {
         let tags = tk
@@ -355,21 +357,53 @@ fn TicketView(
                         {select("group", "group-select", current_group, group_opts)}
                     </label>
                 </div>
+                <super::ContactProfilePanel ticket=ticket_id/>
+                <super::suggest::TicketSuggestion ticket=ticket_id/>
             </aside>
         </div>
     }
 }
 
-fn who_name(who: Who, t: &Texts, dir: &Directory, contact_name: &str) -> String {
+/// Rule names by id, from the `RuleFired` rows of this timeline (the name the rule had when
+/// it fired; history keeps it after a rename or delete).
+fn rule_names(timeline: &[TimelineItem]) -> Vec<(RuleId, String)> {
+    timeline
+        .iter()
+        .filter_map(|i| match i {
+            TimelineItem::Event {
+                event: TicketEvent::RuleFired { rule, name },
+                ..
+            } => Some((*rule, name.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn who_name(
+    who: Who,
+    t: &Texts,
+    dir: &Directory,
+    contact_name: &str,
+    rules: &[(RuleId, String)],
+) -> String {
     match who {
         Who::Agent(id) => dir.agent_name(id),
         Who::Customer => contact_name.to_owned(),
         Who::System => t.actor_system.to_owned(),
-        Who::Rule(id) => format!("{} #{id}", t.actor_system),
+        Who::Rule(id) => {
+            // The latest firing of this rule carries its name; `#id` if none is shown.
+            let name = rules
+                .iter()
+                .rev()
+                .find(|(r, _)| *r == id)
+                .map_or_else(|| format!("#{id}"), |(_, n)| n.clone());
+            fill(t.actor_rule, &name)
+        }
     }
 }
 
-fn describe(event: &TicketEvent, t: &Texts, dir: &Directory) -> String {
+/// One history event as the timeline words it (also used by the rules page's "Try it").
+pub(crate) fn describe(event: &TicketEvent, t: &Texts, dir: &Directory) -> String {
     match event {
         TicketEvent::Created { channel, .. } => fill(t.h_created, t.channel(*channel)),
         TicketEvent::StatusChanged { from, to } => fill(
@@ -541,6 +575,7 @@ fn timeline_item(
     t: &'static Texts,
     dir: &Directory,
     contact_name: &str,
+    rules: &[(RuleId, String)],
 ) -> AnyView {
     match item {
         TimelineItem::Message {
@@ -563,7 +598,7 @@ fn timeline_item(
             view! {
                 <li class=class data-testid="timeline-message" data-kind=kind_attr>
                     <div class="meta">
-                        <span class="who">{who_name(who, t, dir, contact_name)}</span>
+                        <span class="who">{who_name(who, t, dir, contact_name, rules)}</span>
                         <span class="kind">{label}</span>
                         <time datetime=at.to_rfc3339()>{format_time(at)}</time>
                     </div>
@@ -573,14 +608,25 @@ fn timeline_item(
             }
             .into_any()
         }
-        TimelineItem::Event { who, event, at } => view! {
-            <li class="event" data-testid="timeline-event">
-                <span class="who">{who_name(who, t, dir, contact_name)}</span>
-                " "
-                <span class="what">{describe(&event, t, dir)}</span>
-                <time datetime=at.to_rfc3339()>{format_time(at)}</time>
-            </li>
+        TimelineItem::Event { who, event, at } => {
+            // "Rule “VIP” applied" names the rule itself; its effects below name it as actor.
+            let who = match (&event, who) {
+                (TicketEvent::RuleFired { .. }, Who::Rule(_)) => None,
+                _ => Some(who_name(who, t, dir, contact_name, rules)),
+            }
+            .map(|w| view! { <span class="who">{w}</span>" " });
+            let rule = match &event {
+                TicketEvent::RuleFired { rule, .. } => Some(rule.to_string()),
+                _ => None,
+            };
+            view! {
+                <li class="event" class:rule-fired=rule.is_some() data-testid="timeline-event" data-rule=rule data-kind=event.name()>
+                    {who}
+                    <span class="what">{describe(&event, t, dir)}</span>
+                    <time datetime=at.to_rfc3339()>{format_time(at)}</time>
+                </li>
+            }
+            .into_any()
         }
-        .into_any(),
     }
 }

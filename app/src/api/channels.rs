@@ -11,6 +11,8 @@
 //! - Passwords only come in (in [`MailboxForm`]); nothing returned here carries one.
 //! - Storage and adapter failures reach the browser only as `Internal(ref)`.
 
+#[cfg(feature = "ssr")]
+use super::with_status;
 use crate::dto::{ChannelsScreen, MailboxForm, ProbeResult};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -88,28 +90,6 @@ pub fn from_channel(e: lossless::email::admin::ChannelError) -> AppError {
         C::ReadOnly => AppError::invalid("_", "read_only"),
         C::Storage(cause) => crate::error::internal(&cause),
     }
-}
-
-/// Runs a server function's body and gives a refusal its HTTP status (401, 403, 404, 422,
-/// 429, 500), so the wire says what the JSON code says.
-#[cfg(feature = "ssr")]
-async fn with_status<T>(
-    body: impl std::future::Future<Output = Result<T, AppError>>,
-) -> Result<T, AppError> {
-    let r = body.await;
-    if let Err(e) = &r {
-        crate::components::set_http_status(match e {
-            AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
-            AppError::NotFound => 404,
-            AppError::Invalid(_) => 422,
-            AppError::Conflict => 409,
-            AppError::RateLimited => 429,
-            AppError::Internal(_) => 500,
-            AppError::Unavailable => 503,
-        });
-    }
-    r
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -9,5 +9,30 @@
 
 pub mod auth;
 pub mod channels;
+pub mod classify;
 pub mod portal;
+pub mod rules;
+pub mod team;
 pub mod tickets;
+
+/// Runs a server function's body and gives a refusal its HTTP status (401, 403, 404, 422,
+/// 429, 500), so the wire says what the JSON code says.
+#[cfg(feature = "ssr")]
+pub(crate) async fn with_status<T>(
+    body: impl std::future::Future<Output = Result<T, crate::AppError>>,
+) -> Result<T, crate::AppError> {
+    let r = body.await;
+    if let Err(e) = &r {
+        crate::components::set_http_status(match e {
+            crate::AppError::Unauthenticated => 401,
+            crate::AppError::Forbidden => 403,
+            crate::AppError::NotFound => 404,
+            crate::AppError::Invalid(_) => 422,
+            crate::AppError::Conflict => 409,
+            crate::AppError::RateLimited => 429,
+            crate::AppError::Internal(_) => 500,
+            crate::AppError::Unavailable => 503,
+        });
+    }
+    r
+}

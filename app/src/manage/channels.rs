@@ -14,7 +14,7 @@
 //!   survive that refetch.
 
 use crate::api::channels::{ProbeMailbox, SaveMailbox, list_channels, replay_dead_letter};
-use crate::components::{ErrorNote, use_texts};
+use crate::components::{ErrorNote, field_error, use_texts};
 use crate::dto::{
     ChannelsScreen, DeadLetterRow, MailboxForm, MailboxRow, ProbeResult, format_time, policy_str,
 };
@@ -356,23 +356,6 @@ fn DeadLetters(
             {list}
         </section>
     }
-}
-
-/// The error message of `field`, if the last save or probe named it.
-fn field_error(errors: RwSignal<Option<AppError>>, field: &'static str) -> AnyView {
-    let t = use_texts();
-    let message = move || {
-        errors.with(|e| {
-            e.as_ref().and_then(|e| e.field_code(field)).map(|code| {
-                view! {
-                    <span class="field-error" data-testid="field-error" data-field=field>
-                        {t.field_error(code)}
-                    </span>
-                }
-            })
-        })
-    };
-    message.into_any()
 }
 
 /// A labelled text input bound to one field of the form.

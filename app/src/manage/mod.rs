@@ -1,4 +1,5 @@
-//! The managers' area (`/manage…`): for now the channel screen (`/manage/channels`).
+//! The managers' area (`/manage…`): the channel screen (`/manage/channels`), the
+//! automation rules (`/manage/rules`) and the team screen (`/manage/team`).
 //!
 //! Invariants: every page below [`ManageLayout`] renders only for a signed-in manager or admin.
 //! Signed-out visitors are redirected to `/agent/login` (a real 302 on the server); other
@@ -7,8 +8,12 @@
 //! header (same navigation, live socket and directory).
 
 mod channels;
+mod rules;
+mod team;
 
 pub use channels::ChannelsPage;
+pub use rules::RulesPage;
+pub use team::TeamPage;
 
 use crate::agent::SignedIn;
 use leptos::prelude::*;

@@ -55,5 +55,7 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_agent_idx ON notifications (agent_id, id);
 
--- ticket_context: the history times of a ticket by kind.
-CREATE INDEX history_kind_idx ON history (ticket_id, kind, id);
+-- Ticket contexts for rules: a ticket's last history time of a kind (status changes,
+-- assignments), and the most recently created tickets ("try it" over the last 200).
+CREATE INDEX history_kind_idx ON history (ticket_id, kind, at, id);
+CREATE INDEX tickets_created_idx ON tickets (created_at, id);

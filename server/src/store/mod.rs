@@ -7,9 +7,11 @@
 //!   (sqlx has no common executor for two concrete databases that keeps chrono/JSON types,
 //!   and code generic over `sqlx::Database` drowns in trait bounds).
 //! - [`sqlite`] and [`pg`] add only what differs: connecting, migrations, how a write
-//!   transaction starts (`BEGIN IMMEDIATE` on SQLite), the ticket number sequence and job
-//!   claiming (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
+//!   transaction starts (`BEGIN IMMEDIATE` on SQLite), the ticket number and assignment
+//!   sequences and job claiming (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
 //! - [`codec`] turns stored text back into domain values, independent of the database.
+//! - `routing.rs` holds the issue 4 queries (rules, presence, routing, notifications, ticket
+//!   contexts for rules); it is compiled as a child of `ops.rs`, so also once per dialect.
 //!
 //! Invariants:
 //! - Every write runs in one transaction (`BEGIN IMMEDIATE` on SQLite, so concurrent
@@ -29,6 +31,7 @@ mod sqlite;
 
 use chrono::{DateTime, Duration, Utc};
 use lossless::contact::Contact;
+use lossless::contact::ContactProfile;
 use lossless::email::admin::{DeadLetter, MailboxOverview, MailboxSettings, MailboxSource};
 use lossless::email::{Delivery, DeliveryState};
 use lossless::email::{IngestEmail, Ingested, MailboxId, MailboxState};
@@ -36,13 +39,17 @@ use lossless::ids::MessageId;
 use lossless::ids::{
     AgentId, ContactId, EmailAddress, GroupId, JobId, PortalToken, TicketId, TicketNumber,
 };
+use lossless::ids::{NotificationId, RuleId};
 use lossless::job::{Job, JobStatus, NewJob};
 use lossless::message::Message;
+use lossless::notification::{NewNotification, Notification};
 use lossless::ports::{
     BoxFuture, CreateTicket, Created, DeadLetterSource, QueueQuery, QueueRow, Store, StoreError,
     StoreResult, StoredMailbox, UpdateTicket, to_micros,
 };
-use lossless::team::{Agent, Group, NewAgent};
+use lossless::ports::{LabelledTicket, TicketContext};
+use lossless::rules::{Rule, RuleDraft};
+use lossless::team::{Agent, AgentStatus, Candidate, Group, GroupRouting, NewAgent, Presence};
 use lossless::ticket::{HistoryEntry, Ticket};
 use std::sync::{Arc, Mutex};
 
@@ -432,6 +439,132 @@ impl Store for SqlStore {
         let key = key.to_owned();
         let value = value_if_missing.to_owned();
         dispatch!(self.setting_or_init(key, value))
+    }
+
+    fn rules(&self) -> BoxFuture<'_, StoreResult<Vec<Rule>>> {
+        dispatch!(self.rules())
+    }
+
+    fn save_rule(
+        &self,
+        id: Option<RuleId>,
+        draft: RuleDraft,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Rule>> {
+        dispatch!(self.save_rule(id, draft, now))
+    }
+
+    fn delete_rule(&self, id: RuleId) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_rule(id))
+    }
+
+    fn reorder_rules(&self, ids: Vec<RuleId>) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.reorder_rules(ids))
+    }
+
+    fn ticket_context(&self, id: TicketId) -> BoxFuture<'_, StoreResult<Option<TicketContext>>> {
+        dispatch!(self.ticket_context(id))
+    }
+
+    fn recent_ticket_contexts(&self, limit: i64) -> BoxFuture<'_, StoreResult<Vec<TicketContext>>> {
+        dispatch!(self.recent_ticket_contexts(limit))
+    }
+
+    fn contact_profile(&self, id: ContactId) -> BoxFuture<'_, StoreResult<ContactProfile>> {
+        dispatch!(self.contact_profile(id))
+    }
+
+    fn set_contact_profile(
+        &self,
+        id: ContactId,
+        profile: ContactProfile,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.set_contact_profile(id, profile))
+    }
+
+    fn set_presence(
+        &self,
+        agent: AgentId,
+        presence: Presence,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.set_presence(agent, presence, now))
+    }
+
+    fn touch_agent(&self, agent: AgentId, now: DateTime<Utc>) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.touch_agent(agent, now))
+    }
+
+    fn agent_statuses(&self) -> BoxFuture<'_, StoreResult<Vec<AgentStatus>>> {
+        dispatch!(self.agent_statuses())
+    }
+
+    fn save_agent_profile(&self, status: AgentStatus) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.save_agent_profile(status))
+    }
+
+    fn group_routing(&self, group: GroupId) -> BoxFuture<'_, StoreResult<GroupRouting>> {
+        dispatch!(self.group_routing(group))
+    }
+
+    fn save_group_routing(&self, routing: GroupRouting) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.save_group_routing(routing))
+    }
+
+    fn group_members(&self, group: GroupId) -> BoxFuture<'_, StoreResult<Vec<AgentId>>> {
+        dispatch!(self.group_members(group))
+    }
+
+    fn assignment_candidates(&self, group: GroupId) -> BoxFuture<'_, StoreResult<Vec<Candidate>>> {
+        dispatch!(self.assignment_candidates(group))
+    }
+
+    fn notifications(
+        &self,
+        agent: AgentId,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<Notification>>> {
+        dispatch!(self.notifications(agent, limit))
+    }
+
+    fn unread_notifications(&self, agent: AgentId) -> BoxFuture<'_, StoreResult<i64>> {
+        dispatch!(self.unread_notifications(agent))
+    }
+
+    fn mark_notifications_read(
+        &self,
+        agent: AgentId,
+        up_to: NotificationId,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.mark_notifications_read(agent, up_to, now))
+    }
+
+    fn add_notifications(
+        &self,
+        list: Vec<NewNotification>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Vec<Notification>>> {
+        dispatch!(self.add_notifications(list, now))
+    }
+
+    fn labelled_tickets(
+        &self,
+        after: TicketId,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<LabelledTicket>>> {
+        dispatch!(self.labelled_tickets(after, limit))
+    }
+
+    fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>> {
+        let key = key.to_owned();
+        dispatch!(self.setting(key))
+    }
+
+    fn put_setting(&self, key: &str, value: &str) -> BoxFuture<'_, StoreResult<()>> {
+        let key = key.to_owned();
+        let value = value.to_owned();
+        dispatch!(self.put_setting(key, value))
     }
 }
 

@@ -17,7 +17,12 @@
 //!   with one idempotency key make one ticket and the losers replay it;
 //! - contact handles are unique across contacts; a contact is found by any of its handles
 //!   and, if a concurrent transaction registered a handle first, that contact is used;
-//! - ticket updates are compare-and-set on `version`;
+//! - ticket updates are compare-and-set on `version`; a change's notifications are stored in
+//!   its transaction, and every history write records its assignments in the global
+//!   assignment sequence (see `routing.rs`);
+//! - the jobs derived from a ticket's events (`jobs_for`, `email_jobs`) are computed from the
+//!   ticket as stored by that write (version 1 when created, the bumped version when
+//!   appended to), so a rules run is keyed by the version the change stored;
 //! - message dedupe keys (per ticket) and job keys are inserted with `ON CONFLICT DO NOTHING`;
 //! - every time written is truncated to microseconds;
 //! - an ingested mail writes its raw bytes, ticket change, Message-ID, receipt and mailbox
@@ -67,6 +72,11 @@ use sqlx::Row as _;
 use std::collections::BTreeSet;
 
 pub(crate) use super::claim_jobs;
+
+/// The issue 4 queries (rules, routing, presence, notifications), compiled with this file.
+#[path = "routing.rs"]
+mod routing;
+pub(crate) use self::routing::*;
 
 type Conn = <Db as sqlx::Database>::Connection;
 type DbRow = <Db as sqlx::Database>::Row;
@@ -187,6 +197,8 @@ async fn insert_message(
     done.map(|r| r.try_get(0).map_err(db_err)).transpose()
 }
 
+/// Stores history rows, and records the assignments among them in the global assignment
+/// sequence (every write that assigns goes through here).
 async fn insert_history(
     c: &mut Conn,
     ticket: TicketId,
@@ -210,7 +222,7 @@ async fn insert_history(
         .await
         .map_err(db_err)?;
     }
-    Ok(())
+    routing::record_assignments(&mut *c, ticket, events).await
 }
 
 async fn insert_jobs(c: &mut Conn, jobs: &[NewJob]) -> StoreResult<()> {
@@ -481,7 +493,7 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
         events,
         messages,
         jobs,
-        notifications: _notifications,
+        notifications,
         completes,
         now,
     } = u;
@@ -516,6 +528,7 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
     }
     insert_history(&mut tx, stored.id, actor, &events, now).await?;
     insert_jobs(&mut tx, &jobs).await?;
+    routing::insert_notifications(&mut tx, &notifications, now).await?;
     if let Some(claim) = &completes {
         // The job whose effect this is completes with it, or nothing commits: a worker that
         // lost its lease must not write the effect a second time.

@@ -1,6 +1,6 @@
 //! PostgreSQL dialect: connecting, migrations (sqlx takes an advisory lock, so several
-//! nodes may start at once), transactions, the ticket number sequence and job claiming
-//! with `FOR UPDATE SKIP LOCKED`. The business queries come from the shared `ops.rs`,
+//! nodes may start at once), transactions, the ticket number and assignment sequences and
+//! job claiming with `FOR UPDATE SKIP LOCKED`. The business queries come from the shared `ops.rs`,
 //! compiled here as [`ops`].
 //!
 //! Invariants: ticket numbers come from `ticket_number_seq` (never reused); concurrent
@@ -66,6 +66,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "attachments",
         include_str!("../../migrations/postgres/0008_attachments.sql"),
     ),
+    (
+        9,
+        "rules",
+        include_str!("../../migrations/postgres/0009_rules.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.
@@ -103,6 +108,19 @@ async fn next_ticket_seq(c: &mut sqlx::PgConnection) -> StoreResult<i64> {
         .map_err(db_err)?;
     row.try_get(0).map_err(db_err)
 }
+
+/// The next value of the global assignment sequence (never reused; values are taken in
+/// call order, which may differ from commit order — writers never lower a recorded value).
+async fn next_assignment_seq(c: &mut sqlx::PgConnection) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT nextval('assignment_seq')")
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.try_get(0).map_err(db_err)
+}
+
+/// Row locking for a read that precedes updates of the rows read.
+const FOR_UPDATE: &str = " FOR UPDATE";
 
 /// Claims due jobs (queued and due, or running with an expired lease) for `worker`.
 pub(crate) async fn claim_jobs(

@@ -1,6 +1,6 @@
 //! SQLite dialect: connecting (WAL, busy timeout, foreign keys, one process per file via a
-//! lock file), migrations, `BEGIN IMMEDIATE` write transactions, the ticket number counter
-//! and job claiming. The business queries come from the shared `ops.rs`, compiled here as
+//! lock file), migrations, `BEGIN IMMEDIATE` write transactions, the ticket number and
+//! assignment counters and job claiming. The business queries come from the shared `ops.rs`, compiled here as
 //! [`ops`].
 //!
 //! Invariants: every write transaction runs on the one writer connection and starts with
@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "attachments",
         include_str!("../../migrations/sqlite/0008_attachments.sql"),
+    ),
+    (
+        9,
+        "rules",
+        include_str!("../../migrations/sqlite/0009_rules.sql"),
     ),
 ];
 
@@ -201,6 +206,22 @@ async fn next_ticket_seq(c: &mut sqlx::SqliteConnection) -> StoreResult<i64> {
     .map_err(db_err)?;
     row.try_get(0).map_err(db_err)
 }
+
+/// The next value of the global assignment sequence (the counter row is only touched
+/// inside `BEGIN IMMEDIATE`, so assignments are numbered in commit order).
+async fn next_assignment_seq(c: &mut sqlx::SqliteConnection) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "UPDATE counters SET value = value + 1 WHERE name = 'assignment' RETURNING value",
+    )
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?;
+    row.try_get(0).map_err(db_err)
+}
+
+/// Row locking for a read that precedes updates: none needed, `BEGIN IMMEDIATE` already
+/// holds the write lock.
+const FOR_UPDATE: &str = "";
 
 /// Claims due jobs (queued and due, or running with an expired lease) for `worker`.
 pub(crate) async fn claim_jobs(

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod channels;
+mod classify;
 mod email_arrivals;
 mod email_display;
 mod email_fault;
@@ -16,5 +17,8 @@ mod email_tls;
 mod http;
 mod manage;
 mod nodes;
+mod rules;
+mod rules_ui;
 mod story;
 mod support;
+mod team;

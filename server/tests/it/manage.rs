@@ -12,6 +12,7 @@
 use crate::email_intake::ensure_mail_servers;
 use crate::http::{agent_cookie, node, role_cookie};
 use crate::support;
+use crate::support::{NO_ARGS, call_form as call, get_page};
 use leptos::server_fn::ServerFn;
 use lossless::actor::Role;
 use lossless::email::{EmailSettings, IngestEmail, IngestOutcome};
@@ -24,13 +25,6 @@ use sha2::{Digest, Sha256};
 
 const IMAP_SECRET: &str = "Imap-Secret-7f3a";
 const SMTP_SECRET: &str = "Smtp-Secret-91c2";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// `form[field]=value` pairs of a struct argument named `arg`.
 fn fields(arg: &str, form: &MailboxForm) -> Vec<(String, String)> {
@@ -46,41 +40,6 @@ fn fields(arg: &str, form: &MailboxForm) -> Vec<(String, String)> {
             (format!("{arg}[{k}]"), v)
         })
         .collect()
-}
-
-/// Calls a server function; returns the status and the body text.
-async fn call(
-    s: &Server,
-    path: &str,
-    cookie: Option<&str>,
-    body: &[(String, String)],
-) -> (u16, String) {
-    let mut r = client()
-        .post(format!("http://{}{path}", s.addr))
-        .header("sec-fetch-site", "same-origin")
-        .form(body);
-    if let Some(c) = cookie {
-        r = r.header("cookie", c);
-    }
-    let r = r.send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-async fn get_page(s: &Server, path: &str, cookie: Option<&str>) -> (u16, String, String) {
-    let mut r = client()
-        .get(format!("http://{}{path}", s.addr))
-        .header("accept", "text/html")
-        .header("accept-language", "en");
-    if let Some(c) = cookie {
-        r = r.header("cookie", c);
-    }
-    let r = r.send().await.unwrap();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (r.status().as_u16(), location, r.text().await.unwrap())
 }
 
 /// A mailbox on the local Dovecot that is never fetched (so no test's mail is taken).
@@ -172,7 +131,7 @@ async fn only_managers_and_admins_reach_the_channel_screen() {
     // Signed out: the page redirects to the sign-in form, the functions answer 401.
     let (status, location, _) = get_page(&s, "/manage/channels", None).await;
     assert_eq!((status, location.as_str()), (302, "/agent/login"));
-    let (status, body) = call(&s, ListChannels::PATH, None, &[]).await;
+    let (status, body) = call(&s, ListChannels::PATH, None, NO_ARGS).await;
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("unauthenticated"), "{body}");
 
@@ -262,7 +221,7 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
     let (status, body) = save(&s, &manager, &form, true).await;
     assert_eq!(status, 200, "{body}");
     answers.push(body);
-    let (status, body) = call(&s, ListChannels::PATH, Some(&manager), &[]).await;
+    let (status, body) = call(&s, ListChannels::PATH, Some(&manager), NO_ARGS).await;
     assert_eq!(status, 200, "{body}");
     let ui = listed(&body, "mailboxes", "name", "sales-ui");
     assert_eq!(ui["source"], "ui");
@@ -288,7 +247,7 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
     edit.poll_seconds = "120".into();
     let (status, body) = save(&s, &manager, &edit, false).await;
     assert_eq!(status, 200, "{body}");
-    let (_, body) = call(&s, ListChannels::PATH, Some(&manager), &[]).await;
+    let (_, body) = call(&s, ListChannels::PATH, Some(&manager), NO_ARGS).await;
     let ui = listed(&body, "mailboxes", "name", "sales-ui");
     assert_eq!(ui["poll_seconds"], 120);
     answers.push(body);
@@ -379,7 +338,7 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
         .unwrap();
     assert_eq!(dead.outcome, IngestOutcome::DeadLetter);
     let receipt = s.ports.store.dead_letters(1).await.unwrap()[0].receipt;
-    let (_, body) = call(&s, ListChannels::PATH, Some(&manager), &[]).await;
+    let (_, body) = call(&s, ListChannels::PATH, Some(&manager), NO_ARGS).await;
     let row = listed(&body, "dead_letters", "receipt", receipt);
     assert_eq!(row["mailbox"], "sales-ui");
     assert_eq!(row["subject"], "<b>Invoice</b> & more");
@@ -397,7 +356,7 @@ async fn a_manager_adds_tests_and_edits_mailboxes_and_never_sees_a_password() {
     assert!(!html.contains("<b>Invoice"));
     let (status, body) = replay(&s, &manager, &receipt.to_string()).await;
     assert_eq!((status, body.as_str()), (200, r#""created""#));
-    let (_, body) = call(&s, ListChannels::PATH, Some(&manager), &[]).await;
+    let (_, body) = call(&s, ListChannels::PATH, Some(&manager), NO_ARGS).await;
     let row = listed(&body, "dead_letters", "receipt", receipt);
     assert_eq!(row["replay_outcome"], "created", "{body}");
     answers.push(body);

@@ -386,9 +386,19 @@ pub async fn story(store: &SqlStore) {
         }
     );
     assert_eq!(h[0].at, a.created_at);
-    let jobs = store.jobs(None, 100).await.unwrap();
-    assert_eq!(jobs.len(), 1, "creation enqueues the acknowledgement");
-    assert_eq!(jobs[0].key, format!("ack:{}", a.id));
+    // Oldest first here (`jobs` lists newest first).
+    let mut jobs = store.jobs(None, 100).await.unwrap();
+    jobs.reverse();
+    assert_eq!(
+        jobs.iter().map(|j| j.key.clone()).collect::<Vec<_>>(),
+        [format!("ack:{}", a.id), format!("rules:{}:1", a.id)],
+        "creation enqueues the acknowledgement and a rules run at the stored version"
+    );
+    assert!(matches!(
+        &jobs[1].kind,
+        JobKind::RunRules { ticket_id, version: 1, happened, .. }
+            if *ticket_id == a.id && happened.created
+    ));
     assert_eq!(
         jobs[0].kind,
         JobKind::SendAcknowledgement { ticket_id: a.id }
@@ -408,7 +418,7 @@ pub async fn story(store: &SqlStore) {
     assert_eq!(replay.ticket, a);
     assert_eq!(store.ticket_count().await.unwrap(), 1);
     assert_eq!(store.messages(a.id, true).await.unwrap().len(), 1);
-    assert_eq!(store.jobs(None, 100).await.unwrap().len(), 1);
+    assert_eq!(store.jobs(None, 100).await.unwrap().len(), 2);
     // The same key from another source is another request.
     let other_source = keyed(
         create(
@@ -556,8 +566,8 @@ pub async fn story(store: &SqlStore) {
     assert_eq!(store.ticket_count().await.unwrap(), 26);
     assert_eq!(
         store.jobs(None, 100).await.unwrap().len(),
-        26,
-        "one acknowledgement per ticket"
+        52,
+        "one acknowledgement and one rules run per ticket"
     );
 
     // ---- updates: compare-and-set on version, messages, history, jobs ---------------------------
@@ -641,7 +651,7 @@ pub async fn story(store: &SqlStore) {
     assert_eq!(a4.priority, Priority::High);
     assert_eq!(
         store.jobs(None, 100).await.unwrap().len(),
-        27,
+        53,
         "a duplicate job key is skipped, a new one added"
     );
 
@@ -904,12 +914,16 @@ pub async fn story(store: &SqlStore) {
     // Run the acknowledgements away first: claimed in due order, completed.
     let tj = t0() + Duration::days(1);
     let queued = store.jobs(Some(JobStatus::Queued), 1000).await.unwrap();
-    assert_eq!(queued.len(), 31, "30 acknowledgements and story:extra");
+    assert_eq!(
+        queued.len(),
+        61,
+        "30 acknowledgements, 30 rules runs and story:extra"
+    );
     let drained = store
         .claim_jobs("drain", tj, Duration::seconds(60), 1000)
         .await
         .unwrap();
-    assert_eq!(drained.len(), 30, "story:extra is not due yet");
+    assert_eq!(drained.len(), 60, "story:extra is not due yet");
     assert!(
         drained
             .windows(2)
@@ -926,7 +940,7 @@ pub async fn story(store: &SqlStore) {
     }
     assert_eq!(
         store.jobs(Some(JobStatus::Done), 1000).await.unwrap().len(),
-        30
+        60
     );
     assert_eq!(
         ids(&store.jobs(Some(JobStatus::Queued), 1000).await.unwrap()),
@@ -1218,6 +1232,7 @@ async fn store_story_sqlite() {
     ack_limit_story(&reopened).await;
     arrivals_story(&reopened).await;
     content_story(&reopened).await;
+    rules_story(&reopened).await;
     lease_and_settings_story(&reopened, &reopened).await;
     reopened.close().await;
 }
@@ -1240,6 +1255,7 @@ async fn store_story_postgres() {
     ack_limit_story(&store).await;
     arrivals_story(&store).await;
     content_story(&store).await;
+    rules_story(&store).await;
     let other_node = SqlStore::connect(&url).await.unwrap();
     lease_and_settings_story(&store, &other_node).await;
     other_node.close().await;
@@ -1377,7 +1393,8 @@ pub async fn email_story(store: &SqlStore) {
         .map(|j| j.key)
         .collect();
     assert!(keys.contains(&format!("ack:{}", ta.id)));
-    assert_eq!(keys.len(), jobs_before + 1);
+    assert!(keys.contains(&format!("rules:{}:1", ta.id)));
+    assert_eq!(keys.len(), jobs_before + 2);
 
     // The same UID again, and the same bytes under a new UIDVALIDITY: duplicates.
     let again = store
@@ -2073,5 +2090,860 @@ pub async fn content_story(store: &SqlStore) {
             .await
             .unwrap(),
         None
+    );
+}
+
+/// The issue 4 steps — installation settings, rules, presence and routing profiles, group
+/// routing, assignment candidates and the assignment sequence, notifications, contact
+/// profiles, ticket contexts for rules and labelled tickets — on a store with any content.
+pub async fn rules_story(store: &SqlStore) {
+    use lossless::contact::ContactProfile;
+    use lossless::ids::{NotificationId, RuleId};
+    use lossless::notification::{MAX_NOTIFICATION_CHARS, NewNotification};
+    use lossless::rules::{
+        Action, Activator, AssignTo, Condition, NotifyTarget, Predicate, RuleDraft, TicketTime,
+        WatchedField,
+    };
+    use lossless::team::{AgentStatus, AssignStrategy, DEFAULT_CAPACITY, GroupRouting, Presence};
+    let now = to_micros(t0() + Duration::days(100));
+    let at = |min: i64| now + Duration::minutes(min);
+
+    // ---- settings: read, insert, overwrite ------------------------------------------------
+    assert_eq!(store.setting("story.rules").await.unwrap(), None);
+    store.put_setting("story.rules", "one").await.unwrap();
+    assert_eq!(
+        store.setting("story.rules").await.unwrap().as_deref(),
+        Some("one")
+    );
+    store.put_setting("story.rules", "two").await.unwrap();
+    assert_eq!(
+        store.setting("story.rules").await.unwrap().as_deref(),
+        Some("two")
+    );
+    assert_eq!(
+        store.setting_or_init("story.rules", "three").await.unwrap(),
+        "two"
+    );
+    assert_eq!(
+        store.setting_or_init("story.fresh", "four").await.unwrap(),
+        "four"
+    );
+    assert_eq!(
+        store.setting("story.fresh").await.unwrap().as_deref(),
+        Some("four")
+    );
+
+    // ---- rules: insert last, replace in place, reorder, delete --------------------------------
+    assert!(store.rules().await.unwrap().is_empty());
+    let refund = RuleDraft {
+        name: "Refunds are urgent".into(),
+        enabled: true,
+        activator: Activator::Created,
+        condition: Condition::Leaf(Predicate::KeywordsAny {
+            words: vec!["refund".into(), "возврат".into()],
+            field: Default::default(),
+        }),
+        actions: vec![Action::SetPriority {
+            priority: Priority::Urgent,
+        }],
+    };
+    let route = RuleDraft {
+        name: "Route VIPs".into(),
+        enabled: false,
+        activator: Activator::Updated {
+            fields: [WatchedField::Group, WatchedField::Tags].into(),
+        },
+        condition: Condition::All(vec![
+            Condition::Leaf(Predicate::Vip),
+            Condition::Not(Box::new(Condition::Leaf(Predicate::HasTag {
+                tag: "spam".into(),
+            }))),
+        ]),
+        actions: vec![
+            Action::Assign {
+                to: AssignTo::GroupStrategy,
+            },
+            Action::Notify {
+                target: NotifyTarget::Managers,
+                text: "VIP {number}".into(),
+            },
+        ],
+    };
+    let stale = RuleDraft {
+        name: "Stale".into(),
+        enabled: true,
+        activator: Activator::Timed {
+            after: TicketTime::StatusChanged,
+            minutes: 3 * 24 * 60,
+        },
+        condition: Condition::Any(vec![]),
+        actions: vec![Action::AddTags {
+            tags: vec!["stale".into()],
+        }],
+    };
+    let r1 = store.save_rule(None, refund.clone(), at(0)).await.unwrap();
+    let r2 = store.save_rule(None, route.clone(), at(1)).await.unwrap();
+    let r3 = store.save_rule(None, stale.clone(), at(2)).await.unwrap();
+    assert_eq!((r1.position, r2.position, r3.position), (1, 2, 3));
+    assert_eq!((r1.draft.clone(), r1.updated_at), (refund.clone(), at(0)));
+    assert_eq!(r2.draft, route);
+    assert_eq!(
+        store.rules().await.unwrap(),
+        vec![r1.clone(), r2.clone(), r3.clone()]
+    );
+    let mut edited = refund.clone();
+    edited.name = "Refunds are very urgent".into();
+    edited.enabled = false;
+    let r1 = store
+        .save_rule(Some(r1.id), edited.clone(), at(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r1.position, r1.draft.clone(), r1.updated_at),
+        (1, edited, at(3)),
+        "replaced in place"
+    );
+    let missing = RuleId(r3.id.0 + 1000);
+    assert_eq!(
+        store.save_rule(Some(missing), refund.clone(), at(3)).await,
+        Err(StoreError::NotFound)
+    );
+    let order = |rules: Vec<lossless::rules::Rule>| -> Vec<(RuleId, i32)> {
+        rules.into_iter().map(|r| (r.id, r.position)).collect()
+    };
+    store.reorder_rules(vec![r3.id, r1.id]).await.unwrap();
+    assert_eq!(
+        order(store.rules().await.unwrap()),
+        vec![(r3.id, 1), (r1.id, 2), (r2.id, 3)],
+        "listed first, the rest after in their old order"
+    );
+    store
+        .reorder_rules(vec![missing, r2.id, r2.id])
+        .await
+        .unwrap();
+    assert_eq!(
+        order(store.rules().await.unwrap()),
+        vec![(r2.id, 1), (r3.id, 2), (r1.id, 3)],
+        "unknown ids and repeats are ignored"
+    );
+    store.delete_rule(r3.id).await.unwrap();
+    assert_eq!(store.delete_rule(r3.id).await, Err(StoreError::NotFound));
+    let r4 = store.save_rule(None, stale.clone(), at(4)).await.unwrap();
+    assert_eq!(r4.position, 4, "a new rule goes after the highest position");
+    assert_eq!(
+        order(store.rules().await.unwrap()),
+        vec![(r2.id, 1), (r1.id, 3), (r4.id, 4)]
+    );
+
+    // ---- presence and routing profiles --------------------------------------------------------
+    let agent = |mail: &str, name: &str| NewAgent {
+        email: email(mail),
+        name: name.to_owned(),
+        role: Role::Agent,
+        lang: Lang::Ru,
+        password_hash: "$argon2id$x".into(),
+    };
+    let ann = store
+        .create_agent(agent("rs-ann@example.com", "RS Ann"))
+        .await
+        .unwrap();
+    let bob = store
+        .create_agent(agent("rs-bob@example.com", "RS Bob"))
+        .await
+        .unwrap();
+    let cy = store
+        .create_agent(agent("rs-cy@example.com", "RS Cy"))
+        .await
+        .unwrap();
+    let status_of = |list: Vec<AgentStatus>, a: AgentId| -> AgentStatus {
+        list.into_iter().find(|s| s.agent == a).unwrap()
+    };
+    let statuses = store.agent_statuses().await.unwrap();
+    let mut by_id: Vec<AgentId> = statuses.iter().map(|s| s.agent).collect();
+    by_id.sort();
+    assert_eq!(
+        statuses.iter().map(|s| s.agent).collect::<Vec<_>>(),
+        by_id,
+        "by agent id"
+    );
+    assert_eq!(statuses.len(), store.agents().await.unwrap().len());
+    let fresh = AgentStatus {
+        agent: ann.id,
+        presence: Presence::Offline,
+        last_seen_at: None,
+        capacity: DEFAULT_CAPACITY,
+        languages: BTreeSet::new(),
+        skills: BTreeSet::new(),
+    };
+    assert_eq!(status_of(statuses, ann.id), fresh);
+    store
+        .set_presence(ann.id, Presence::Online, at(0))
+        .await
+        .unwrap();
+    store
+        .set_presence(bob.id, Presence::Away, at(0))
+        .await
+        .unwrap();
+    store.touch_agent(ann.id, at(5)).await.unwrap();
+    store.touch_agent(ann.id, at(1)).await.unwrap(); // late: never moves backwards
+    store.touch_agent(cy.id, at(2)).await.unwrap(); // activity alone keeps offline
+    let statuses = store.agent_statuses().await.unwrap();
+    let s = status_of(statuses.clone(), ann.id);
+    assert_eq!(
+        (s.presence, s.last_seen_at),
+        (Presence::Online, Some(at(5)))
+    );
+    assert_eq!(s.effective(at(6)), Presence::Online);
+    let s = status_of(statuses.clone(), bob.id);
+    assert_eq!((s.presence, s.last_seen_at), (Presence::Away, Some(at(0))));
+    let s = status_of(statuses, cy.id);
+    assert_eq!(
+        (s.presence, s.last_seen_at),
+        (Presence::Offline, Some(at(2)))
+    );
+    let nobody = AgentId(cy.id.0 + 1000);
+    assert_eq!(
+        store.set_presence(nobody, Presence::Online, at(0)).await,
+        Err(StoreError::NotFound)
+    );
+    let profile = AgentStatus {
+        agent: ann.id,
+        presence: Presence::Offline, // ignored: presence and last seen are kept
+        last_seen_at: None,
+        capacity: 5,
+        languages: [Lang::En, Lang::Ru].into(),
+        skills: ["billing".to_owned(), "refunds".to_owned()].into(),
+    };
+    store.save_agent_profile(profile.clone()).await.unwrap();
+    assert_eq!(
+        status_of(store.agent_statuses().await.unwrap(), ann.id),
+        AgentStatus {
+            presence: Presence::Online,
+            last_seen_at: Some(at(5)),
+            ..profile.clone()
+        }
+    );
+    assert_eq!(
+        store
+            .save_agent_profile(AgentStatus {
+                agent: nobody,
+                ..profile
+            })
+            .await,
+        Err(StoreError::NotFound)
+    );
+
+    // ---- group routing ---------------------------------------------------------------------
+    let sales = store.create_group("RS Sales").await.unwrap();
+    assert_eq!(
+        store.group_routing(sales.id).await.unwrap(),
+        GroupRouting::manual(sales.id)
+    );
+    let routing = GroupRouting {
+        group: sales.id,
+        strategy: AssignStrategy::RoundRobin,
+        match_language: false,
+        match_skills: true,
+        prefer_previous_agent: false,
+    };
+    store.save_group_routing(routing.clone()).await.unwrap();
+    assert_eq!(store.group_routing(sales.id).await.unwrap(), routing);
+    let least = GroupRouting {
+        strategy: AssignStrategy::LeastLoaded,
+        ..routing.clone()
+    };
+    store.save_group_routing(least.clone()).await.unwrap();
+    assert_eq!(store.group_routing(sales.id).await.unwrap(), least);
+    let no_group = GroupId(sales.id.0 + 1000);
+    assert_eq!(
+        store.group_routing(no_group).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store
+            .save_group_routing(GroupRouting::manual(no_group))
+            .await,
+        Err(StoreError::NotFound)
+    );
+
+    // ---- members, candidates and the assignment sequence ------------------------------------
+    assert!(store.group_members(sales.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .assignment_candidates(sales.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.add_group_member(sales.id, bob.id).await.unwrap();
+    store.add_group_member(sales.id, ann.id).await.unwrap();
+    assert_eq!(
+        store.group_members(sales.id).await.unwrap(),
+        vec![ann.id, bob.id]
+    );
+    let cand = store.assignment_candidates(sales.id).await.unwrap();
+    assert_eq!(
+        cand.iter().map(|c| c.status.agent).collect::<Vec<_>>(),
+        vec![ann.id, bob.id]
+    );
+    assert_eq!(cand[0].status.capacity, 5);
+    assert_eq!(cand[0].status.presence, Presence::Online);
+    assert!(
+        cand.iter()
+            .all(|c| c.open_tickets == 0 && c.last_assigned_seq.is_none())
+    );
+    let customer = || vec![Handle::Email(email("rs-customer@example.com"))];
+    let new_ticket = |subject: &str, group: Option<GroupId>, min: i64| {
+        let mut c = create(
+            subject,
+            Priority::Normal,
+            at(min),
+            "RS Customer",
+            customer(),
+        );
+        c.draft.group = group;
+        c
+    };
+    let assign = |t: &Ticket, to: Option<AgentId>, min: i64| {
+        let mut after = t.clone();
+        let ev = after.assign(to, at(min)).unwrap();
+        update(t, after, ActorRef::Agent(ann.id), ev, vec![], at(min))
+    };
+    let seq = |c: &[lossless::team::Candidate], a: AgentId| {
+        c.iter()
+            .find(|c| c.status.agent == a)
+            .unwrap()
+            .last_assigned_seq
+    };
+    let open = |c: &[lossless::team::Candidate], a: AgentId| {
+        c.iter().find(|c| c.status.agent == a).unwrap().open_tickets
+    };
+    let t1 = store
+        .create_ticket(new_ticket("Invoice wrong", Some(sales.id), 10))
+        .await
+        .unwrap()
+        .ticket;
+    let t1 = store
+        .update_ticket(assign(&t1, Some(ann.id), 11))
+        .await
+        .unwrap();
+    let c1 = store.assignment_candidates(sales.id).await.unwrap();
+    let s1 = seq(&c1, ann.id).expect("recorded");
+    assert_eq!((seq(&c1, bob.id), open(&c1, ann.id)), (None, 1));
+    let t2 = store
+        .create_ticket(new_ticket("Second invoice", Some(sales.id), 12))
+        .await
+        .unwrap()
+        .ticket;
+    let t2 = store
+        .update_ticket(assign(&t2, Some(bob.id), 13))
+        .await
+        .unwrap();
+    let c2 = store.assignment_candidates(sales.id).await.unwrap();
+    let s2 = seq(&c2, bob.id).expect("recorded");
+    assert!(s2 > s1, "the sequence advances");
+    assert_eq!(seq(&c2, ann.id), Some(s1));
+    let t3 = store
+        .create_ticket(new_ticket("Third invoice", Some(sales.id), 14))
+        .await
+        .unwrap()
+        .ticket;
+    // A non-member: nothing recorded for the members (the sequence may move on).
+    let t3 = store
+        .update_ticket(assign(&t3, Some(cy.id), 15))
+        .await
+        .unwrap();
+    let c3 = store.assignment_candidates(sales.id).await.unwrap();
+    assert_eq!((seq(&c3, ann.id), seq(&c3, bob.id)), (Some(s1), Some(s2)));
+    let t3 = store
+        .update_ticket(assign(&t3, Some(ann.id), 16))
+        .await
+        .unwrap();
+    let c3 = store.assignment_candidates(sales.id).await.unwrap();
+    let s3 = seq(&c3, ann.id).unwrap();
+    assert!(s3 > s2);
+    assert_eq!(open(&c3, ann.id), 2);
+    // A ticket without a group counts as open work but records no assignment; a resolved
+    // ticket is no open work; unassigning records nothing.
+    let t4 = store
+        .create_ticket(new_ticket("No group", None, 17))
+        .await
+        .unwrap()
+        .ticket;
+    let t4 = store
+        .update_ticket(assign(&t4, Some(ann.id), 18))
+        .await
+        .unwrap();
+    let mut after = t2.clone();
+    let ev = after.move_to(Status::Resolved, at(19)).unwrap();
+    let t2 = store
+        .update_ticket(update(
+            &t2,
+            after,
+            ActorRef::Agent(bob.id),
+            ev,
+            vec![],
+            at(19),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(t2.status, Status::Resolved);
+    let t1 = store.update_ticket(assign(&t1, None, 20)).await.unwrap();
+    let c4 = store.assignment_candidates(sales.id).await.unwrap();
+    assert_eq!((seq(&c4, ann.id), seq(&c4, bob.id)), (Some(s3), Some(s2)));
+    assert_eq!((open(&c4, ann.id), open(&c4, bob.id)), (2, 0));
+    // A move into the group and an assignment in one change records it too (the group is
+    // read as stored by that change).
+    let t5 = store
+        .create_ticket(new_ticket("Moved in", None, 21))
+        .await
+        .unwrap()
+        .ticket;
+    let mut after = t5.clone();
+    let mut ev = after.move_to_group(Some(sales.id), at(22));
+    ev.extend(after.assign(Some(bob.id), at(22)).unwrap());
+    let t5 = store
+        .update_ticket(update(&t5, after, ActorRef::System, ev, vec![], at(22)))
+        .await
+        .unwrap();
+    let c5 = store.assignment_candidates(sales.id).await.unwrap();
+    assert!(seq(&c5, bob.id).unwrap() > s3);
+    assert_eq!(open(&c5, bob.id), 1);
+
+    // ---- notifications ----------------------------------------------------------------------
+    assert_eq!(store.unread_notifications(ann.id).await.unwrap(), 0);
+    assert!(store.notifications(ann.id, 10).await.unwrap().is_empty());
+    let long = "ж".repeat(MAX_NOTIFICATION_CHARS + 100);
+    let mut after = t5.clone();
+    let ev = after.note_added(at(23));
+    let mut u = update(&t5, after, ActorRef::System, ev, vec![], at(23));
+    u.notifications = vec![
+        NewNotification {
+            agent: ann.id,
+            ticket: Some(t5.id),
+            text: "Look at this".into(),
+        },
+        NewNotification {
+            agent: bob.id,
+            ticket: Some(t5.id),
+            text: long.clone(),
+        },
+    ];
+    let t5 = store.update_ticket(u).await.unwrap();
+    let ann_list = store.notifications(ann.id, 10).await.unwrap();
+    assert_eq!(ann_list.len(), 1);
+    let n1 = ann_list[0].clone();
+    assert_eq!(
+        (
+            n1.agent,
+            n1.ticket,
+            n1.text.as_str(),
+            n1.created_at,
+            n1.read_at
+        ),
+        (ann.id, Some(t5.id), "Look at this", at(23), None)
+    );
+    let bob_list = store.notifications(bob.id, 10).await.unwrap();
+    assert_eq!(bob_list[0].text.chars().count(), MAX_NOTIFICATION_CHARS);
+    assert!(long.starts_with(&bob_list[0].text));
+    // A refused change stores none of its notifications.
+    let mut after = t1.clone();
+    let ev = after.note_added(at(24));
+    let mut stale_u = update(&t1, after, ActorRef::System, ev, vec![], at(24));
+    stale_u.expected_version -= 1;
+    stale_u.notifications = vec![NewNotification {
+        agent: ann.id,
+        ticket: Some(t1.id),
+        text: "never".into(),
+    }];
+    assert_eq!(
+        store.update_ticket(stale_u).await,
+        Err(StoreError::Conflict)
+    );
+    let added = store
+        .add_notifications(
+            vec![
+                NewNotification {
+                    agent: ann.id,
+                    ticket: None,
+                    text: "Unassigned tickets are waiting".into(),
+                },
+                NewNotification {
+                    agent: ann.id,
+                    ticket: Some(t1.id),
+                    text: "Third".into(),
+                },
+            ],
+            at(25),
+        )
+        .await
+        .unwrap();
+    assert_eq!(added.len(), 2);
+    assert!(n1.id < added[0].id && added[0].id < added[1].id);
+    assert_eq!((added[0].ticket, added[0].created_at), (None, at(25)));
+    let ann_list = store.notifications(ann.id, 10).await.unwrap();
+    assert_eq!(
+        ann_list.iter().map(|n| n.id).collect::<Vec<_>>(),
+        vec![added[1].id, added[0].id, n1.id],
+        "newest first"
+    );
+    assert_eq!(ann_list[0], added[1]);
+    assert_eq!(store.notifications(ann.id, 1).await.unwrap().len(), 1);
+    assert_eq!(store.unread_notifications(ann.id).await.unwrap(), 3);
+    store
+        .mark_notifications_read(ann.id, added[0].id, at(26))
+        .await
+        .unwrap();
+    assert_eq!(store.unread_notifications(ann.id).await.unwrap(), 1);
+    let ann_list = store.notifications(ann.id, 10).await.unwrap();
+    assert_eq!(
+        ann_list.iter().map(|n| n.read_at).collect::<Vec<_>>(),
+        vec![None, Some(at(26)), Some(at(26))]
+    );
+    // Marking again keeps the first read time; another agent's are untouched.
+    store
+        .mark_notifications_read(ann.id, added[1].id, at(27))
+        .await
+        .unwrap();
+    let ann_list = store.notifications(ann.id, 10).await.unwrap();
+    assert_eq!(
+        ann_list.iter().map(|n| n.read_at).collect::<Vec<_>>(),
+        vec![Some(at(27)), Some(at(26)), Some(at(26))]
+    );
+    assert_eq!(store.unread_notifications(ann.id).await.unwrap(), 0);
+    assert_eq!(store.unread_notifications(bob.id).await.unwrap(), 1);
+    store
+        .mark_notifications_read(bob.id, NotificationId(0), at(27))
+        .await
+        .unwrap();
+    assert_eq!(store.unread_notifications(bob.id).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .add_notifications(
+                vec![NewNotification {
+                    agent: nobody,
+                    ticket: None,
+                    text: "x".into(),
+                }],
+                at(27),
+            )
+            .await,
+        Err(StoreError::NotFound)
+    );
+    assert!(
+        store
+            .add_notifications(vec![], at(27))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // ---- contact profiles ------------------------------------------------------------------
+    let contact = t1.contact_id;
+    assert_eq!(
+        store.contact_profile(contact).await.unwrap(),
+        ContactProfile::default()
+    );
+    store
+        .set_contact_profile(
+            contact,
+            ContactProfile {
+                organisation: Some("  Acme  ".into()),
+                vip: true,
+                region: Some(" ".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let acme = ContactProfile {
+        organisation: Some("Acme".into()),
+        vip: true,
+        region: None,
+    };
+    assert_eq!(store.contact_profile(contact).await.unwrap(), acme);
+    let no_contact = ContactId(contact.0 + 100_000);
+    assert_eq!(
+        store.contact_profile(no_contact).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store
+            .set_contact_profile(no_contact, ContactProfile::default())
+            .await,
+        Err(StoreError::NotFound)
+    );
+
+    // ---- ticket contexts ----------------------------------------------------------------------
+    let c1 = store.ticket_context(t1.id).await.unwrap().unwrap();
+    assert_eq!(c1.ticket, store.ticket(t1.id).await.unwrap().unwrap());
+    assert_eq!(c1.body, "Body of Invoice wrong");
+    assert_eq!(c1.mailbox, None, "a web-form ticket");
+    assert_eq!(c1.sender, Some(email("rs-customer@example.com")));
+    assert_eq!(c1.profile, acme);
+    assert_eq!(c1.last_customer_reply_at, Some(at(10)), "the first message");
+    assert_eq!(
+        c1.status_changed_at,
+        Some(at(11)),
+        "new → open on assignment"
+    );
+    assert_eq!(c1.assigned_at, Some(at(11)), "unassigning is no assignment");
+    // The most recent other ticket of this customer that has an owner: t5 (bob).
+    assert_eq!(c1.previous_agent, Some(bob.id));
+    let c4 = store.ticket_context(t4.id).await.unwrap().unwrap();
+    assert_eq!(c4.previous_agent, Some(bob.id));
+    assert_eq!(c4.assigned_at, Some(at(18)));
+    let c5 = store.ticket_context(t5.id).await.unwrap().unwrap();
+    assert_eq!(c5.previous_agent, Some(ann.id), "t4's owner, not t5's own");
+    assert_eq!(c5.assigned_at, Some(at(22)));
+    let t2c = store.ticket_context(t2.id).await.unwrap().unwrap();
+    assert_eq!(
+        t2c.status_changed_at,
+        Some(at(19)),
+        "the last status change"
+    );
+    assert_eq!(
+        store
+            .ticket_context(TicketId(t5.id.0 + 100_000))
+            .await
+            .unwrap(),
+        None
+    );
+    // A later customer message moves the last reply; an agent's does not.
+    let mut after = t3.clone();
+    let ev = after.customer_replied(at(30)).unwrap();
+    let reply = MessageDraft::from_customer(ActorRef::Contact(contact), "More details".into());
+    let t3 = store
+        .update_ticket(update(
+            &t3,
+            after,
+            ActorRef::Contact(contact),
+            ev,
+            vec![reply],
+            at(30),
+        ))
+        .await
+        .unwrap();
+    let mut after = t3.clone();
+    let ev = after.agent_replied(at(31)).unwrap();
+    let answer = MessageDraft::reply(ActorRef::Agent(ann.id), "Answer".into());
+    store
+        .update_ticket(update(
+            &t3,
+            after,
+            ActorRef::Agent(ann.id),
+            ev,
+            vec![answer],
+            at(31),
+        ))
+        .await
+        .unwrap();
+    let c3 = store.ticket_context(t3.id).await.unwrap().unwrap();
+    assert_eq!(c3.last_customer_reply_at, Some(at(30)));
+    assert_eq!(
+        c3.body, "Body of Third invoice",
+        "the first message stays the body"
+    );
+    // By email: the mailbox the first mail arrived in, even after a reply through another.
+    let first_mb = support::mailbox(store, "rs-first", "first@lossless.test").await;
+    let second_mb = support::mailbox(store, "rs-second", "second@lossless.test").await;
+    let m1 = raw_mail(
+        "rs-mail@customer.test",
+        "By mail",
+        "rs-m1@customer.test",
+        "",
+        "Hello by mail.",
+    );
+    let got = store
+        .ingest_email(ingest_of(first_mb.id, 1, 1, &m1, at(40)))
+        .await
+        .unwrap();
+    let mail_ticket = got.ticket.unwrap();
+    let m2 = raw_mail(
+        "rs-mail@customer.test",
+        "Re: By mail",
+        "rs-m2@customer.test",
+        "In-Reply-To: <rs-m1@customer.test>\r\n",
+        "Again by mail.",
+    );
+    let again = store
+        .ingest_email(ingest_of(second_mb.id, 1, 1, &m2, at(41)))
+        .await
+        .unwrap();
+    assert_eq!(again.ticket, Some(mail_ticket));
+    // Rules run once per stored change, keyed by the version that change stored.
+    let stored = store.ticket(mail_ticket).await.unwrap().unwrap();
+    assert_eq!(stored.version, 2, "the reply was stored as a change");
+    let keys: Vec<String> = store
+        .jobs(None, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.key)
+        .collect();
+    assert!(keys.contains(&format!("rules:{mail_ticket}:1")));
+    assert!(keys.contains(&format!("rules:{mail_ticket}:2")));
+    assert_eq!(
+        store.ticket_mailbox(mail_ticket).await.unwrap().as_deref(),
+        Some("rs-second")
+    );
+    let cm = store.ticket_context(mail_ticket).await.unwrap().unwrap();
+    assert_eq!(cm.mailbox.as_deref(), Some("rs-first"));
+    assert_eq!(cm.sender, Some(email("rs-mail@customer.test")));
+    assert_eq!(cm.body, "Hello by mail.");
+    assert_eq!(cm.last_customer_reply_at, Some(at(41)));
+    assert_eq!(
+        (cm.previous_agent, cm.profile),
+        (None, ContactProfile::default())
+    );
+    // The most recent tickets, newest first, the same as one by one.
+    let recent = store.recent_ticket_contexts(3).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|c| c.ticket.id).collect::<Vec<_>>(),
+        vec![mail_ticket, t5.id, t4.id]
+    );
+    for c in &recent {
+        assert_eq!(
+            Some(c),
+            store.ticket_context(c.ticket.id).await.unwrap().as_ref()
+        );
+    }
+    let many = store.recent_ticket_contexts(200).await.unwrap();
+    assert_eq!(
+        many.len() as i64,
+        store.ticket_count().await.unwrap().min(200)
+    );
+    assert!(many.windows(2).all(
+        |w| (w[0].ticket.created_at, w[0].ticket.id) > (w[1].ticket.created_at, w[1].ticket.id)
+    ));
+    assert!(store.recent_ticket_contexts(0).await.unwrap().is_empty());
+
+    // ---- labelled tickets ----------------------------------------------------------------------
+    // t1, t2, t3, t5 have a group; t4 gets a tag; a ticket an agent made urgent counts; one
+    // created urgent (nobody labelled it) and the mail ticket do not.
+    let mut after = t4.clone();
+    let ev = after.tag("Billing", at(50)).unwrap();
+    store
+        .update_ticket(update(
+            &t4,
+            after,
+            ActorRef::Agent(bob.id),
+            ev,
+            vec![],
+            at(50),
+        ))
+        .await
+        .unwrap();
+    let mut made = create(
+        "Made urgent",
+        Priority::Normal,
+        at(51),
+        "RS Other",
+        vec![Handle::Email(email("rs-other@example.com"))],
+    );
+    made.body = "Urgent body".into();
+    let t6 = store.create_ticket(made).await.unwrap().ticket;
+    let mut after = t6.clone();
+    let ev = after.reprioritize(Priority::Urgent, at(52));
+    store
+        .update_ticket(update(
+            &t6,
+            after,
+            ActorRef::Agent(ann.id),
+            ev,
+            vec![],
+            at(52),
+        ))
+        .await
+        .unwrap();
+    let born = create(
+        "Born urgent",
+        Priority::Urgent,
+        at(53),
+        "RS Other",
+        vec![Handle::Email(email("rs-other@example.com"))],
+    );
+    let t7 = store.create_ticket(born).await.unwrap().ticket;
+    let after_id = TicketId(t1.id.0 - 1);
+    let labelled = store.labelled_tickets(after_id, 100).await.unwrap();
+    assert_eq!(
+        labelled.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![t1.id, t2.id, t3.id, t4.id, t5.id, t6.id],
+        "oldest first; {} unlabelled",
+        t7.id
+    );
+    let l1 = &labelled[0];
+    assert_eq!(
+        (
+            l1.subject.as_str(),
+            l1.body.as_str(),
+            l1.category.as_deref(),
+            l1.priority
+        ),
+        (
+            "Invoice wrong",
+            "Body of Invoice wrong",
+            Some("RS Sales"),
+            Priority::Normal
+        )
+    );
+    assert!(l1.tags.is_empty());
+    assert_eq!(
+        (labelled[3].category.as_deref(), labelled[3].tags.clone()),
+        (None, vec!["billing".to_owned()])
+    );
+    assert_eq!(
+        (labelled[5].priority, labelled[5].body.as_str()),
+        (Priority::Urgent, "Urgent body")
+    );
+    assert_eq!(
+        store
+            .labelled_tickets(t2.id, 2)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.id)
+            .collect::<Vec<_>>(),
+        vec![t3.id, t4.id],
+        "after and limit"
+    );
+    assert!(store.labelled_tickets(t7.id, 10).await.unwrap().is_empty());
+
+    // ---- the assignment sequence under concurrency ------------------------------------------
+    // Concurrent assignments each take their own value, and the value recorded for a member
+    // is never lowered by a transaction that took an older one but committed later: the
+    // largest recorded value is the last one taken.
+    let before = store.assignment_candidates(sales.id).await.unwrap();
+    let last = before
+        .iter()
+        .filter_map(|c| c.last_assigned_seq)
+        .max()
+        .unwrap();
+    assert_eq!(
+        last,
+        seq(&before, bob.id).unwrap(),
+        "t5's assignment was the last"
+    );
+    let mut batch = Vec::new();
+    for i in 0..20 {
+        let c = new_ticket(&format!("Batch {i}"), Some(sales.id), 60 + i);
+        batch.push(store.create_ticket(c).await.unwrap().ticket);
+    }
+    let mut tasks = Vec::new();
+    for (i, t) in batch.into_iter().enumerate() {
+        let to = if i.is_multiple_of(2) { ann.id } else { bob.id };
+        let u = assign(&t, Some(to), 90);
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { store.update_ticket(u).await }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let after = store.assignment_candidates(sales.id).await.unwrap();
+    let (sa, sb) = (seq(&after, ann.id).unwrap(), seq(&after, bob.id).unwrap());
+    assert!(sa > last && sb > last && sa != sb);
+    assert_eq!(sa.max(sb), last + 20, "no value recorded out of order");
+    assert_eq!(
+        (open(&after, ann.id), open(&after, bob.id)),
+        (open(&before, ann.id) + 10, open(&before, bob.id) + 10)
     );
 }

@@ -285,3 +285,56 @@ fn urls_get_a_new_database_name() {
     assert_eq!(with_database("postgres://h", "t_1"), "postgres://h/t_1");
     assert_eq!(database_of("postgres://h/t_1?x=y"), "t_1");
 }
+
+/// An HTTP client that does not follow redirects (tests look at the 302s themselves).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Calls a server function the way a browser form does (same origin, form-encoded POST);
+/// returns the status and the body text.
+pub async fn call_form<T: serde::Serialize + ?Sized>(
+    s: &lossless_server::Server,
+    path: &str,
+    cookie: Option<&str>,
+    body: &T,
+) -> (u16, String) {
+    let mut r = http_client()
+        .post(format!("http://{}{path}", s.addr))
+        .header("sec-fetch-site", "same-origin")
+        .form(body);
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    let r = r.send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// GETs a page as a browser asking for English HTML; returns the status, the `Location`
+/// header (empty when none) and the body.
+pub async fn get_page(
+    s: &lossless_server::Server,
+    path: &str,
+    cookie: Option<&str>,
+) -> (u16, String, String) {
+    let mut r = http_client()
+        .get(format!("http://{}{path}", s.addr))
+        .header("accept", "text/html")
+        .header("accept-language", "en");
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    let r = r.send().await.unwrap();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (r.status().as_u16(), location, r.text().await.unwrap())
+}
+
+/// The body of a server function without arguments.
+pub const NO_ARGS: &[(&str, &str)] = &[];
