@@ -3,7 +3,10 @@
 //!
 //! Rules: a name (≤ 100 chars), at least one of email/phone (both parsed when given), a
 //! message (≤ [`MAX_BODY_CHARS`]), an optional subject (≤ [`MAX_SUBJECT_CHARS`]; derived from
-//! the message's first line when empty), an optional priority and language.
+//! the message's first line when empty), an optional priority and language, and optional
+//! custom fields (API only: at most [`MAX_CUSTOM_FIELDS`] keys of 1–40 letters, digits, `_`
+//! or `-`, lowercased; values trimmed, at most [`MAX_CUSTOM_VALUE_CHARS`]; empty values are
+//! dropped) that rules can test.
 
 use crate::contact::{ContactDraft, Handle};
 use crate::error::FieldErrors;
@@ -11,6 +14,14 @@ use crate::ids::{EmailAddress, Lang, PhoneE164};
 use crate::message::MAX_BODY_CHARS;
 use crate::ticket::{Channel, MAX_SUBJECT_CHARS, Priority};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Most custom fields on one request.
+pub const MAX_CUSTOM_FIELDS: usize = 20;
+/// Longest custom-field key (characters).
+pub const MAX_CUSTOM_KEY_CHARS: usize = 40;
+/// Longest custom-field value (characters).
+pub const MAX_CUSTOM_VALUE_CHARS: usize = 200;
 
 /// A request as it arrives (form fields or JSON), untrusted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +41,8 @@ pub struct RawRequest {
     pub priority: String,
     /// `ru|en` (optional).
     pub lang: String,
+    /// Custom fields (API only; optional), e.g. `{"plan": "pro", "order": "5521"}`.
+    pub custom_fields: BTreeMap<String, String>,
 }
 
 /// A request that passed validation.
@@ -47,6 +60,8 @@ pub struct ValidRequest {
     pub lang: Lang,
     /// Channel.
     pub channel: Channel,
+    /// Custom fields (keys normalized, values trimmed, empty values dropped).
+    pub custom_fields: BTreeMap<String, String>,
 }
 
 const MAX_NAME_CHARS: usize = 100;
@@ -107,6 +122,7 @@ impl RawRequest {
                 fallback_lang
             }),
         };
+        let custom_fields = custom_fields(&self.custom_fields, &mut errs);
         if !errs.is_empty() {
             return Err(errs);
         }
@@ -125,8 +141,38 @@ impl RawRequest {
             priority,
             lang,
             channel,
+            custom_fields,
         })
     }
+}
+
+/// Normalizes custom fields; errors name `custom_fields` (too many) or `custom_fields.<key>`.
+fn custom_fields(
+    raw: &BTreeMap<String, String>,
+    errs: &mut FieldErrors,
+) -> BTreeMap<String, String> {
+    if raw.len() > MAX_CUSTOM_FIELDS {
+        errs.push("custom_fields", "too_long");
+        return BTreeMap::new();
+    }
+    let mut out = BTreeMap::new();
+    for (k, v) in raw {
+        let key = k.trim().to_lowercase();
+        let key_ok = !key.is_empty()
+            && key.chars().count() <= MAX_CUSTOM_KEY_CHARS
+            && key
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        let value = v.trim();
+        if !key_ok {
+            errs.push(&format!("custom_fields.{}", k.trim()), "invalid");
+        } else if value.chars().count() > MAX_CUSTOM_VALUE_CHARS {
+            errs.push(&format!("custom_fields.{key}"), "too_long");
+        } else if !value.is_empty() {
+            out.insert(key, value.to_owned());
+        }
+    }
+    out
 }
 
 /// The first non-empty line, cut to 80 characters on a char boundary.
@@ -154,6 +200,49 @@ mod tests {
             message: "Срочно!\nНе проходит оплата".into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn custom_fields_are_normalized_and_checked() {
+        let mut r = raw();
+        r.custom_fields = [
+            (" Plan ".to_owned(), " Pro ".to_owned()),
+            ("order_id".to_owned(), "5521".to_owned()),
+            ("empty".to_owned(), "  ".to_owned()),
+        ]
+        .into();
+        let v = r.validate(Channel::Api, Lang::Ru).unwrap();
+        assert_eq!(
+            v.custom_fields.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("order_id".to_owned(), "5521".to_owned()),
+                ("plan".to_owned(), "Pro".to_owned())
+            ]
+        );
+        let mut bad = raw();
+        bad.custom_fields = [
+            ("bad key!".to_owned(), "x".to_owned()),
+            ("long".to_owned(), "x".repeat(MAX_CUSTOM_VALUE_CHARS + 1)),
+        ]
+        .into();
+        let errs = bad.validate(Channel::Api, Lang::Ru).unwrap_err();
+        let got: Vec<(String, String)> = errs
+            .0
+            .iter()
+            .map(|f| (f.field.clone(), f.code.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("custom_fields.bad key!".to_owned(), "invalid".to_owned()),
+                ("custom_fields.long".to_owned(), "too_long".to_owned())
+            ]
+        );
+        let mut many = raw();
+        many.custom_fields = (0..=MAX_CUSTOM_FIELDS)
+            .map(|i| (format!("k{i}"), "v".to_owned()))
+            .collect();
+        assert!(many.validate(Channel::Api, Lang::Ru).is_err());
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub struct CreateTicket {
     pub body: String,
     /// Idempotency: a second create with the same key returns the first ticket.
     pub intake_key: Option<IntakeKey>,
+    /// Custom fields given at intake (normalized by [`crate::intake`]).
+    pub custom_fields: std::collections::BTreeMap<String, String>,
 }
 
 /// Result of [`Store::create_ticket`].
@@ -244,6 +246,8 @@ pub struct TicketContext {
     pub assigned_at: Option<DateTime<Utc>>,
     /// The owner of this customer's most recent other ticket that had one.
     pub previous_agent: Option<AgentId>,
+    /// The ticket's custom fields.
+    pub custom_fields: std::collections::BTreeMap<String, String>,
 }
 
 /// A ticket agents have labelled, as the classifier learns from it.
@@ -468,6 +472,11 @@ pub trait Store: Send + Sync {
     fn reorder_rules(&self, ids: Vec<crate::ids::RuleId>) -> BoxFuture<'_, StoreResult<()>>;
     /// What rules need to know about a ticket (`None`: no such ticket).
     fn ticket_context(&self, id: TicketId) -> BoxFuture<'_, StoreResult<Option<TicketContext>>>;
+    /// A ticket's custom fields (empty when none; `NotFound` for no such ticket).
+    fn custom_fields(
+        &self,
+        id: TicketId,
+    ) -> BoxFuture<'_, StoreResult<std::collections::BTreeMap<String, String>>>;
     /// The contexts of the `limit` most recently created tickets, newest first ("try it").
     fn recent_ticket_contexts(&self, limit: i64) -> BoxFuture<'_, StoreResult<Vec<TicketContext>>>;
     /// A contact's profile (default when never set; `NotFound` for no such contact).

@@ -465,6 +465,8 @@ pub struct AgentTicket {
     pub contact: Option<ContactView>,
     /// Messages and history merged, oldest first.
     pub timeline: Vec<TimelineItem>,
+    /// Custom fields given at intake, by key.
+    pub custom_fields: Vec<(String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -527,6 +529,7 @@ impl From<lossless::services::AgentTicketView> for AgentTicket {
                     .collect(),
             }),
             timeline,
+            custom_fields: v.custom_fields.into_iter().collect(),
         }
     }
 }

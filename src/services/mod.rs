@@ -77,6 +77,7 @@ pub async fn submit_request(
         contact: req.contact,
         body: req.message,
         intake_key: key,
+        custom_fields: req.custom_fields,
     };
     let created = p.store.create_ticket(c).await?;
     if !created.replayed {
@@ -125,6 +126,8 @@ pub struct AgentTicketView {
     /// What email intake recorded about the messages that came by mail (HTML view, why
     /// each was threaded where it went).
     pub mail: Vec<crate::ports::MailFacts>,
+    /// Custom fields given at intake.
+    pub custom_fields: std::collections::BTreeMap<String, String>,
 }
 
 /// A ticket for an agent, by number.
@@ -144,6 +147,7 @@ pub async fn agent_ticket(
     let history = p.store.history(ticket.id).await?;
     let deliveries = p.store.deliveries(ticket.id).await?;
     let mail = p.store.mail_facts(ticket.id).await?;
+    let custom_fields = p.store.custom_fields(ticket.id).await?;
     Ok(AgentTicketView {
         ticket,
         contact,
@@ -151,6 +155,7 @@ pub async fn agent_ticket(
         history,
         deliveries,
         mail,
+        custom_fields,
     })
 }
 

@@ -214,7 +214,7 @@ pub fn facts_of(
         language: crate::rules::lang::detect(&t.subject, &ctx.body),
         region: ctx.profile.region.clone(),
         tags: t.tags.clone(),
-        custom_fields: BTreeMap::new(),
+        custom_fields: ctx.custom_fields.clone(),
         priority: t.priority,
         status: t.status,
         group: t.group,
@@ -633,6 +633,7 @@ mod tests {
             status_changed_at: Some(t0() + Duration::minutes(3)),
             assigned_at: None,
             previous_agent: None,
+            custom_fields: [("plan".to_owned(), "pro".to_owned())].into(),
         }
     }
 
@@ -642,6 +643,7 @@ mod tests {
         assert_eq!(f.language, crate::ids::Lang::Ru);
         assert_eq!(f.created_at, t0());
         assert!(f.business_hours);
+        assert_eq!(f.custom_fields.get("plan").map(String::as_str), Some("pro"));
     }
 
     fn timed(id: i64, after: TicketTime, minutes: i64) -> Rule {

@@ -309,6 +309,13 @@ fn TicketView(
             .collect_view();
         view! { <dt>{t.tags}</dt><dd>{tags}</dd> }
     });
+    let custom_fields = tk
+        .custom_fields
+        .into_iter()
+        .map(|(k, v)| {
+            view! { <dt class="custom-field">{k}</dt><dd data-testid="custom-field">{v}</dd> }
+        })
+        .collect_view();
 
     view! {
         <header class="ticket-head" data-testid="ticket-head" data-version=version>
@@ -338,6 +345,7 @@ fn TicketView(
                     <dt>{t.created}</dt>
                     <dd><time datetime=tk.created_at.to_rfc3339()>{format_time(tk.created_at)}</time></dd>
                     {tags}
+                    {custom_fields}
                 </dl>
                 <div class="controls">
                     <label>

@@ -83,6 +83,7 @@ pub async fn submit(State(s): State<AppState>, req: axum::extract::Request<Body>
         message: get("message"),
         priority: String::new(),
         lang: lang.code().to_owned(),
+        custom_fields: Default::default(),
     };
     let form_key = get("form_key");
     let key_ok = !form_key.is_empty()

@@ -466,6 +466,13 @@ impl Store for SqlStore {
         dispatch!(self.ticket_context(id))
     }
 
+    fn custom_fields(
+        &self,
+        id: TicketId,
+    ) -> BoxFuture<'_, StoreResult<std::collections::BTreeMap<String, String>>> {
+        dispatch!(self.custom_fields(id))
+    }
+
     fn recent_ticket_contexts(&self, limit: i64) -> BoxFuture<'_, StoreResult<Vec<TicketContext>>> {
         dispatch!(self.recent_ticket_contexts(limit))
     }

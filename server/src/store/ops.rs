@@ -402,6 +402,7 @@ pub(crate) async fn create_ticket(pool: &DbPool, c: CreateTicket) -> StoreResult
         contact,
         body,
         intake_key,
+        custom_fields,
     } = c;
     draft.now = to_micros(draft.now);
     let now = draft.now;
@@ -428,6 +429,14 @@ pub(crate) async fn create_ticket(pool: &DbPool, c: CreateTicket) -> StoreResult
     }
     let contact_id = find_or_create_contact(&mut tx, &contact, now).await?;
     let (ticket, events) = insert_ticket(&mut tx, &draft, &prefix, contact_id).await?;
+    if !custom_fields.is_empty() {
+        sqlx::query("UPDATE tickets SET custom_fields = $2 WHERE id = $1")
+            .bind(ticket.id.0)
+            .bind(codec::to_json(&custom_fields)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    }
     let author = ActorRef::Contact(contact_id);
     insert_message(
         &mut tx,

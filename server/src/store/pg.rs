@@ -71,6 +71,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rules",
         include_str!("../../migrations/postgres/0009_rules.sql"),
     ),
+    (
+        10,
+        "custom_fields",
+        include_str!("../../migrations/postgres/0010_custom_fields.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.

@@ -35,7 +35,7 @@ use lossless::rules::{Rule, RuleDraft};
 use lossless::team::{AgentStatus, AssignStrategy, Candidate, GroupRouting, Presence};
 use lossless::ticket::{Priority, TicketEvent};
 use sqlx::Row as _;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Backend(format!("corrupt row: bad {what} {v:?}"))
@@ -590,6 +590,7 @@ async fn contexts(pool: &DbPool, scope: Scope) -> StoreResult<Vec<TicketContext>
                 .try_get::<Option<i64>, _>("previous_agent")
                 .map_err(db_err)?
                 .map(AgentId),
+            custom_fields: custom_fields_of(r)?,
         });
     }
     // The assignment times, for exactly the tickets read above (ids bound, in chunks).
@@ -620,6 +621,26 @@ async fn contexts(pool: &DbPool, scope: Scope) -> StoreResult<Vec<TicketContext>
         c.assigned_at = assigned.get(&c.ticket.id.0).copied();
     }
     Ok(out)
+}
+
+/// The `custom_fields` JSON column of a tickets row.
+fn custom_fields_of(r: &DbRow) -> StoreResult<BTreeMap<String, String>> {
+    let raw: String = r.try_get("custom_fields").map_err(db_err)?;
+    serde_json::from_str(&raw).map_err(|_| corrupt("custom_fields", &raw))
+}
+
+/// A ticket's custom fields (empty for none; `NotFound` for no such ticket).
+pub(crate) async fn custom_fields(
+    pool: &DbPool,
+    id: TicketId,
+) -> StoreResult<BTreeMap<String, String>> {
+    let row = sqlx::query("SELECT custom_fields FROM tickets WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(reader(pool))
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+    custom_fields_of(&row)
 }
 
 pub(crate) async fn ticket_context(

@@ -75,6 +75,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rules",
         include_str!("../../migrations/sqlite/0009_rules.sql"),
     ),
+    (
+        10,
+        "custom_fields",
+        include_str!("../../migrations/sqlite/0010_custom_fields.sql"),
+    ),
 ];
 
 /// The SQLite pools: concurrent read-only connections and one writer connection.

@@ -383,6 +383,66 @@ async fn a_keyword_rule_catches_word_forms_and_history_names_the_rule() {
 }
 
 #[tokio::test]
+async fn a_rule_tests_custom_fields_given_at_intake() {
+    on_both_databases(|url| async move {
+        let w = world(&url).await;
+        let rule = w
+            .rule(draft(
+                "Pro plan",
+                Activator::Created,
+                Condition::Leaf(Predicate::CustomFieldEquals {
+                    field: "plan".into(),
+                    value: "pro".into(),
+                }),
+                vec![Action::SetPriority {
+                    priority: Priority::High,
+                }],
+            ))
+            .await;
+        let submit = |plan: &str| {
+            let raw = RawRequest {
+                name: "Клиент".into(),
+                email: "pro@example.ru".into(),
+                message: "Вопрос по тарифу".into(),
+                custom_fields: [(" Plan ".to_owned(), plan.to_owned())].into(),
+                ..Default::default()
+            };
+            raw.validate(Channel::Api, Lang::Ru).unwrap()
+        };
+        let pro = services::submit_request(
+            &w.p,
+            submit("PRO"),
+            None,
+            lossless_server::http::new_portal_token(),
+        )
+        .await
+        .unwrap()
+        .ticket;
+        let basic = services::submit_request(
+            &w.p,
+            submit("basic"),
+            None,
+            lossless_server::http::new_portal_token(),
+        )
+        .await
+        .unwrap()
+        .ticket;
+        w.drain().await;
+        assert_eq!(w.reload(&pro).await.priority, Priority::High, "{url}");
+        assert_eq!(w.reload(&basic).await.priority, Priority::Normal, "{url}");
+        assert_eq!(w.fired(pro.id).await, vec![(ActorRef::Rule(rule), rule)]);
+        let fields = w.store.custom_fields(pro.id).await.unwrap();
+        assert_eq!(fields.get("plan").map(String::as_str), Some("PRO"));
+        let ctx = w.store.ticket_context(basic.id).await.unwrap().unwrap();
+        assert_eq!(
+            ctx.custom_fields.get("plan").map(String::as_str),
+            Some("basic")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_loop_guard_stops_self_triggering_and_ping_pong_rules() {
     on_both_databases(|url| async move {
         let w = world(&url).await;

@@ -72,6 +72,7 @@ fn create(
         },
         body: format!("Body of {subject}"),
         intake_key: None,
+        custom_fields: Default::default(),
     }
 }
 
@@ -2107,6 +2108,27 @@ pub async fn rules_story(store: &SqlStore) {
     use lossless::team::{AgentStatus, AssignStrategy, DEFAULT_CAPACITY, GroupRouting, Presence};
     let now = to_micros(t0() + Duration::days(100));
     let at = |min: i64| now + Duration::minutes(min);
+
+    // ---- custom fields: stored with the ticket, read alone and in its context -------------
+    let mut c = create(
+        "With custom fields",
+        Priority::Normal,
+        now,
+        "Fields",
+        vec![Handle::Email(
+            EmailAddress::parse("fields@example.com").unwrap(),
+        )],
+    );
+    c.custom_fields = [("plan".to_owned(), "pro".to_owned())].into();
+    let with_fields = store.create_ticket(c).await.unwrap().ticket;
+    let fields = store.custom_fields(with_fields.id).await.unwrap();
+    assert_eq!(fields.get("plan").map(String::as_str), Some("pro"));
+    let ctx = store.ticket_context(with_fields.id).await.unwrap().unwrap();
+    assert_eq!(ctx.custom_fields, fields);
+    assert_eq!(
+        store.custom_fields(TicketId(i64::MAX)).await,
+        Err(StoreError::NotFound)
+    );
 
     // ---- settings: read, insert, overwrite ------------------------------------------------
     assert_eq!(store.setting("story.rules").await.unwrap(), None);

@@ -105,6 +105,7 @@ async fn ticket(w: &World, subject: &str) -> lossless::ticket::Ticket {
             },
             body: format!("Body of {subject}"),
             intake_key: None,
+            custom_fields: Default::default(),
         })
         .await
         .unwrap()
