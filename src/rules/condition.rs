@@ -371,6 +371,15 @@ impl Condition {
     pub fn compile(&self) -> CompiledCondition {
         CompiledCondition(compile_node(self))
     }
+    /// Does any leaf test the classifier's suggestion? Callers skip computing
+    /// [`TicketFacts::suggested_category`] when no condition they evaluate needs it.
+    pub fn uses_suggestion(&self) -> bool {
+        match self {
+            Condition::All(xs) | Condition::Any(xs) => xs.iter().any(Condition::uses_suggestion),
+            Condition::Not(x) => x.uses_suggestion(),
+            Condition::Leaf(p) => matches!(p, Predicate::SuggestedCategory { .. }),
+        }
+    }
 }
 
 fn compile_node(c: &Condition) -> Node {
@@ -913,5 +922,21 @@ mod tests {
         let hits = rules.iter().filter(|r| r.matches(&facts)).count();
         // OlderThan(created, i) holds for i ≤ 90.
         assert_eq!(hits, 91);
+    }
+
+    #[test]
+    fn only_trees_with_a_suggestion_leaf_need_the_classifier() {
+        let suggested = Condition::Leaf(Predicate::SuggestedCategory {
+            category: "billing".into(),
+            min_confidence: 80,
+        });
+        let vip = Condition::Leaf(Predicate::Vip);
+        assert!(suggested.uses_suggestion());
+        assert!(!vip.uses_suggestion());
+        assert!(
+            Condition::All(vec![vip.clone(), Condition::Not(Box::new(suggested))])
+                .uses_suggestion()
+        );
+        assert!(!Condition::Any(vec![vip]).uses_suggestion());
     }
 }

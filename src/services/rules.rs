@@ -154,9 +154,10 @@ pub async fn try_rule(
     let hours = business_hours(p).await?;
     let open = hours.is_open(now);
     let mut routing = Routing::default();
+    let needed = compiled.rule.draft.condition.uses_suggestion();
     let mut matches = Vec::new();
     for ctx in &contexts {
-        let facts = RuleFacts::new(facts_of(ctx, now, open, suggestion(p, ctx).await));
+        let facts = RuleFacts::new(facts_of(ctx, now, open, suggestion(p, ctx, needed).await));
         if !compiled.condition.matches(&facts) {
             continue;
         }
@@ -190,7 +191,12 @@ async fn business_hours(p: &Ports) -> Result<BusinessHours, DomainError> {
 }
 
 /// The local classifier's category for the ticket (for the `SuggestedCategory` predicate).
-async fn suggestion(p: &Ports, ctx: &TicketContext) -> Option<(String, u8)> {
+/// Only computed when a condition about to be evaluated tests it (`needed`): it reads the
+/// model's stamp and stems the whole ticket once more.
+async fn suggestion(p: &Ports, ctx: &TicketContext, needed: bool) -> Option<(String, u8)> {
+    if !needed {
+        return None;
+    }
     super::classify::suggested_category(p, &ctx.ticket.subject, &ctx.body).await
 }
 
@@ -376,6 +382,9 @@ async fn run_rules(
     chain: &RuleChain,
 ) -> Result<JobOutcome, DomainError> {
     let rules = compiled_rules(p).await?;
+    let needed = rules
+        .iter()
+        .any(|r| r.rule.draft.enabled && r.rule.draft.condition.uses_suggestion());
     let hours = business_hours(p).await?;
     let mut timers_started = false;
     let mut last = DomainError::Conflict;
@@ -384,7 +393,12 @@ async fn run_rules(
             return Ok(JobOutcome::Done);
         };
         let now = crate::ports::to_micros(p.clock.now());
-        let facts = facts_of(&ctx, now, hours.is_open(now), suggestion(p, &ctx).await);
+        let facts = facts_of(
+            &ctx,
+            now,
+            hours.is_open(now),
+            suggestion(p, &ctx, needed).await,
+        );
         if !timers_started {
             let timers = timers_for(&rules, happened, &facts, ticket_id);
             if !timers.is_empty() {
@@ -451,6 +465,7 @@ async fn rule_timer(
     let Activator::Timed { after, minutes } = compiled.rule.draft.activator else {
         return Ok(JobOutcome::Done);
     };
+    let needed = compiled.rule.draft.condition.uses_suggestion();
     let hours = business_hours(p).await?;
     let anchor_at = crate::ports::to_micros(anchor_at);
     let mut last = DomainError::Conflict;
@@ -459,7 +474,12 @@ async fn rule_timer(
             return Ok(JobOutcome::Done);
         };
         let now = crate::ports::to_micros(p.clock.now());
-        let facts = facts_of(&ctx, now, hours.is_open(now), suggestion(p, &ctx).await);
+        let facts = facts_of(
+            &ctx,
+            now,
+            hours.is_open(now),
+            suggestion(p, &ctx, needed).await,
+        );
         if anchor_time(after, &facts).map(crate::ports::to_micros) != Some(anchor_at) {
             return Ok(JobOutcome::Done);
         }

@@ -222,6 +222,45 @@ async fn retrain_is_incremental_idempotent_and_feeds_rules() {
                 .0,
             "Delivery"
         );
+
+        // A rule testing the suggestion sees it when it runs from the job table.
+        let manager = Actor::Agent {
+            id: lossless::ids::AgentId(0),
+            role: lossless::actor::Role::Manager,
+        };
+        lossless::services::rules::save_rule(
+            &p,
+            &manager,
+            None,
+            lossless::rules::RuleDraft {
+                name: "Billing is high".into(),
+                enabled: true,
+                activator: lossless::rules::Activator::Created,
+                condition: lossless::rules::Condition::Leaf(
+                    lossless::rules::Predicate::SuggestedCategory {
+                        category: "billing".into(),
+                        min_confidence: 50,
+                    },
+                ),
+                actions: vec![lossless::rules::Action::SetPriority {
+                    priority: Priority::High,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+        let billing = file(&p, "Списали деньги с карты дважды", "Верните деньги").await;
+        let delivery = file(&p, "Курьер не приехал, где посылка", "Жду с утра").await;
+        while lossless_server::worker::round(&p, None, "classify-test").await > 0 {}
+        let priority = |id| {
+            let store = store.clone();
+            async move {
+                use lossless::ports::Store as _;
+                store.ticket(id).await.unwrap().unwrap().priority
+            }
+        };
+        assert_eq!(priority(billing).await, Priority::High, "{url}");
+        assert_eq!(priority(delivery).await, Priority::Normal, "{url}");
         store.close().await;
     })
     .await;
