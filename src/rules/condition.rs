@@ -237,32 +237,91 @@ pub struct TicketFacts {
     pub suggested_category: Option<(String, u8)>,
 }
 
-/// Stemmed words of one text field: in order (for phrases) and as a sorted set (for words).
+/// A stem with its hash, so that looking it up in a text compares integers first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    hash: u64,
+    text: String,
+}
+
+impl Key {
+    fn new(text: String) -> Self {
+        Self {
+            hash: fnv1a(&text),
+            text,
+        }
+    }
+}
+
+/// 64-bit FNV-1a: tiny, deterministic on every target, fast for short words.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Stemmed words of one text field: the distinct stems, an index of them by hash (for
+/// words) and, in text order, each word's stem number (for phrases).
+///
+/// Invariants: `stems` has no duplicates; every number in `keys` and `seq` indexes `stems`;
+/// `keys` holds each stem once with its [`fnv1a`] hash, sorted by hash.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Words {
-    seq: Vec<String>,
-    set: Vec<String>,
+    stems: Vec<String>,
+    keys: Vec<(u64, u32)>,
+    seq: Vec<u32>,
 }
 
 impl Words {
+    /// Tokenises `text` and stems each *distinct* word once (texts repeat words a lot).
     fn new(text: &str) -> Self {
-        let seq = stem::stems(text);
-        let mut set = seq.clone();
-        set.sort_unstable();
-        set.dedup();
-        Self { seq, set }
+        let words = stem::words(text);
+        let mut by_word: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut by_stem: BTreeMap<String, u32> = BTreeMap::new();
+        let mut stems: Vec<String> = Vec::new();
+        let seq: Vec<u32> = words
+            .iter()
+            .map(|w| {
+                *by_word.entry(w.as_str()).or_insert_with(|| {
+                    let s = stem::stem(w);
+                    *by_stem.entry(s.clone()).or_insert_with(|| {
+                        stems.push(s);
+                        (stems.len() - 1) as u32
+                    })
+                })
+            })
+            .collect();
+        let mut keys: Vec<(u64, u32)> = stems
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (fnv1a(s), i as u32))
+            .collect();
+        keys.sort_unstable();
+        Self { stems, keys, seq }
     }
-    fn has(&self, word: &str) -> bool {
-        self.set.binary_search_by(|w| w.as_str().cmp(word)).is_ok()
+    /// The stem number of `key`, if the text has it.
+    fn find(&self, key: &Key) -> Option<u32> {
+        let from = self.keys.partition_point(|(h, _)| *h < key.hash);
+        self.keys[from..]
+            .iter()
+            .take_while(|(h, _)| *h == key.hash)
+            .map(|(_, i)| *i)
+            .find(|i| self.stems.get(*i as usize) == Some(&key.text))
     }
-    fn has_phrase(&self, phrase: &[String]) -> bool {
+    fn has_phrase(&self, phrase: &[Key]) -> bool {
         match phrase {
             [] => false,
-            [one] => self.has(one),
+            [one] => self.find(one).is_some(),
             _ => {
                 // Cheap reject: every word must occur somewhere.
-                phrase.iter().all(|w| self.has(w))
-                    && self.seq.windows(phrase.len()).any(|win| win == phrase)
+                let Some(ids) = phrase
+                    .iter()
+                    .map(|k| self.find(k))
+                    .collect::<Option<Vec<u32>>>()
+                else {
+                    return false;
+                };
+                self.seq.windows(ids.len()).any(|win| win == ids.as_slice())
             }
         }
     }
@@ -336,7 +395,7 @@ enum CompiledPredicate {
     Plain(Predicate),
     /// Each entry is a stemmed word sequence; any entry found as a phrase → true.
     Words {
-        entries: Vec<Vec<String>>,
+        entries: Vec<Vec<Key>>,
         field: TextField,
     },
     Mailbox(String),
@@ -391,12 +450,17 @@ fn compile_node(c: &Condition) -> Node {
     }
 }
 
+/// The stems of `text`, each with its hash.
+fn keys(text: &str) -> Vec<Key> {
+    stem::stems(text).into_iter().map(Key::new).collect()
+}
+
 fn compile_predicate(p: &Predicate) -> CompiledPredicate {
     match p {
         Predicate::KeywordsAny { words, field } => {
-            let mut entries: Vec<Vec<String>> = words
+            let mut entries: Vec<Vec<Key>> = words
                 .iter()
-                .map(|w| stem::stems(w))
+                .map(|w| keys(w))
                 .filter(|e| !e.is_empty())
                 .collect();
             entries.sort();
@@ -407,7 +471,7 @@ fn compile_predicate(p: &Predicate) -> CompiledPredicate {
             }
         }
         Predicate::Phrase { text, field } => {
-            let e = stem::stems(text);
+            let e = keys(text);
             CompiledPredicate::Words {
                 entries: if e.is_empty() { vec![] } else { vec![e] },
                 field: *field,
@@ -689,6 +753,21 @@ mod tests {
         // A multi-word keyword entry is a phrase.
         assert!(holds(&kw(&["нет", "second payment"], TextField::Body), &f));
         assert!(!holds(&kw(&["payment second"], TextField::Body), &f));
+    }
+
+    #[test]
+    fn repeated_words_and_shared_stems_keep_their_positions() {
+        let mut f = base();
+        f.subject = "Оплата, оплатил, оплату: оплата не прошла".into();
+        f.body = "the order the ORDER ordered".into();
+        // Different forms of one stem are the same word at every position.
+        assert!(holds(&phrase("оплатили оплата", TextField::Subject), &f));
+        assert!(holds(&phrase("оплата не прошла", TextField::Subject), &f));
+        assert!(!holds(&phrase("не оплата", TextField::Subject), &f));
+        assert!(holds(&phrase("order orders", TextField::Body), &f));
+        assert!(holds(&phrase("the order the order", TextField::Body), &f));
+        assert!(!holds(&phrase("order the the", TextField::Body), &f));
+        assert!(!holds(&kw(&["прошлый"], TextField::Body), &f));
     }
 
     #[test]

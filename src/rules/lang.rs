@@ -11,6 +11,15 @@ use crate::ids::Lang;
 pub fn detect(subject: &str, body: &str) -> Lang {
     let (mut cyr, mut lat) = (0usize, 0usize);
     for c in subject.chars().chain(body.chars()) {
+        // Fast paths for the common alphabets; the general test below gives the same answer.
+        if c.is_ascii() {
+            lat += usize::from(c.is_ascii_alphabetic());
+            continue;
+        }
+        if matches!(c, 'А'..='я' | 'ё' | 'Ё') {
+            cyr += 1;
+            continue;
+        }
         if !c.is_alphabetic() {
             continue;
         }

@@ -26,31 +26,52 @@
 pub const MAX_STEM_CHARS: usize = 40;
 
 /// Splits text into normalised words (lowercase, `ё`→`е`), in order. No stemming.
+///
+/// ASCII and the Russian alphabet take a fast path (no Unicode tables); every other character
+/// goes through the general rules, with the same result as if all were.
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    for ch in text.chars().flat_map(char::to_lowercase) {
+    for ch in text.chars() {
         match ch {
-            'ё' => cur.push('е'),
-            // Combining breve after `и` makes `й`; other combining marks (e.g. the diaeresis
-            // of a decomposed `ё`) are dropped and do not split the word.
-            '\u{0306}' if cur.ends_with('и') => {
-                cur.pop();
-                cur.push('й');
-            }
-            '\u{0300}'..='\u{036f}' => {}
-            c if c.is_alphanumeric() => cur.push(c),
-            _ => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
+            'a'..='z' | '0'..='9' | 'а'..='я' => cur.push(ch),
+            'A'..='Z' => cur.push(ch.to_ascii_lowercase()),
+            // U+0410..U+042F lowercase to U+0430..U+044F.
+            'А'..='Я' => cur.push(char::from_u32(ch as u32 + 0x20).unwrap_or(ch)),
+            'ё' | 'Ё' => cur.push('е'),
+            c if c.is_ascii() => split(&mut out, &mut cur),
+            c => {
+                for lc in c.to_lowercase() {
+                    general(&mut out, &mut cur, lc);
                 }
             }
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
+    split(&mut out, &mut cur);
     out
+}
+
+/// Ends the current word, if any.
+fn split(out: &mut Vec<String>, cur: &mut String) {
+    if !cur.is_empty() {
+        out.push(std::mem::take(cur));
+    }
+}
+
+/// One already lowercased character outside the fast path.
+fn general(out: &mut Vec<String>, cur: &mut String, ch: char) {
+    match ch {
+        'ё' => cur.push('е'),
+        // Combining breve after `и` makes `й`; other combining marks (e.g. the diaeresis
+        // of a decomposed `ё`) are dropped and do not split the word.
+        '\u{0306}' if cur.ends_with('и') => {
+            cur.pop();
+            cur.push('й');
+        }
+        '\u{0300}'..='\u{036f}' => {}
+        c if c.is_alphanumeric() => cur.push(c),
+        _ => split(out, cur),
+    }
 }
 
 /// Splits text into words and stems each one (see the module doc).
@@ -405,6 +426,38 @@ pub fn stem_english(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokeniser without fast paths: every character lowercased by Unicode rules.
+    fn words_reference(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        for ch in text.chars().flat_map(char::to_lowercase) {
+            general(&mut out, &mut cur, ch);
+        }
+        split(&mut out, &mut cur);
+        out
+    }
+
+    #[test]
+    fn fast_path_tokenises_like_the_general_rules() {
+        let samples = [
+            "Срочно! ОПЛАТА не прошла, Ёлка ёж — order #42 FAILED (twice).",
+            "Е\u{0308}ж и\u{0306}од; Straße ÉCOLE naïve ΣΊΣΥΦΟΣ İstanbul 東京 ٣٤",
+            "ЀЁЂЃЄЅІЇЈЉЊЋЌЍЎЏ АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ абвгдежзийклмнопрстуфхцчшщъыьэюя ѐёђ",
+            "a\tb\nc\r\nd_e-f.g@h.ru 1,5 2.0 x²",
+            "",
+        ];
+        for s in samples {
+            assert_eq!(words(s), words_reference(s), "{s}");
+        }
+        // Every BMP character, one at a time between ASCII letters.
+        for cp in 0u32..0x1_0000 {
+            if let Some(c) = char::from_u32(cp) {
+                let s = format!("a{c}b");
+                assert_eq!(words(&s), words_reference(&s), "U+{cp:04X}");
+            }
+        }
+    }
 
     fn all_same(words: &[&str]) -> String {
         let s: Vec<String> = words.iter().map(|w| stem(w)).collect();
