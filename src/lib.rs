@@ -17,7 +17,8 @@
 //! - **Queue / View** — a filtered, ordered list of tickets (mine, unassigned, a group's).
 //! - **Rule** — automation: an activator, a condition tree and ordered actions, run from the
 //!   job table after the change that triggered it ([`rules`]).
-//! - **SlaPolicy** — response/resolution targets (later issues).
+//! - **SlaPolicy** — response/resolution targets measured in business time of a
+//!   [`sla::Calendar`] (working hours in a time zone, holidays, 24/7).
 //! - **Job** — a durable side effect derived from events, run by the worker, idempotent by key.
 //! - **LiveEvent** — a best-effort hint that a screen is stale; never data.
 //! - **History** — the durable record of every change: who, what, when.
@@ -37,6 +38,7 @@ pub mod notify;
 pub mod ports;
 pub mod rules;
 pub mod services;
+pub mod sla;
 pub mod team;
 pub mod ticket;
 
