@@ -38,6 +38,10 @@ int_id!(/// Database id of an automation rule.
     RuleId);
 int_id!(/// Database id of an in-app notification.
     NotificationId);
+int_id!(/// Database id of an SLA policy.
+    SlaPolicyId);
+int_id!(/// Database id of a business calendar.
+    SlaCalendarId);
 
 /// Human ticket number: a configurable prefix and a never-reused sequence, e.g. `LL-1042`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

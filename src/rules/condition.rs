@@ -589,7 +589,7 @@ fn eval_plain(p: &Predicate, rf: &RuleFacts) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
 
@@ -599,7 +599,7 @@ mod tests {
             .unwrap_or_default()
     }
 
-    fn base() -> TicketFacts {
+    pub(crate) fn base() -> TicketFacts {
         TicketFacts {
             channel: Channel::Email,
             mailbox: Some("Support".into()),

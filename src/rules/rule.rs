@@ -220,7 +220,7 @@ impl RuleDraft {
         {
             e.push("activator", "invalid");
         }
-        if !condition_ok(&self.condition) {
+        if !self.condition.is_valid() {
             e.push("condition", "invalid");
         }
         if self.actions.is_empty() {
@@ -231,6 +231,14 @@ impl RuleDraft {
             e.push("actions", "invalid");
         }
         if e.is_empty() { Ok(()) } else { Err(e) }
+    }
+}
+
+impl Condition {
+    /// Is every leaf usable (non-empty words, tags, names; confidence ≤ 100; minutes ≥ 0)?
+    /// Shared by rules and SLA policies.
+    pub fn is_valid(&self) -> bool {
+        condition_ok(self)
     }
 }
 

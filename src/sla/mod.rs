@@ -6,5 +6,6 @@
 
 pub mod calendar;
 pub mod import;
+pub mod policy;
 
 pub use calendar::{Calendar, DayRule, Span};
