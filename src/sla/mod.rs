@@ -5,6 +5,7 @@
 //! inside a calendar's own zone.
 
 pub mod calendar;
+pub mod clock;
 pub mod import;
 pub mod policy;
 
