@@ -287,10 +287,11 @@ pub fn step(state: &SlaState, c: &Change<'_>, cals: &CalendarSet) -> (SlaState, 
                 out.push(met(clock, now));
             }
         }
-    } else if done(c.before) && !done(c.after) {
-        if let Some(clock) = st.clock_mut(Target::Resolution) {
-            clock.stopped_at = None;
-        }
+    } else if done(c.before)
+        && !done(c.after)
+        && let Some(clock) = st.clock_mut(Target::Resolution)
+    {
+        clock.stopped_at = None;
     }
     let waiting = c.after == Status::Pending;
     for clock in st.clocks.iter_mut().filter(|k| !k.is_stopped()) {
