@@ -8,6 +8,8 @@
 #      mail servers (scripts/mail.sh), fetched by a release node into tickets, on SQLite and
 #      PostgreSQL (bench --only-imap);
 #   2c. rule evaluation per ticket with 200 rules (pure CPU, bench --only-rules);
+#   2d. SLA: per-ticket recompute (pure CPU), then the sweep over 100,000 open tickets and the
+#      catch-up of the due ones on SQLite and PostgreSQL (bench --only-sla);
 #   3. idle RSS of the release server (SQLite, demo data, 5 s after start);
 #   4. WASM size raw and gzip.
 # Everything runs on loopback and stops by itself.
@@ -63,6 +65,16 @@ rules_eval() {
     "$BENCH" --only-rules --out "$TMP/rules-rows.md"
 }
 
+sla_bench() {
+    local pg base_url db
+    pg=$("$ROOT/scripts/pg.sh" | tail -n1)
+    base_url=${pg%/*}
+    db="bench_sla_$(date +%s)"
+    psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
+    timeout 1800 "$BENCH" --only-sla --pg "$base_url/$db" --out "$TMP/sla-rows.md"
+    psql "$pg" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+}
+
 idle_rss() {
     (cd "$TMP" && exec env LOSSLESS_ADDR="127.0.0.1:$PORT" \
         LOSSLESS_DATABASE_URL="sqlite://$TMP/idle.db" LOSSLESS_ADMIN_PASSWORD=bench-password \
@@ -94,6 +106,7 @@ step "bench: build (site + release server + bench client)" build
 step "bench: intake and live latency" load
 step "bench: IMAP intake (10,000 mails)" imap_load
 step "bench: rule evaluation (200 rules)" rules_eval
+step "bench: SLA (recompute, sweep over 100,000 tickets)" sla_bench
 step "bench: idle RSS" idle_rss
 step "bench: wasm size" wasm_size
 
@@ -108,6 +121,7 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
     cat "$TMP/rows.md"
     cat "$TMP/imap-rows.md"
     cat "$TMP/rules-rows.md"
+    cat "$TMP/sla-rows.md"
     echo "| idle RSS of the server (SQLite, demo data, after serving two pages) | — | $((RSS_KIB / 1024)) MiB ($RSS_KIB KiB) |"
     echo "| agent app WASM (wasm-release + wasm-opt -Oz) | — | $((WASM_RAW / 1024)) KiB raw, $((WASM_GZ / 1024)) KiB gzip, $((WASM_BR / 1024)) KiB brotli as served to browsers (+ $((JS_GZ / 1024)) KiB JS loader gzip) |"
 } >"$TMP/BENCHMARKS.md"

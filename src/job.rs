@@ -46,6 +46,33 @@ pub enum JobKind {
         /// When the anchor event happened.
         anchor_at: DateTime<Utc>,
     },
+    /// Bring a ticket's SLA record up to date with its history and fire what is due
+    /// ([`crate::sla::record::catch_up`]). Keyed `sla:<ticket>:<version>` after a change,
+    /// `slacheck:<ticket>:<due micros>` as a timer, `slasweep:<ticket>:<next micros>` by the sweep.
+    SlaUpdate {
+        /// The ticket.
+        ticket_id: TicketId,
+    },
+    /// Apply a breached policy's actions (raise priority, move to a group) as a change of
+    /// the ticket. Keyed `slabreach:<ticket>:<target>:<breach micros>`.
+    SlaBreachAction {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The breached target.
+        target: crate::sla::Target,
+        /// What to do.
+        on_breach: crate::sla::policy::OnBreach,
+    },
+    /// Email an agent an SLA warning or breach (the in-app notification's text). Keyed
+    /// `slamail:<ticket>:<agent>:<event>:<target>:<instant micros>`. Nodes without SMTP skip it.
+    SlaEmail {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The recipient.
+        agent: crate::ids::AgentId,
+        /// The text (in the agent's language).
+        text: String,
+    },
     /// Send a stored outbound public message of an email ticket to the customer by email
     /// (see [`crate::email::outbound`]).
     DeliverEmail {
@@ -64,6 +91,9 @@ impl JobKind {
             JobKind::DeliverEmail { .. } => "deliver_email",
             JobKind::RunRules { .. } => "run_rules",
             JobKind::RuleTimer { .. } => "rule_timer",
+            JobKind::SlaUpdate { .. } => "sla_update",
+            JobKind::SlaBreachAction { .. } => "sla_breach_action",
+            JobKind::SlaEmail { .. } => "sla_email",
         }
     }
 }
@@ -157,6 +187,22 @@ pub fn after_failure(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     }
 }
 
+/// Does the event move SLA clocks or change which policy applies?
+pub fn moves_sla(e: &TicketEvent) -> bool {
+    matches!(
+        e,
+        TicketEvent::Created { .. }
+            | TicketEvent::CustomerReplied
+            | TicketEvent::AgentReplied
+            | TicketEvent::StatusChanged { .. }
+            | TicketEvent::PriorityChanged { .. }
+            | TicketEvent::GroupChanged { .. }
+            | TicketEvent::Tagged { .. }
+            | TicketEvent::Untagged { .. }
+            | TicketEvent::ReopenedByReply
+    )
+}
+
 /// The jobs implied by a ticket's events (pure; the store writes them with the events).
 /// `ticket` is the ticket as stored by this change (its new `version`). Changes by people and
 /// the system start a fresh rule chain; see [`jobs_for_chain`].
@@ -188,6 +234,16 @@ pub fn jobs_for_chain(
             _ => None,
         })
         .collect();
+    if events.iter().any(moves_sla) {
+        jobs.push(NewJob {
+            key: format!("sla:{}:{}", ticket.id, ticket.version),
+            kind: JobKind::SlaUpdate {
+                ticket_id: ticket.id,
+            },
+            run_at: now,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        });
+    }
     let happened = crate::rules::engine::happened(events);
     if !happened.is_empty() && chain.depth <= crate::rules::rule::MAX_DEPTH {
         jobs.push(NewJob {
@@ -211,7 +267,7 @@ mod tests {
     use crate::ticket::tests::{t0, ticket};
 
     #[test]
-    fn creation_enqueues_one_acknowledgement_and_the_rules() {
+    fn creation_enqueues_one_acknowledgement_the_sla_clocks_and_the_rules() {
         let t = ticket();
         let jobs = jobs_for(
             &t,
@@ -221,16 +277,24 @@ mod tests {
             }],
             t0(),
         );
-        assert_eq!(jobs.len(), 2);
-        assert_eq!(jobs[0].key, "ack:1");
-        assert_eq!(jobs[1].key, "rules:1:1");
+        let keys: Vec<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
+        assert_eq!(keys, ["ack:1", "sla:1:1", "rules:1:1"]);
         assert!(matches!(
             &jobs[1].kind,
+            JobKind::SlaUpdate { ticket_id } if *ticket_id == t.id
+        ));
+        assert!(matches!(
+            &jobs[2].kind,
             JobKind::RunRules { version: 1, happened, chain, .. }
                 if happened.created && *chain == RuleChain::default()
         ));
         assert!(jobs_for(&t, &[TicketEvent::NoteAdded], t0()).is_empty());
-        assert!(jobs_for(&t, &[TicketEvent::AgentReplied], t0()).is_empty());
+        // A public reply moves SLA clocks but is nothing rules react to.
+        let keys: Vec<String> = jobs_for(&t, &[TicketEvent::AgentReplied], t0())
+            .into_iter()
+            .map(|j| j.key)
+            .collect();
+        assert_eq!(keys, ["sla:1:1"]);
     }
 
     #[test]
@@ -243,15 +307,15 @@ mod tests {
             to: crate::ticket::Priority::High,
         }];
         let jobs = jobs_for(&t, &ev, t0());
-        assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].key, "rules:1:7");
-        let JobKind::RunRules { happened, .. } = &jobs[0].kind else {
+        let keys: Vec<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
+        assert_eq!(keys, ["sla:1:7", "rules:1:7"]);
+        let JobKind::RunRules { happened, .. } = &jobs[1].kind else {
             panic!("not a rules job");
         };
         assert!(happened.changed.contains(&WatchedField::Priority));
         let jobs = jobs_for(&t, &[TicketEvent::CustomerReplied], t0());
         assert!(
-            matches!(&jobs[0].kind, JobKind::RunRules { happened, .. } if happened.customer_replied)
+            matches!(&jobs[1].kind, JobKind::RunRules { happened, .. } if happened.customer_replied)
         );
         // A rule's change carries its chain; beyond the cap nothing runs.
         let chain = RuleChain {
@@ -259,12 +323,17 @@ mod tests {
             fired: vec![crate::ids::RuleId(4)],
         };
         let jobs = jobs_for_chain(&t, &ev, t0(), &chain);
-        assert!(matches!(&jobs[0].kind, JobKind::RunRules { chain: c, .. } if *c == chain));
+        assert!(matches!(&jobs[1].kind, JobKind::RunRules { chain: c, .. } if *c == chain));
         let too_deep = RuleChain {
             depth: crate::rules::rule::MAX_DEPTH + 1,
             fired: vec![],
         };
-        assert!(jobs_for_chain(&t, &ev, t0(), &too_deep).is_empty());
+        // Beyond the cap no rules run; the SLA clocks still follow the change.
+        let keys: Vec<String> = jobs_for_chain(&t, &ev, t0(), &too_deep)
+            .into_iter()
+            .map(|j| j.key)
+            .collect();
+        assert_eq!(keys, ["sla:1:7"]);
     }
 
     #[test]

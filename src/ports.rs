@@ -132,6 +132,12 @@ pub enum QueueView {
     Unassigned,
     /// In this group.
     Group(GroupId),
+    /// SLA at risk: a running clock is breached or its deadline is before `until`; sorted
+    /// by deadline (breached first).
+    AtRisk {
+        /// Deadlines before this count as at risk.
+        until: DateTime<Utc>,
+    },
 }
 
 /// A queue query. Sorted by priority (urgent first), then age (oldest first), then id.
@@ -154,6 +160,9 @@ pub struct QueueRow {
     pub ticket: Ticket,
     /// The contact's display name.
     pub contact_name: String,
+    /// The ticket's SLA badge (`None`: no clocks).
+    #[serde(default)]
+    pub sla: Option<crate::sla::SlaBadge>,
 }
 
 /// A mailbox's stored settings **with its passwords** (`Some`, possibly empty): for the
@@ -558,6 +567,76 @@ pub trait Store: Send + Sync {
         after: TicketId,
         limit: i64,
     ) -> BoxFuture<'_, StoreResult<Vec<LabelledTicket>>>;
+    // ---- SLA (issue 5) ----
+
+    /// Every SLA policy, by position then id.
+    fn sla_policies(&self) -> BoxFuture<'_, StoreResult<Vec<crate::sla::Policy>>>;
+    /// Stores a policy: `None` inserts it last; `Some(id)` replaces its draft keeping its
+    /// position (`NotFound` when there is none). Sets `updated_at`. A calendar id that does
+    /// not exist is stored as none.
+    fn save_sla_policy(
+        &self,
+        id: Option<crate::ids::SlaPolicyId>,
+        draft: crate::sla::PolicyDraft,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::sla::Policy>>;
+    /// Deletes a policy (`NotFound` when there is none).
+    fn delete_sla_policy(&self, id: crate::ids::SlaPolicyId) -> BoxFuture<'_, StoreResult<()>>;
+    /// Sets the order like [`Store::reorder_rules`].
+    fn reorder_sla_policies(
+        &self,
+        ids: Vec<crate::ids::SlaPolicyId>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// Every business calendar, by id.
+    fn sla_calendars(&self) -> BoxFuture<'_, StoreResult<Vec<crate::sla::StoredCalendar>>>;
+    /// Stores a calendar (`None` inserts; `Some(id)` replaces, `NotFound` when missing).
+    /// `is_default` makes it the only default; the first calendar stored is the default
+    /// whatever `is_default` says; a default stays default until another one is made it.
+    fn save_sla_calendar(
+        &self,
+        id: Option<crate::ids::SlaCalendarId>,
+        name: String,
+        calendar: crate::sla::Calendar,
+        is_default: bool,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::sla::StoredCalendar>>;
+    /// Deletes a calendar (`NotFound` when missing; `Conflict` for the default one);
+    /// policies and groups using it fall back (their calendar becomes none).
+    fn delete_sla_calendar(&self, id: crate::ids::SlaCalendarId) -> BoxFuture<'_, StoreResult<()>>;
+    /// Every group's calendar (groups without one are absent).
+    fn group_calendars(
+        &self,
+    ) -> BoxFuture<'_, StoreResult<std::collections::BTreeMap<GroupId, crate::ids::SlaCalendarId>>>;
+    /// Sets (or clears) a group's calendar (`NotFound` for no such group or calendar).
+    fn set_group_calendar(
+        &self,
+        group: GroupId,
+        calendar: Option<crate::ids::SlaCalendarId>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// A ticket's SLA record (`None`: never stored).
+    fn ticket_sla(&self, id: TicketId)
+    -> BoxFuture<'_, StoreResult<Option<crate::sla::TicketSla>>>;
+    /// A ticket's history rows with ids above `after`, ascending by id, with their ids.
+    fn history_since(
+        &self,
+        id: TicketId,
+        after: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<(i64, HistoryEntry)>>>;
+    /// Stores an SLA record with its history rows, measurements (a row per `Met`, a row
+    /// per `Breached` event), notifications and jobs, and completes `completes`, all in one
+    /// transaction; `Conflict` when the stored revision is not `expected_revision` or the
+    /// job's lease is lost. Returns the stored record (revision bumped).
+    fn save_sla(&self, s: crate::sla::SaveSla)
+    -> BoxFuture<'_, StoreResult<crate::sla::TicketSla>>;
+    /// Tickets whose SLA record needs a look by `now` (`next_at <= now`), earliest first.
+    fn due_slas(&self, now: DateTime<Utc>, limit: i64)
+    -> BoxFuture<'_, StoreResult<Vec<TicketId>>>;
+    /// SLA measurements of a ticket, oldest first (for reports and the ticket page).
+    fn sla_measurements(
+        &self,
+        id: TicketId,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::sla::Measurement>>>;
+
     /// The installation setting `key` (`None`: never set).
     fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>>;
     /// Stores the installation setting `key` (insert or overwrite).
@@ -583,6 +662,12 @@ impl FixedClock {
     pub fn advance(&self, d: Duration) {
         if let Ok(mut g) = self.0.lock() {
             *g += d;
+        }
+    }
+    /// Sets it to `t`.
+    pub fn set(&self, t: DateTime<Utc>) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = t;
         }
     }
 }

@@ -312,6 +312,11 @@ pub enum TicketEvent {
         /// How many agents were notified.
         count: usize,
     },
+    /// An SLA clock warned, breached or was met (written by the SLA bookkeeping).
+    Sla {
+        /// What happened.
+        event: crate::sla::SlaEvent,
+    },
     /// A rule's status move was refused by the state machine and skipped.
     RuleStatusSkipped {
         /// The status at the time.
@@ -344,6 +349,7 @@ impl TicketEvent {
             TicketEvent::NoAgentAvailable { .. } => "no_agent_available",
             TicketEvent::RuleNotified { .. } => "rule_notified",
             TicketEvent::RuleStatusSkipped { .. } => "rule_status_skipped",
+            TicketEvent::Sla { .. } => "sla",
         }
     }
 }

@@ -93,6 +93,8 @@ pub enum ViewKey {
     Unassigned,
     /// `group-<id>`.
     Group(GroupId),
+    /// `sla`: SLA at risk (breached or due within the hour), by deadline.
+    AtRisk,
 }
 
 impl ViewKey {
@@ -103,6 +105,7 @@ impl ViewKey {
             ViewKey::Mine => "mine".to_owned(),
             ViewKey::Unassigned => "unassigned".to_owned(),
             ViewKey::Group(g) => format!("group-{g}"),
+            ViewKey::AtRisk => "sla".to_owned(),
         }
     }
     /// Parses query text; anything unknown is `All`.
@@ -110,6 +113,7 @@ impl ViewKey {
         match s {
             "mine" => ViewKey::Mine,
             "unassigned" => ViewKey::Unassigned,
+            "sla" => ViewKey::AtRisk,
             _ => s
                 .strip_prefix("group-")
                 .and_then(|g| g.parse().ok())
@@ -188,6 +192,9 @@ pub struct AgentQueueRow {
     pub group: Option<GroupId>,
     /// Seconds since creation, by the server's clock.
     pub age_secs: i64,
+    /// The SLA badge (`None`: no clocks).
+    #[serde(default)]
+    pub sla: Option<lossless::sla::SlaBadge>,
 }
 
 /// A queue page.
@@ -195,6 +202,8 @@ pub struct AgentQueueRow {
 pub struct AgentQueue {
     /// Rows, urgent first then oldest first (the store sorts).
     pub rows: Vec<AgentQueueRow>,
+    /// The server's time of this page (SLA countdowns start from it until the page runs).
+    pub now: DateTime<Utc>,
 }
 
 /// Row limit of one queue page.
@@ -216,9 +225,10 @@ impl AgentQueue {
                 assignee: r.ticket.assignee,
                 group: r.ticket.group,
                 age_secs: (now - r.ticket.created_at).num_seconds().max(0),
+                sla: r.sla,
             })
             .collect();
-        Self { rows }
+        Self { rows, now }
     }
 }
 

@@ -308,6 +308,20 @@ texts_table! {
     h_rule_notified,
     /// History: a rule's status change `{n}` was not allowed and was skipped.
     h_rule_status_skipped,
+    /// History: SLA warning, `{n}` = "<target>, <percent> %".
+    h_sla_warned,
+    /// History: SLA breached, `{n}` = "<target> (<policy>)".
+    h_sla_breached,
+    /// History: SLA target `{n}` met.
+    h_sla_met,
+    /// History: SLA target `{n}` met after its breach.
+    h_sla_met_late,
+    /// SLA target: first response.
+    sla_first_response,
+    /// SLA target: next response.
+    sla_next_response,
+    /// SLA target: resolution.
+    sla_resolution,
 
     // ---- customer portal ----
     /// Portal page title.
@@ -852,6 +866,150 @@ texts_table! {
     suggest_confidence,
     /// Suggestion: what it is (tooltip).
     suggest_hint,
+
+    // ---- SLA (issue 5) ----
+    /// Queue view: SLA at risk (breached or due within the hour).
+    view_sla_at_risk,
+    /// Queue column: SLA.
+    col_sla,
+    /// Ticket page: SLA panel heading.
+    sla_title,
+    /// Ticket page: no SLA clocks.
+    sla_none,
+    /// Badge: due in `{n}`.
+    sla_in,
+    /// Badge: overdue by `{n}`.
+    sla_overdue,
+    /// Badge: breached (no instant known).
+    sla_breached,
+    /// Badge: paused while waiting for the customer.
+    sla_paused,
+    /// Badge: running, no deadline (calendar never open).
+    sla_no_deadline,
+    /// Clock: met at `{n}`.
+    sla_met_at,
+    /// Clock: ended (resolved) at `{n}`.
+    sla_ended_at,
+    /// Clock or measurement: after its breach.
+    sla_late,
+    /// Clock: the target is `{n}` of business time.
+    sla_target_of,
+    /// Measurement: met in `{n}` of business time.
+    sla_m_met,
+    /// Measurement: breached at `{n}`.
+    sla_m_breached,
+    /// SLA policies page title and navigation.
+    sla_policies_title,
+    /// SLA policies page intro.
+    sla_policies_intro,
+    /// Button and editor title: new policy.
+    sla_policy_new,
+    /// No policies.
+    sla_policies_empty,
+    /// Column: policy.
+    sla_col_policy,
+    /// Delete question.
+    sla_policy_delete_confirm,
+    /// Editor title, `{n}` = name.
+    sla_policy_edit_title,
+    /// Fieldset: targets.
+    sla_targets,
+    /// Targets hint.
+    sla_targets_hint,
+    /// Fieldset: calendar and warnings.
+    sla_timing,
+    /// Calendar select: none chosen.
+    sla_calendar_fallback,
+    /// Warning shares field.
+    sla_warn_at,
+    /// Fieldset: on breach.
+    sla_on_breach,
+    /// On-breach hint.
+    sla_on_breach_hint,
+    /// On breach: raise priority.
+    sla_raise_priority,
+    /// On breach: move to group.
+    sla_move_to_group,
+    /// Move select: stay.
+    sla_no_move,
+    /// Calendars page title and navigation.
+    cal_title,
+    /// Calendars page intro.
+    cal_intro,
+    /// Button and title: new calendar.
+    cal_new,
+    /// No calendars.
+    cal_empty,
+    /// Editor title, `{n}` = name.
+    cal_edit_title,
+    /// 24/7 checkbox and summary.
+    cal_always_open,
+    /// Summary: `{n}` dated overrides.
+    cal_n_overrides,
+    /// Mark of the default calendar.
+    cal_default_mark,
+    /// Delete question.
+    cal_delete_confirm,
+    /// Time zone field.
+    cal_tz,
+    /// Default checkbox.
+    cal_is_default,
+    /// Fieldset: weekly hours.
+    cal_week,
+    /// Spans format hint.
+    cal_spans_hint,
+    /// Fieldset: dated overrides.
+    cal_overrides,
+    /// Override: closed all day (also the empty weekday placeholder).
+    cal_closed,
+    /// Override: hours.
+    cal_hours,
+    /// Override: date.
+    cal_date,
+    /// Add an override.
+    cal_add_override,
+    /// Fieldset: import holidays.
+    cal_import,
+    /// Import: format.
+    cal_import_format,
+    /// Format: Russian production calendar XML.
+    cal_format_production,
+    /// Format: iCal.
+    cal_format_ical,
+    /// Import: file text.
+    cal_import_text,
+    /// Import button.
+    cal_import_run,
+    /// Import done: `{n}` dates.
+    cal_imported,
+    /// Import needs a saved calendar.
+    cal_import_save_first,
+    /// Import: file too large.
+    cal_import_too_large,
+    /// Import: not this format.
+    cal_import_bad_format,
+    /// Import: error on line `{n}`.
+    cal_import_bad_line,
+    /// Section: each group's calendar.
+    cal_groups,
+    /// Group calendars hint.
+    cal_groups_hint,
+    /// Group calendar select: none.
+    cal_group_default,
+    /// Monday.
+    day_mon,
+    /// Tuesday.
+    day_tue,
+    /// Wednesday.
+    day_wed,
+    /// Thursday.
+    day_thu,
+    /// Friday.
+    day_fri,
+    /// Saturday.
+    day_sat,
+    /// Sunday.
+    day_sun,
 }
 
 /// Russian texts (default).
@@ -993,6 +1151,13 @@ pub static RU: Texts = Texts {
     h_no_agent_available: "в группе {n} нет свободных агентов: обращение осталось в очереди",
     h_rule_notified: "уведомлено агентов: {n}",
     h_rule_status_skipped: "смена статуса {n} недопустима и пропущена",
+    h_sla_warned: "SLA: предупреждение — {n}",
+    h_sla_breached: "SLA нарушен: {n}",
+    h_sla_met: "SLA: цель «{n}» достигнута",
+    h_sla_met_late: "SLA: цель «{n}» достигнута с опозданием",
+    sla_first_response: "первый ответ",
+    sla_next_response: "следующий ответ",
+    sla_resolution: "решение",
 
     portal_title: "Ваше обращение",
     portal_number: "Обращение №",
@@ -1268,6 +1433,79 @@ pub static RU: Texts = Texts {
     suggest_priority: "приоритет",
     suggest_confidence: "({n} %)",
     suggest_hint: "Предложено классификатором по размеченным обращениям; само ничего не меняет.",
+
+    // ---- SLA (issue 5) ----
+    view_sla_at_risk: "SLA под угрозой",
+    col_sla: "SLA",
+    sla_title: "SLA",
+    sla_none: "Для обращения нет целей SLA.",
+    sla_in: "через {n}",
+    sla_overdue: "просрочено на {n}",
+    sla_breached: "нарушен",
+    sla_paused: "пауза",
+    sla_no_deadline: "без срока",
+    sla_met_at: "выполнено {n}",
+    sla_ended_at: "остановлено {n}",
+    sla_late: "с опозданием",
+    sla_target_of: "цель {n} рабочего времени",
+    sla_m_met: "выполнено за {n} рабочего времени",
+    sla_m_breached: "нарушено {n}",
+    sla_policies_title: "SLA",
+    sla_policies_intro: "Для каждой цели (первый ответ, следующий ответ, решение) действует самая конкретная подходящая политика; при равенстве — та, что выше. Время считается по рабочему календарю.",
+    sla_policy_new: "Новая политика",
+    sla_policies_empty: "Политик SLA пока нет.",
+    sla_col_policy: "Политика",
+    sla_policy_delete_confirm: "Удалить эту политику?",
+    sla_policy_edit_title: "Политика «{n}»",
+    sla_targets: "Цели, минуты рабочего времени",
+    sla_targets_hint: "Пустое поле — эта политика цель не задаёт.",
+    sla_timing: "Календарь и предупреждения",
+    sla_calendar_fallback: "календарь группы, иначе основной",
+    sla_warn_at: "Предупреждать при использовании, % (через запятую)",
+    sla_on_breach: "При нарушении",
+    sla_on_breach_hint: "Руководители группы получают уведомление всегда.",
+    sla_raise_priority: "Повысить приоритет на ступень",
+    sla_move_to_group: "Перевести в группу",
+    sla_no_move: "не переводить",
+    cal_title: "Календари",
+    cal_intro: "Рабочие часы, по которым считаются сроки SLA: часы по дням недели в часовом поясе календаря, праздники и перенесённые дни.",
+    cal_new: "Новый календарь",
+    cal_empty: "Календарей пока нет.",
+    cal_edit_title: "Календарь «{n}»",
+    cal_always_open: "Круглосуточно (24/7)",
+    cal_n_overrides: "особых дней: {n}",
+    cal_default_mark: "основной",
+    cal_delete_confirm: "Удалить этот календарь?",
+    cal_tz: "Часовой пояс",
+    cal_is_default: "Основной календарь",
+    cal_week: "Часы по дням недели",
+    cal_spans_hint: "Например «09:00-13:00, 14:00-18:00»; пусто — выходной.",
+    cal_overrides: "Особые дни",
+    cal_closed: "выходной",
+    cal_hours: "часы",
+    cal_date: "дата",
+    cal_add_override: "+ особый день",
+    cal_import: "Импорт праздников",
+    cal_import_format: "Формат",
+    cal_format_production: "производственный календарь (XML)",
+    cal_format_ical: "iCal (.ics)",
+    cal_import_text: "Содержимое файла (или выберите файл)",
+    cal_import_run: "Импортировать",
+    cal_imported: "Импортировано дат: {n}",
+    cal_import_save_first: "Сначала сохраните календарь.",
+    cal_import_too_large: "Файл слишком большой.",
+    cal_import_bad_format: "Файл не в выбранном формате.",
+    cal_import_bad_line: "Ошибка в строке {n}.",
+    cal_groups: "Календари групп",
+    cal_groups_hint: "Политика без своего календаря считает время по календарю группы обращения.",
+    cal_group_default: "основной календарь",
+    day_mon: "Понедельник",
+    day_tue: "Вторник",
+    day_wed: "Среда",
+    day_thu: "Четверг",
+    day_fri: "Пятница",
+    day_sat: "Суббота",
+    day_sun: "Воскресенье",
 };
 
 /// English texts.
@@ -1409,6 +1647,13 @@ pub static EN: Texts = Texts {
     h_no_agent_available: "nobody in {n} is available: the ticket stays in the queue",
     h_rule_notified: "agents notified: {n}",
     h_rule_status_skipped: "status change {n} is not allowed and was skipped",
+    h_sla_warned: "SLA warning: {n}",
+    h_sla_breached: "SLA breached: {n}",
+    h_sla_met: "SLA: {n} target met",
+    h_sla_met_late: "SLA: {n} target met late",
+    sla_first_response: "first response",
+    sla_next_response: "next response",
+    sla_resolution: "resolution",
 
     portal_title: "Your request",
     portal_number: "Request #",
@@ -1684,6 +1929,79 @@ pub static EN: Texts = Texts {
     suggest_priority: "priority",
     suggest_confidence: "({n} %)",
     suggest_hint: "Proposed by the classifier from labelled tickets; it changes nothing by itself.",
+
+    // ---- SLA (issue 5) ----
+    view_sla_at_risk: "SLA at risk",
+    col_sla: "SLA",
+    sla_title: "SLA",
+    sla_none: "No SLA targets apply to this ticket.",
+    sla_in: "in {n}",
+    sla_overdue: "overdue {n}",
+    sla_breached: "breached",
+    sla_paused: "paused",
+    sla_no_deadline: "no deadline",
+    sla_met_at: "met {n}",
+    sla_ended_at: "stopped {n}",
+    sla_late: "late",
+    sla_target_of: "target {n} of business time",
+    sla_m_met: "met in {n} of business time",
+    sla_m_breached: "breached {n}",
+    sla_policies_title: "SLA",
+    sla_policies_intro: "For each target (first response, next response, resolution) the most specific matching policy applies; among equals, the higher one. Time counts in business hours of the calendar.",
+    sla_policy_new: "New policy",
+    sla_policies_empty: "No SLA policies yet.",
+    sla_col_policy: "Policy",
+    sla_policy_delete_confirm: "Delete this policy?",
+    sla_policy_edit_title: "Policy “{n}”",
+    sla_targets: "Targets, business minutes",
+    sla_targets_hint: "Leave a target empty if this policy does not set it.",
+    sla_timing: "Calendar and warnings",
+    sla_calendar_fallback: "the group's calendar, else the default",
+    sla_warn_at: "Warn when used, % (comma-separated)",
+    sla_on_breach: "On breach",
+    sla_on_breach_hint: "The group's managers are always notified.",
+    sla_raise_priority: "Raise the priority one step",
+    sla_move_to_group: "Move to group",
+    sla_no_move: "do not move",
+    cal_title: "Calendars",
+    cal_intro: "Business hours SLA deadlines count in: hours per weekday in the calendar's time zone, holidays and moved working days.",
+    cal_new: "New calendar",
+    cal_empty: "No calendars yet.",
+    cal_edit_title: "Calendar “{n}”",
+    cal_always_open: "Around the clock (24/7)",
+    cal_n_overrides: "{n} special day(s)",
+    cal_default_mark: "default",
+    cal_delete_confirm: "Delete this calendar?",
+    cal_tz: "Time zone",
+    cal_is_default: "Default calendar",
+    cal_week: "Weekly hours",
+    cal_spans_hint: "E.g. “09:00-13:00, 14:00-18:00”; empty is a day off.",
+    cal_overrides: "Special days",
+    cal_closed: "closed",
+    cal_hours: "hours",
+    cal_date: "date",
+    cal_add_override: "+ special day",
+    cal_import: "Import holidays",
+    cal_import_format: "Format",
+    cal_format_production: "production calendar (XML)",
+    cal_format_ical: "iCal (.ics)",
+    cal_import_text: "File contents (or choose a file)",
+    cal_import_run: "Import",
+    cal_imported: "{n} dates imported",
+    cal_import_save_first: "Save the calendar first.",
+    cal_import_too_large: "The file is too large.",
+    cal_import_bad_format: "The file is not in the chosen format.",
+    cal_import_bad_line: "Error on line {n}.",
+    cal_groups: "Group calendars",
+    cal_groups_hint: "A policy without its own calendar counts time in the calendar of the ticket's group.",
+    cal_group_default: "the default calendar",
+    day_mon: "Monday",
+    day_tue: "Tuesday",
+    day_wed: "Wednesday",
+    day_thu: "Thursday",
+    day_fri: "Friday",
+    day_sat: "Saturday",
+    day_sun: "Sunday",
 };
 
 /// The table of a language.
@@ -1746,6 +2064,14 @@ impl Texts {
         }
     }
 
+    /// An SLA target's name.
+    pub fn sla_target(&self, t: lossless::sla::Target) -> &'static str {
+        match t {
+            lossless::sla::Target::FirstResponse => self.sla_first_response,
+            lossless::sla::Target::NextResponse => self.sla_next_response,
+            lossless::sla::Target::Resolution => self.sla_resolution,
+        }
+    }
     /// A channel name.
     pub fn channel(&self, c: Channel) -> &'static str {
         match c {

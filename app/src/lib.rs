@@ -104,6 +104,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=manage::ManageIndex ssr=SsrMode::Async/>
                     <Route path=path!("channels") view=manage::ChannelsPage ssr=SsrMode::Async/>
                     <Route path=path!("rules") view=manage::RulesPage ssr=SsrMode::Async/>
+                    <Route path=path!("sla") view=manage::SlaPoliciesPage ssr=SsrMode::Async/>
+                    <Route path=path!("calendars") view=manage::CalendarsPage ssr=SsrMode::Async/>
                     <Route path=path!("team") view=manage::TeamPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <Route path=path!("/portal/t/:token") view=portal::PortalPage ssr=SsrMode::Async/>

@@ -24,8 +24,16 @@
 //!   rule's condition is measured, in one thread, no I/O. Reports µs per ticket (mean, p50,
 //!   p99) and how many rules matched on average.
 //!
-//! Usage: `bench [--pg URL] [--out FILE] [--imap] [--only-imap] [--rules] [--only-rules]`;
-//! prints a Markdown table.
+//! - **SLA** (with `--sla` / `--only-sla`): the per-ticket recompute of the pure core (5,000
+//!   generated tickets with realistic histories: facts, choice among the shipped policies,
+//!   replay of the whole history from an empty record on a Moscow office calendar with the
+//!   2025 production calendar; µs mean, p50, p99), then on a fresh SQLite file (and the
+//!   `--pg` database) holding 100,000 open tickets with SLA records, 1 % due: the sweep
+//!   (due query + job enqueue; median and max of 5 rounds) and `services::sla::catch_up` of
+//!   every due ticket (µs per ticket). See `support/bench_sla.rs`.
+//!
+//! Usage: `bench [--pg URL] [--out FILE] [--imap] [--only-imap] [--rules] [--only-rules]
+//! [--sla] [--only-sla]`; prints a Markdown table.
 
 // A measuring tool, not a request path: a failed setup step should stop it loudly.
 #![allow(clippy::expect_used, clippy::print_stdout)]
@@ -43,6 +51,8 @@ use std::time::{Duration, Instant};
 
 #[path = "support/bench_rules.rs"]
 mod rules;
+#[path = "support/bench_sla.rs"]
+mod sla;
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -450,8 +460,21 @@ async fn main() {
         rows.push(rules::bench_rules());
         println!("{}", rows.last().map_or("", String::as_str));
     }
-    let imap = !only_rules && args.iter().any(|a| a == "--imap" || a == "--only-imap");
-    let only_imap = only_rules || args.iter().any(|a| a == "--only-imap");
+    let only_sla = args.iter().any(|a| a == "--only-sla");
+    if only_sla || args.iter().any(|a| a == "--sla") {
+        rows.push(sla::bench_recompute());
+        println!("{}", rows.last().map_or("", String::as_str));
+        for (name, db) in &dbs {
+            for row in sla::bench_sweep(name, db, &dir).await {
+                println!("{row}");
+                rows.push(row);
+            }
+        }
+    }
+    // `--only-rules` / `--only-sla` skip the IMAP and intake measurements.
+    let only_other = only_rules || only_sla;
+    let imap = !only_other && args.iter().any(|a| a == "--imap" || a == "--only-imap");
+    let only_imap = only_other || args.iter().any(|a| a == "--only-imap");
     if imap {
         let mails: usize = std::env::var("BENCH_MAILS")
             .ok()

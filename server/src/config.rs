@@ -35,6 +35,7 @@
 //! | `email_secret` | generated once, stored in the database | key of our signed Message-ID tokens |
 //! | `tls_ca_file` | none | a PEM file of extra root certificates (a private CA) that IMAP and SMTP servers' certificates may chain to, besides the built-in webpki roots; read at start, an unreadable or invalid file stops it |
 //! | `attachment_max_bytes` | `26214400` (25 MiB) | larger inbound attachments are described on the message but not stored (the raw mail keeps them) |
+//! | `sla_sweep_seconds` | `30` | seconds between two SLA sweeps (the backstop that gives every overdue SLA record a job; timers normally fire first); `0` = never |
 //! | `classifier_retrain_seconds` | `300` | seconds between two incremental trainings of the local classifier (also run at start); `0` = never |
 //! | `llm_endpoint` | none (off) | base URL of an OpenAI-compatible chat-completions API asked for agents' ticket suggestions, e.g. `http://127.0.0.1:8089/v1`; `http://` only (no TLS client is built in: put a local proxy in front of a remote HTTPS service) |
 //! | `llm_model` | `default` | the `model` sent to it |
@@ -104,6 +105,8 @@ pub struct Config {
     pub tls_trust: TlsTrust,
     /// Seconds between two trainings of the local classifier (0 = never).
     pub classifier_retrain_seconds: u32,
+    /// Seconds between two SLA sweeps (0 = never).
+    pub sla_sweep_seconds: u32,
     /// The OpenAI-compatible endpoint for ticket suggestions (`None`: off).
     pub llm: Option<LlmConfig>,
 }
@@ -276,6 +279,7 @@ impl Config {
                 None => TlsTrust::webpki(),
             },
             classifier_retrain_seconds: num("classifier_retrain_seconds", 300)?,
+            sla_sweep_seconds: num("sla_sweep_seconds", 30)?,
             llm: match get("llm_endpoint") {
                 None => None,
                 Some(url) => {
@@ -739,6 +743,7 @@ mod admin_tests {
         let c = Config::from_map(&HashMap::new()).unwrap();
         assert_eq!(c.llm, None);
         assert_eq!(c.classifier_retrain_seconds, 300);
+        assert_eq!(c.sla_sweep_seconds, 30);
         let kv = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
             pairs
                 .iter()

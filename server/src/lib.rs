@@ -208,6 +208,22 @@ async fn retrain_classifier(
     }
 }
 
+/// Sweeps SLA records every `every` until `stop`: up to a batch of records whose next look
+/// is overdue get a job each (see `lossless::services::sla::sweep`).
+async fn sweep_sla(ports: Ports, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        if let Err(e) =
+            lossless::services::sla::sweep(&ports, lossless::services::sla::SWEEP_BATCH).await
+        {
+            tracing::warn!(error = %e, "SLA sweep failed");
+        }
+    }
+}
+
 /// Starts a complete node: store, live bus, seeding, HTTP, job worker, mailbox supervisor.
 pub async fn start(cfg: Config) -> Result<Server, StartError> {
     let store = SqlStore::connect(&cfg.database_url).await?;
@@ -228,6 +244,9 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
     };
     seed::ensure_admin(&ports, &cfg).await?;
     seed::install_default_rules(&ports).await?;
+    lossless::services::sla::install_defaults(&ports, &format!("installing:{}", random_hex(8)))
+        .await
+        .map_err(|e| StartError::Seed(format!("SLA defaults: {e}")))?;
     if cfg.demo {
         seed::demo(&ports).await?;
     }
@@ -285,6 +304,13 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
         )));
     }
     background.push(tokio::spawn(supervisor.run(stop_rx.clone())));
+    if cfg.worker && cfg.sla_sweep_seconds > 0 {
+        background.push(tokio::spawn(sweep_sla(
+            ports.clone(),
+            std::time::Duration::from_secs(u64::from(cfg.sla_sweep_seconds)),
+            stop_rx.clone(),
+        )));
+    }
     if cfg.classifier_retrain_seconds > 0 {
         background.push(tokio::spawn(retrain_classifier(
             ports.clone(),

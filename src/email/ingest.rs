@@ -596,16 +596,17 @@ mod tests {
             channel: Channel::Email,
             priority: Priority::Normal,
         }];
-        // One acknowledgement and the rules for a person's mail; automatic mail gets no
-        // acknowledgement (rules still run: they never answer twice, see `crate::rules`).
+        // One acknowledgement, the SLA clocks and the rules for a person's mail; automatic
+        // mail gets no acknowledgement (rules still run: they never answer twice, see
+        // `crate::rules`).
         let keys = |jobs: Vec<NewJob>| jobs.into_iter().map(|j| j.key).collect::<Vec<_>>();
         assert_eq!(
             keys(email_jobs(&fresh, &created, &normal(), 0, t0())),
-            ["ack:1", "rules:1:1"]
+            ["ack:1", "sla:1:1", "rules:1:1"]
         );
         assert_eq!(
             keys(email_jobs(&fresh, &created, &auto(), 0, t0())),
-            ["rules:1:1"]
+            ["sla:1:1", "rules:1:1"]
         );
     }
 

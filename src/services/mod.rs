@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 pub mod classify;
 pub mod rules;
+pub mod sla;
 pub mod team;
 
 /// The ports a service call needs.
@@ -563,6 +564,14 @@ pub async fn run_job_with(
             message_id,
         } => deliver_email(p, email, job, *ticket_id, *message_id).await,
         JobKind::RunRules { .. } | JobKind::RuleTimer { .. } => rules::run_job(p, job, claim).await,
+        JobKind::SlaUpdate { .. } | JobKind::SlaBreachAction { .. } => {
+            sla::run_job(p, job, claim).await
+        }
+        JobKind::SlaEmail {
+            ticket_id,
+            agent,
+            text,
+        } => sla::send_email(p, email, job, *ticket_id, *agent, text).await,
     }
 }
 

@@ -193,7 +193,11 @@ async fn business_hours(p: &Ports) -> Result<BusinessHours, DomainError> {
 /// The local classifier's category for the ticket (for the `SuggestedCategory` predicate).
 /// Only computed when a condition about to be evaluated tests it (`needed`): it reads the
 /// model's stamp and stems the whole ticket once more.
-async fn suggestion(p: &Ports, ctx: &TicketContext, needed: bool) -> Option<(String, u8)> {
+pub(super) async fn suggestion(
+    p: &Ports,
+    ctx: &TicketContext,
+    needed: bool,
+) -> Option<(String, u8)> {
     if !needed {
         return None;
     }

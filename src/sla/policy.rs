@@ -337,7 +337,8 @@ pub fn defaults() -> Vec<PolicyDraft> {
             Targets {
                 first_response: Some(30),
                 next_response: Some(60),
-                resolution: Some(3 * 24 * 60),
+                // Three 9-hour business days.
+                resolution: Some(3 * 9 * 60),
             },
         ),
     ]
@@ -379,7 +380,7 @@ mod tests {
             [
                 Some(("Any new request", 30)),
                 Some(("Any new request", 60)),
-                Some(("Any new request", 4320))
+                Some(("Any new request", 1620))
             ]
         );
         f.channel = Channel::Email;
@@ -388,7 +389,7 @@ mod tests {
             [
                 Some(("Email", 120)),
                 Some(("Email", 120)),
-                Some(("Any new request", 4320))
+                Some(("Any new request", 1620))
             ]
         );
         // An email price request with an error: price (position 1) beats email on the first

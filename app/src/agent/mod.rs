@@ -8,12 +8,14 @@
 
 mod login;
 mod queue;
+mod sla;
 mod suggest;
 mod team;
 mod ticket;
 
 pub use login::LoginPage;
 pub use queue::QueuePage;
+pub(crate) use sla::span_text as sla_span_text;
 pub(crate) use team::{ContactProfilePanel, presence_text};
 pub use ticket::TicketPage;
 pub(crate) use ticket::describe as describe_event;
@@ -111,6 +113,8 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
                 <a href="/agent">{t.nav_queue}</a>
                 {manager.then(|| view! { <a href="/manage/channels" data-testid="nav-channels">{t.nav_channels}</a> })}
                 {manager.then(|| view! { <a href="/manage/rules" data-testid="nav-rules">{t.rules_title}</a> })}
+                {manager.then(|| view! { <a href="/manage/sla" data-testid="nav-sla">{t.sla_policies_title}</a> })}
+                {manager.then(|| view! { <a href="/manage/calendars" data-testid="nav-calendars">{t.cal_title}</a> })}
                 {manager.then(|| view! { <a href="/manage/team" data-testid="nav-team">{t.nav_team}</a> })}
             </nav>
             <span

@@ -1,12 +1,15 @@
 //! `/agent`: the live queue. View and filters live in the URL query (`view`, `status`,
 //! `priority`) so they survive a reload; rows come sorted by the store (priority, then age).
-//! The list refetches on every live hint without reloading the page.
+//! The list refetches on every live hint without reloading the page. Each row shows its SLA
+//! badge ([`super::sla`]); the "SLA at risk" view lists breached tickets and those due within
+//! the hour, by deadline.
 
 use super::{directory, use_directory};
 use crate::api::tickets::list_queue;
 use crate::components::{ErrorNote, PriorityBadge, StatusPill, use_texts};
 use crate::dto::{AgentQueueRow, Directory, QueueFilter, ViewKey};
 use crate::live::use_live;
+use chrono::{DateTime, Utc};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,6 +31,7 @@ pub fn QueuePage() -> impl IntoView {
     });
     let live = use_live();
     let dir = use_directory();
+    super::sla::provide_sla_clock();
     let rows = Resource::new(
         move || (filter.get(), live.hint.get().seq),
         |(f, _)| {
@@ -49,7 +53,9 @@ pub fn QueuePage() -> impl IntoView {
                 Ok(q) if q.rows.is_empty() => Either::Left(Either::Left(view! {
                     <p class="empty" data-testid="queue-empty">{t.queue_empty}</p>
                 })),
-                Ok(q) => Either::Left(Either::Right(view! { <QueueTable rows=q.rows dir/> })),
+                Ok(q) => Either::Left(Either::Right(
+                    view! { <QueueTable rows=q.rows served=q.now dir/> },
+                )),
                 Err(e) => Either::Right(view! { <ErrorNote error=e/> }),
             }
         })
@@ -79,6 +85,7 @@ fn ViewTabs(filter: Memo<QueueFilter>, dir: Directory) -> impl IntoView {
         (ViewKey::All, t.view_all.to_owned()),
         (ViewKey::Mine, t.view_mine.to_owned()),
         (ViewKey::Unassigned, t.view_unassigned.to_owned()),
+        (ViewKey::AtRisk, t.view_sla_at_risk.to_owned()),
     ];
     views.extend(
         dir.groups
@@ -167,7 +174,7 @@ fn Filters(filter: Memo<QueueFilter>) -> impl IntoView {
 }
 
 #[component]
-fn QueueTable(rows: Vec<AgentQueueRow>, dir: Directory) -> impl IntoView {
+fn QueueTable(rows: Vec<AgentQueueRow>, served: DateTime<Utc>, dir: Directory) -> impl IntoView {
     let t = use_texts();
     let body = rows
         .into_iter()
@@ -175,6 +182,7 @@ fn QueueTable(rows: Vec<AgentQueueRow>, dir: Directory) -> impl IntoView {
             let href = format!("/agent/t/{}", r.number);
             let assignee = r.assignee.map_or_else(|| t.unassigned.to_owned(), |a| dir.agent_name(a));
             let contact = if r.contact_name.is_empty() { t.unknown_contact.to_owned() } else { r.contact_name };
+            let sla = r.sla.map(|badge| view! { <super::sla::SlaBadgeView badge served breached_at=None/> });
             // Every cell is a link: the whole row opens the ticket, with or without WASM.
             let cell = |class: &'static str, content: AnyView| {
                 view! { <td class=class><a class="cell" href=href.clone() tabindex="-1">{content}</a></td> }
@@ -187,6 +195,7 @@ fn QueueTable(rows: Vec<AgentQueueRow>, dir: Directory) -> impl IntoView {
                     {cell("status", view! { <StatusPill status=r.status/> }.into_any())}
                     {cell("priority", view! { <PriorityBadge priority=r.priority/> }.into_any())}
                     {cell("assignee", assignee.into_any())}
+                    {cell("sla", sla.into_any())}
                     {cell("age", t.age(r.age_secs).into_any())}
                 </tr>
             }
@@ -202,6 +211,7 @@ fn QueueTable(rows: Vec<AgentQueueRow>, dir: Directory) -> impl IntoView {
                     <th>{t.col_status}</th>
                     <th>{t.col_priority}</th>
                     <th>{t.col_assignee}</th>
+                    <th class="sla">{t.col_sla}</th>
                     <th class="age">{t.col_age}</th>
                 </tr>
             </thead>

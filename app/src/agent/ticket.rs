@@ -5,7 +5,8 @@
 //! - Every change sends the `version` the page shows; a `Conflict` shows the localized
 //!   "someone else changed this ticket" notice and the page refetches (the action's completion
 //!   is a source of the ticket resource).
-//! - The page refetches on live hints for this ticket and on resync hints.
+//! - The page refetches on live hints for this ticket and on resync hints; so does its SLA
+//!   panel ([`super::sla`]), loaded next to the ticket and rendered on the server.
 //! - The composer forms live outside the refetching part of the page, so a live refetch never
 //!   wipes or unfocuses what the agent is typing; a draft is cleared only after it was saved.
 //! - Message bodies are plain text rendered as text nodes (escaped), never as HTML: there is
@@ -31,6 +32,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use lossless::ids::{RuleId, TicketId};
+use lossless::sla::SlaEvent;
 use lossless::ticket::{Priority, Status, TicketEvent};
 
 /// What the forms act on: the ticket and version currently shown.
@@ -76,6 +78,18 @@ pub fn TicketPage() -> impl IntoView {
         },
         |(n, ..)| get_ticket(n),
     );
+    let sla = Resource::new(
+        move || {
+            (
+                number.get(),
+                hint.get(),
+                change.version().get(),
+                reply.version().get(),
+            )
+        },
+        |(n, ..)| crate::api::sla::ticket_sla(n),
+    );
+    super::sla::provide_sla_clock();
     Effect::new(move |_| {
         if let Some(Ok(tk)) = ticket.get() {
             shown.set(Some(Shown {
@@ -127,8 +141,9 @@ pub fn TicketPage() -> impl IntoView {
     let body = move || {
         Suspend::new(async move {
             let dir = directory(dir).await;
+            let sla = sla.await;
             match ticket.await {
-                Ok(tk) => Either::Left(view! { <TicketView tk dir on_change/> }),
+                Ok(tk) => Either::Left(view! { <TicketView tk dir sla on_change/> }),
                 Err(e) => Either::Right(view! { <ErrorNote error=e/> }),
             }
         })
@@ -197,6 +212,7 @@ pub fn TicketPage() -> impl IntoView {
 fn TicketView(
     tk: AgentTicket,
     dir: Directory,
+    sla: Result<crate::api::sla::SlaPanel, AppError>,
     on_change: Callback<(&'static str, String, i64)>,
 ) -> impl IntoView {
     let t = use_texts();
@@ -347,6 +363,7 @@ fn TicketView(
                     {tags}
                     {custom_fields}
                 </dl>
+                <super::sla::SlaPanelView panel=sla/>
                 <div class="controls">
                     <label>
                         <span>{t.status}</span>
@@ -446,6 +463,26 @@ pub(crate) fn describe(event: &TicketEvent, t: &Texts, dir: &Directory) -> Strin
             t.h_rule_status_skipped,
             &format!("{} → {}", t.status(*from), t.status(*to)),
         ),
+        TicketEvent::Sla { event } => match event {
+            SlaEvent::Warned {
+                target, percent, ..
+            } => fill(
+                t.h_sla_warned,
+                &format!("{}, {percent} %", t.sla_target(*target)),
+            ),
+            SlaEvent::Breached {
+                target,
+                policy_name,
+                ..
+            } => fill(
+                t.h_sla_breached,
+                &format!("{} ({policy_name})", t.sla_target(*target)),
+            ),
+            SlaEvent::Met { target, late, .. } => fill(
+                if *late { t.h_sla_met_late } else { t.h_sla_met },
+                t.sla_target(*target),
+            ),
+        },
     }
 }
 

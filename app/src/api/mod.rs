@@ -12,6 +12,7 @@ pub mod channels;
 pub mod classify;
 pub mod portal;
 pub mod rules;
+pub mod sla;
 pub mod team;
 pub mod tickets;
 

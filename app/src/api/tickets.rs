@@ -5,6 +5,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use lossless::ids::TicketId;
 
+/// The "SLA at risk" view shows deadlines within this many minutes (and breaches).
+pub const AT_RISK_MINUTES: i64 = 60;
+
 /// The queue for the given view and filters (query-string values; unknown ones are ignored).
 #[server]
 pub async fn list_queue(
@@ -21,6 +24,9 @@ pub async fn list_queue(
         ViewKey::Mine => QueueView::Mine(agent.id),
         ViewKey::Unassigned => QueueView::Unassigned,
         ViewKey::Group(g) => QueueView::Group(g),
+        ViewKey::AtRisk => QueueView::AtRisk {
+            until: cx.ports.clock.now() + chrono::Duration::minutes(AT_RISK_MINUTES),
+        },
     };
     let q = QueueQuery {
         view,

@@ -1,5 +1,6 @@
 //! The managers' area (`/manage…`): the channel screen (`/manage/channels`), the
-//! automation rules (`/manage/rules`) and the team screen (`/manage/team`).
+//! automation rules (`/manage/rules`), SLA policies (`/manage/sla`), business calendars
+//! (`/manage/calendars`) and the team screen (`/manage/team`).
 //!
 //! Invariants: every page below [`ManageLayout`] renders only for a signed-in manager or admin.
 //! Signed-out visitors are redirected to `/agent/login` (a real 302 on the server); other
@@ -9,10 +10,12 @@
 
 mod channels;
 mod rules;
+mod sla;
 mod team;
 
 pub use channels::ChannelsPage;
 pub use rules::RulesPage;
+pub use sla::{CalendarsPage, SlaPoliciesPage};
 pub use team::TeamPage;
 
 use crate::agent::SignedIn;

@@ -245,13 +245,89 @@ fn RuleList(
     on_toggle: Callback<(RuleId, bool)>,
 ) -> impl IntoView {
     let t = use_texts();
-    if rs.is_empty() {
-        return view! { <p class="empty" data-testid="rules-empty">{t.rules_empty}</p> }.into_any();
+    let entries = rs
+        .iter()
+        .map(|r| Entry {
+            id: r.id.0,
+            name: r.draft.name.clone(),
+            summary: format!(
+                "{} · {}",
+                activator_text(&r.draft.activator, t),
+                fill(t.rules_n_actions, &r.draft.actions.len().to_string())
+            ),
+            enabled: r.draft.enabled,
+        })
+        .collect();
+    let words = ListWords {
+        prefix: "rule",
+        empty_testid: "rules-empty",
+        empty: t.rules_empty,
+        column: t.rules_col_rule,
+        confirm: t.rules_delete_confirm,
+    };
+    view! {
+        <OrderedList
+            entries
+            words
+            on_edit=Callback::new(move |id: i64| {
+                if let Some(r) = rs.iter().find(|r| r.id.0 == id) {
+                    on_edit.run(r.clone());
+                }
+            })
+            on_delete=Callback::new(move |id| on_delete.run(RuleId(id)))
+            on_move=Callback::new(move |o: Vec<i64>| on_move.run(o.into_iter().map(RuleId).collect()))
+            on_toggle=Callback::new(move |(id, on)| on_toggle.run((RuleId(id), on)))
+        />
     }
-    let confirming = RwSignal::new(None::<RuleId>);
-    let order: Vec<RuleId> = rs.iter().map(|r| r.id).collect();
-    let last = rs.len() - 1;
-    let rows = rs
+}
+
+/// One entry of an ordered list (rules, SLA policies).
+pub(super) struct Entry {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// One line under the name.
+    pub summary: String,
+    /// Switched on.
+    pub enabled: bool,
+}
+
+/// What differs between ordered lists: test-id prefix and words.
+pub(super) struct ListWords {
+    /// `rule` gives `rule-row`, `rule-up`, …
+    pub prefix: &'static str,
+    /// Test id of the "nothing yet" line.
+    pub empty_testid: &'static str,
+    /// The "nothing yet" line.
+    pub empty: &'static str,
+    /// Heading of the name column.
+    pub column: &'static str,
+    /// The delete question.
+    pub confirm: &'static str,
+}
+
+/// An ordered list, each entry with its switch, ↑/↓, edit and delete (after a confirmation).
+#[component]
+pub(super) fn OrderedList(
+    entries: Vec<Entry>,
+    words: ListWords,
+    on_edit: Callback<i64>,
+    on_delete: Callback<i64>,
+    on_move: Callback<Vec<i64>>,
+    on_toggle: Callback<(i64, bool)>,
+) -> impl IntoView {
+    let t = use_texts();
+    if entries.is_empty() {
+        return view! { <p class="empty" data-testid=words.empty_testid>{words.empty}</p> }
+            .into_any();
+    }
+    let p = words.prefix;
+    let id_of = move |what: &str| format!("{p}-{what}");
+    let confirming = RwSignal::new(None::<i64>);
+    let order: Vec<i64> = entries.iter().map(|r| r.id).collect();
+    let last = entries.len() - 1;
+    let rows = entries
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
@@ -265,23 +341,21 @@ fn RuleList(
             let down = (i < last).then(|| moved(i, i + 1));
             let up_disabled = up.is_none();
             let down_disabled = down.is_none();
-            let actions = r.draft.actions.len();
-            let enabled = r.draft.enabled;
-            let rule = r.clone();
+            let enabled = r.enabled;
+            let confirm = words.confirm;
+            let name = r.name.clone();
             view! {
-                <tr data-testid="rule-row" data-name=r.draft.name.clone() data-enabled=if enabled { "true" } else { "false" }>
+                <tr data-testid=id_of("row") data-name=name data-enabled=if enabled { "true" } else { "false" }>
                     <td class="nowrap">{i + 1}</td>
                     <td>
-                        <strong data-testid="rule-name">{r.draft.name.clone()}</strong>
-                        <span class="hint rule-summary">
-                            {activator_text(&r.draft.activator, t)}" · "{fill(t.rules_n_actions, &actions.to_string())}
-                        </span>
+                        <strong data-testid=id_of("name")>{r.name}</strong>
+                        <span class="hint rule-summary">{r.summary}</span>
                     </td>
                     <td>
                         <label class="check">
                             <input
                                 type="checkbox"
-                                data-testid="rule-enabled"
+                                data-testid=id_of("enabled")
                                 checked=enabled
                                 on:change=move |ev| on_toggle.run((id, event_target_checked(&ev)))
                             />
@@ -294,7 +368,7 @@ fn RuleList(
                             class="secondary"
                             title=t.rules_up
                             aria-label=t.rules_up
-                            data-testid="rule-up"
+                            data-testid=id_of("up")
                             disabled=up_disabled
                             on:click=move |_| if let Some(o) = up.clone() { on_move.run(o) }
                         >
@@ -305,31 +379,31 @@ fn RuleList(
                             class="secondary"
                             title=t.rules_down
                             aria-label=t.rules_down
-                            data-testid="rule-down"
+                            data-testid=id_of("down")
                             disabled=down_disabled
                             on:click=move |_| if let Some(o) = down.clone() { on_move.run(o) }
                         >
                             "↓"
                         </button>
-                        <button type="button" class="link" data-testid="rule-edit" on:click=move |_| on_edit.run(rule.clone())>
+                        <button type="button" class="link" data-testid=id_of("edit") on:click=move |_| on_edit.run(id)>
                             {t.rules_edit}
                         </button>
                         {move || if confirming.get() == Some(id) {
                             Either::Left(view! {
-                                <span class="confirm" data-testid="rule-confirm">
-                                    {t.rules_delete_confirm}" "
-                                    <button type="button" class="danger" data-testid="rule-delete-yes" on:click=move |_| { confirming.set(None); on_delete.run(id) }>
+                                <span class="confirm" data-testid=id_of("confirm")>
+                                    {confirm}" "
+                                    <button type="button" class="danger" data-testid=id_of("delete-yes") on:click=move |_| { confirming.set(None); on_delete.run(id) }>
                                         {t.rules_delete_yes}
                                     </button>
                                     " "
-                                    <button type="button" class="link" data-testid="rule-delete-no" on:click=move |_| confirming.set(None)>
+                                    <button type="button" class="link" data-testid=id_of("delete-no") on:click=move |_| confirming.set(None)>
                                         {t.rules_cancel}
                                     </button>
                                 </span>
                             })
                         } else {
                             Either::Right(view! {
-                                <button type="button" class="link" data-testid="rule-delete" on:click=move |_| confirming.set(Some(id))>
+                                <button type="button" class="link" data-testid=id_of("delete") on:click=move |_| confirming.set(Some(id))>
                                     {t.rules_delete}
                                 </button>
                             })
@@ -341,11 +415,11 @@ fn RuleList(
         })
         .collect_view();
     view! {
-        <table class="data-table rule-table" data-testid="rule-table">
+        <table class="data-table rule-table" data-testid=id_of("table")>
             <thead>
                 <tr>
                     <th>"#"</th>
-                    <th>{t.rules_col_rule}</th>
+                    <th>{words.column}</th>
                     <th>{t.rules_enabled}</th>
                     <th></th>
                 </tr>
@@ -902,6 +976,75 @@ fn row_view<R: Row>(
     .into_any()
 }
 
+/// The "if" part of an editor: "all" or "any" of condition rows, each with "not" (shared
+/// with the SLA policy editor, whose conditions are the same rows).
+pub(super) fn condition_rows(
+    form: RwSignal<RuleForm>,
+    form_error: RwSignal<Option<AppError>>,
+    dir: RwSignal<Directory>,
+    next_key: RwSignal<u32>,
+) -> AnyView {
+    let t = use_texts();
+    let fresh_key = move || {
+        next_key.update(|k| *k += 1);
+        next_key.get_untracked()
+    };
+    let cond_keys = move || form.with(|f| f.conditions.iter().map(|r| r.key).collect::<Vec<_>>());
+    view! {
+        <fieldset class="rule-if">
+            <legend>{t.rules_if}</legend>
+            <select
+                data-testid="rule-match"
+                prop:value=move || if form.with(|f| f.match_any) { "any" } else { "all" }
+                on:change=move |ev| form.update(|f| f.match_any = event_target_value(&ev) == "any")
+            >
+                <option value="all" selected=move || !form.with(|f| f.match_any)>{t.rules_match_all}</option>
+                <option value="any" selected=move || form.with(|f| f.match_any)>{t.rules_match_any}</option>
+            </select>
+            <p class="hint" class:hidden=move || form.with(|f| !f.conditions.is_empty())>{t.rules_no_conditions}</p>
+            <ul class="rule-rows">
+                <For each=cond_keys key=|k| *k let:key>
+                    {
+                        let not = view! {
+                            <label class="check inline">
+                                <input
+                                    type="checkbox"
+                                    data-testid="cond-not"
+                                    prop:checked=move || form.with(|f| f.conditions.iter().any(|r| r.key == key && r.not))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        form.update(|f| {
+                                            if let Some(r) = f.conditions.iter_mut().find(|r| r.key == key) {
+                                                r.not = on;
+                                            }
+                                        });
+                                    }
+                                />
+                                <span>{t.rules_not}</span>
+                            </label>
+                        }
+                        .into_any();
+                        row_view::<CondRow>(form, form_error, key, dir, Some(not))
+                    }
+                </For>
+            </ul>
+            <button
+                type="button"
+                class="secondary"
+                data-testid="cond-add"
+                on:click=move |_| {
+                    let k = fresh_key();
+                    form.update(|f| f.conditions.push(CondRow::new(k, "keywords")));
+                }
+            >
+                {t.rules_add_condition}
+            </button>
+            {field_error(form_error, "condition")}
+        </fieldset>
+    }
+    .into_any()
+}
+
 /// Add or edit a rule, try it, save it.
 #[component]
 fn RuleEditor(
@@ -1040,60 +1183,7 @@ fn RuleEditor(
     }
     .into_any();
 
-    let cond_keys = move || form.with(|f| f.conditions.iter().map(|r| r.key).collect::<Vec<_>>());
-    let conditions = view! {
-        <fieldset class="rule-if">
-            <legend>{t.rules_if}</legend>
-            <select
-                data-testid="rule-match"
-                prop:value=move || if form.with(|f| f.match_any) { "any" } else { "all" }
-                on:change=move |ev| form.update(|f| f.match_any = event_target_value(&ev) == "any")
-            >
-                <option value="all" selected=move || !form.with(|f| f.match_any)>{t.rules_match_all}</option>
-                <option value="any" selected=move || form.with(|f| f.match_any)>{t.rules_match_any}</option>
-            </select>
-            <p class="hint" class:hidden=move || form.with(|f| !f.conditions.is_empty())>{t.rules_no_conditions}</p>
-            <ul class="rule-rows">
-                <For each=cond_keys key=|k| *k let:key>
-                    {
-                        let not = view! {
-                            <label class="check inline">
-                                <input
-                                    type="checkbox"
-                                    data-testid="cond-not"
-                                    prop:checked=move || form.with(|f| f.conditions.iter().any(|r| r.key == key && r.not))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        form.update(|f| {
-                                            if let Some(r) = f.conditions.iter_mut().find(|r| r.key == key) {
-                                                r.not = on;
-                                            }
-                                        });
-                                    }
-                                />
-                                <span>{t.rules_not}</span>
-                            </label>
-                        }
-                        .into_any();
-                        row_view::<CondRow>(form, form_error, key, dir, Some(not))
-                    }
-                </For>
-            </ul>
-            <button
-                type="button"
-                class="secondary"
-                data-testid="cond-add"
-                on:click=move |_| {
-                    let k = fresh_key();
-                    form.update(|f| f.conditions.push(CondRow::new(k, "keywords")));
-                }
-            >
-                {t.rules_add_condition}
-            </button>
-            {field_error(form_error, "condition")}
-        </fieldset>
-    }
-    .into_any();
+    let conditions = condition_rows(form, form_error, dir, next_key);
 
     let action_keys = move || form.with(|f| f.actions.iter().map(|r| r.key).collect::<Vec<_>>());
     let actions = view! {

@@ -12,6 +12,8 @@
 //! - [`codec`] turns stored text back into domain values, independent of the database.
 //! - `routing.rs` holds the issue 4 queries (rules, presence, routing, notifications, ticket
 //!   contexts for rules); it is compiled as a child of `ops.rs`, so also once per dialect.
+//! - `sla.rs` holds the issue 5 queries (calendars, SLA policies, ticket SLA records and
+//!   measurements), compiled the same way.
 //!
 //! Invariants:
 //! - Every write runs in one transaction (`BEGIN IMMEDIATE` on SQLite, so concurrent
@@ -40,6 +42,7 @@ use lossless::ids::{
     AgentId, ContactId, EmailAddress, GroupId, JobId, PortalToken, TicketId, TicketNumber,
 };
 use lossless::ids::{NotificationId, RuleId};
+use lossless::ids::{SlaCalendarId, SlaPolicyId};
 use lossless::job::{Job, JobStatus, NewJob};
 use lossless::message::Message;
 use lossless::notification::{NewNotification, Notification};
@@ -49,6 +52,9 @@ use lossless::ports::{
 };
 use lossless::ports::{LabelledTicket, TicketContext};
 use lossless::rules::{Rule, RuleDraft};
+use lossless::sla::{
+    Calendar, Measurement, Policy, PolicyDraft, SaveSla, StoredCalendar, TicketSla,
+};
 use lossless::team::{Agent, AgentStatus, Candidate, Group, GroupRouting, NewAgent, Presence};
 use lossless::ticket::{HistoryEntry, Ticket};
 use std::sync::{Arc, Mutex};
@@ -561,6 +567,88 @@ impl Store for SqlStore {
         limit: i64,
     ) -> BoxFuture<'_, StoreResult<Vec<LabelledTicket>>> {
         dispatch!(self.labelled_tickets(after, limit))
+    }
+
+    fn sla_policies(&self) -> BoxFuture<'_, StoreResult<Vec<Policy>>> {
+        dispatch!(self.sla_policies())
+    }
+
+    fn save_sla_policy(
+        &self,
+        id: Option<SlaPolicyId>,
+        draft: PolicyDraft,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Policy>> {
+        dispatch!(self.save_sla_policy(id, draft, now))
+    }
+
+    fn delete_sla_policy(&self, id: SlaPolicyId) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_sla_policy(id))
+    }
+
+    fn reorder_sla_policies(&self, ids: Vec<SlaPolicyId>) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.reorder_sla_policies(ids))
+    }
+
+    fn sla_calendars(&self) -> BoxFuture<'_, StoreResult<Vec<StoredCalendar>>> {
+        dispatch!(self.sla_calendars())
+    }
+
+    fn save_sla_calendar(
+        &self,
+        id: Option<SlaCalendarId>,
+        name: String,
+        calendar: Calendar,
+        is_default: bool,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<StoredCalendar>> {
+        dispatch!(self.save_sla_calendar(id, name, calendar, is_default, now))
+    }
+
+    fn delete_sla_calendar(&self, id: SlaCalendarId) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_sla_calendar(id))
+    }
+
+    fn group_calendars(
+        &self,
+    ) -> BoxFuture<'_, StoreResult<std::collections::BTreeMap<GroupId, SlaCalendarId>>> {
+        dispatch!(self.group_calendars())
+    }
+
+    fn set_group_calendar(
+        &self,
+        group: GroupId,
+        calendar: Option<SlaCalendarId>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.set_group_calendar(group, calendar))
+    }
+
+    fn ticket_sla(&self, id: TicketId) -> BoxFuture<'_, StoreResult<Option<TicketSla>>> {
+        dispatch!(self.ticket_sla(id))
+    }
+
+    fn history_since(
+        &self,
+        id: TicketId,
+        after: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<(i64, HistoryEntry)>>> {
+        dispatch!(self.history_since(id, after))
+    }
+
+    fn save_sla(&self, s: SaveSla) -> BoxFuture<'_, StoreResult<TicketSla>> {
+        dispatch!(self.save_sla(s))
+    }
+
+    fn due_slas(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<TicketId>>> {
+        dispatch!(self.due_slas(now, limit))
+    }
+
+    fn sla_measurements(&self, id: TicketId) -> BoxFuture<'_, StoreResult<Vec<Measurement>>> {
+        dispatch!(self.sla_measurements(id))
     }
 
     fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>> {

@@ -78,6 +78,12 @@ pub(crate) use super::claim_jobs;
 mod routing;
 pub(crate) use self::routing::*;
 
+/// The issue 5 queries (SLA calendars, policies, ticket records, measurements), compiled
+/// with this file.
+#[path = "sla.rs"]
+mod sla;
+pub(crate) use self::sla::*;
+
 type Conn = <Db as sqlx::Database>::Connection;
 type DbRow = <Db as sqlx::Database>::Row;
 
@@ -623,6 +629,7 @@ pub(crate) async fn queue(pool: &DbPool, q: QueueQuery) -> StoreResult<Vec<Queue
     enum Arg {
         Int(i64),
         Text(&'static str),
+        Time(DateTime<Utc>),
     }
     let mut args: Vec<Arg> = Vec::new();
     let mut param = |a: Arg| {
@@ -630,7 +637,11 @@ pub(crate) async fn queue(pool: &DbPool, q: QueueQuery) -> StoreResult<Vec<Queue
         format!("${}", args.len())
     };
     let mut sql = String::from(
-        "SELECT t.*, c.name AS contact_name FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE ",
+        "SELECT t.*, c.name AS contact_name, s.ticket_id AS sla_ticket_id, \
+         s.due_at AS sla_due_at, s.breached AS sla_breached, s.paused AS sla_paused, \
+         s.warned AS sla_warned \
+         FROM tickets t JOIN contacts c ON c.id = t.contact_id \
+         LEFT JOIN ticket_sla s ON s.ticket_id = t.id WHERE ",
     );
     let statuses: Vec<Status> = if q.statuses.is_empty() {
         vec![Status::New, Status::Open, Status::Pending]
@@ -657,9 +668,20 @@ pub(crate) async fn queue(pool: &DbPool, q: QueueQuery) -> StoreResult<Vec<Queue
         }
         QueueView::Unassigned => sql.push_str(" AND t.assignee_id IS NULL"),
         QueueView::Group(g) => sql.push_str(&format!(" AND t.group_id = {}", param(Arg::Int(g.0)))),
+        QueueView::AtRisk { until } => sql.push_str(&format!(
+            " AND (s.breached OR s.due_at < {})",
+            param(Arg::Time(to_micros(until)))
+        )),
     }
+    // At risk: breached first, then the nearest deadline (none last on both databases).
+    let order = match q.view {
+        QueueView::AtRisk { .. } => {
+            "s.breached DESC, (s.due_at IS NULL) ASC, s.due_at ASC, t.id ASC"
+        }
+        _ => "t.priority_rank DESC, t.created_at ASC, t.id ASC",
+    };
     sql.push_str(&format!(
-        " ORDER BY t.priority_rank DESC, t.created_at ASC, t.id ASC LIMIT {}",
+        " ORDER BY {order} LIMIT {}",
         param(Arg::Int(q.limit.max(0)))
     ));
     // Only placeholders are formatted into the text; every value is bound.
@@ -668,6 +690,7 @@ pub(crate) async fn queue(pool: &DbPool, q: QueueQuery) -> StoreResult<Vec<Queue
         query = match a {
             Arg::Int(v) => query.bind(v),
             Arg::Text(v) => query.bind(v),
+            Arg::Time(v) => query.bind(v),
         };
     }
     let rows = query.fetch_all(reader(pool)).await.map_err(db_err)?;
@@ -676,6 +699,7 @@ pub(crate) async fn queue(pool: &DbPool, q: QueueQuery) -> StoreResult<Vec<Queue
             Ok(QueueRow {
                 ticket: ticket_from_row(r)?,
                 contact_name: r.try_get("contact_name").map_err(db_err)?,
+                sla: sla_badge_from_row(r)?,
             })
         })
         .collect()
@@ -815,18 +839,19 @@ pub(crate) async fn history(pool: &DbPool, ticket: TicketId) -> StoreResult<Vec<
     .fetch_all(reader(pool))
     .await
     .map_err(db_err)?;
-    rows.iter()
-        .map(|r| {
-            let kind: String = r.try_get("actor_kind").map_err(db_err)?;
-            let event: String = r.try_get("event").map_err(db_err)?;
-            Ok(HistoryEntry {
-                ticket_id: TicketId(r.try_get("ticket_id").map_err(db_err)?),
-                actor: codec::actor_from_parts(&kind, r.try_get("actor_id").map_err(db_err)?)?,
-                event: codec::event(&event)?,
-                at: r.try_get("at").map_err(db_err)?,
-            })
-        })
-        .collect()
+    rows.iter().map(history_from_row).collect()
+}
+
+/// A `history` row (columns `ticket_id, actor_kind, actor_id, event, at`).
+fn history_from_row(r: &DbRow) -> StoreResult<HistoryEntry> {
+    let kind: String = r.try_get("actor_kind").map_err(db_err)?;
+    let event: String = r.try_get("event").map_err(db_err)?;
+    Ok(HistoryEntry {
+        ticket_id: TicketId(r.try_get("ticket_id").map_err(db_err)?),
+        actor: codec::actor_from_parts(&kind, r.try_get("actor_id").map_err(db_err)?)?,
+        event: codec::event(&event)?,
+        at: r.try_get("at").map_err(db_err)?,
+    })
 }
 
 pub(crate) async fn mail_facts(

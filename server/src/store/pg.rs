@@ -76,6 +76,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "custom_fields",
         include_str!("../../migrations/postgres/0010_custom_fields.sql"),
     ),
+    (
+        11,
+        "sla",
+        include_str!("../../migrations/postgres/0011_sla.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.

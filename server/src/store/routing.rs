@@ -114,12 +114,23 @@ pub(crate) async fn save_rule(
 }
 
 pub(crate) async fn delete_rule(pool: &DbPool, id: RuleId) -> StoreResult<()> {
+    delete_row(pool, "rules", id.0).await
+}
+
+pub(crate) async fn reorder_rules(pool: &DbPool, ids: Vec<RuleId>) -> StoreResult<()> {
+    reorder_positions(pool, "rules", ids.iter().map(|i| i.0).collect()).await
+}
+
+/// Deletes row `id` of `table` (a fixed table name, never input); `NotFound` if none.
+pub(super) async fn delete_row(pool: &DbPool, table: &'static str, id: i64) -> StoreResult<()> {
     let mut tx = begin(pool).await.map_err(db_err)?;
-    let done = sqlx::query("DELETE FROM rules WHERE id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE id = $1"
+    )))
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
     if done.rows_affected() != 1 {
         tx.rollback().await.map_err(db_err)?;
         return Err(StoreError::NotFound);
@@ -127,11 +138,18 @@ pub(crate) async fn delete_rule(pool: &DbPool, id: RuleId) -> StoreResult<()> {
     tx.commit().await.map_err(db_err)
 }
 
-pub(crate) async fn reorder_rules(pool: &DbPool, ids: Vec<RuleId>) -> StoreResult<()> {
+/// Renumbers `table`'s `position` (a fixed table name, never input): `ids` first to last
+/// get 1, 2, …; rows not listed keep their relative order after them; unknown ids are
+/// ignored.
+pub(super) async fn reorder_positions(
+    pool: &DbPool,
+    table: &'static str,
+    ids: Vec<i64>,
+) -> StoreResult<()> {
     let mut tx = begin(pool).await.map_err(db_err)?;
-    // PostgreSQL: lock the rules so two concurrent reorders apply one after the other.
+    // PostgreSQL: lock the rows so two concurrent reorders apply one after the other.
     let current: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT id FROM rules ORDER BY position, id{FOR_UPDATE}"
+        "SELECT id FROM {table} ORDER BY position, id{FOR_UPDATE}"
     )))
     .fetch_all(&mut *tx)
     .await
@@ -139,18 +157,20 @@ pub(crate) async fn reorder_rules(pool: &DbPool, ids: Vec<RuleId>) -> StoreResul
     let known: BTreeSet<i64> = current.iter().copied().collect();
     let mut order: Vec<i64> = Vec::with_capacity(current.len());
     let mut seen = BTreeSet::new();
-    for id in ids.iter().map(|i| i.0).chain(current.iter().copied()) {
+    for id in ids.into_iter().chain(current.iter().copied()) {
         if known.contains(&id) && seen.insert(id) {
             order.push(id);
         }
     }
     for (pos, id) in order.iter().enumerate() {
-        sqlx::query("UPDATE rules SET position = $2 WHERE id = $1")
-            .bind(id)
-            .bind(i64::try_from(pos).unwrap_or(i64::MAX - 1) + 1)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET position = $2 WHERE id = $1"
+        )))
+        .bind(id)
+        .bind(i64::try_from(pos).unwrap_or(i64::MAX - 1) + 1)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
     }
     tx.commit().await.map_err(db_err)
 }

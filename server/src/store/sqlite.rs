@@ -80,6 +80,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "custom_fields",
         include_str!("../../migrations/sqlite/0010_custom_fields.sql"),
     ),
+    (
+        11,
+        "sla",
+        include_str!("../../migrations/sqlite/0011_sla.sql"),
+    ),
 ];
 
 /// The SQLite pools: concurrent read-only connections and one writer connection.

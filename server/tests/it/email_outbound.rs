@@ -31,7 +31,7 @@ fn settings() -> EmailSettings {
     support::email_settings(SECRET, &["support@lossless.test"])
 }
 
-fn email_out(port: u16) -> EmailOut {
+pub(crate) fn email_out(port: u16) -> EmailOut {
     let mailer = SmtpMailer::new(&SmtpAccount {
         from: EmailAddress::parse("support@lossless.test").unwrap(),
         host: "127.0.0.1".into(),
@@ -49,7 +49,7 @@ fn email_out(port: u16) -> EmailOut {
 
 /// The raw mails in the customer's INBOX whose subject holds `tag` (deleting them when
 /// `delete`).
-async fn customer_mails(tag: &str, delete: bool) -> Vec<Vec<u8>> {
+pub(crate) async fn customer_mails(tag: &str, delete: bool) -> Vec<Vec<u8>> {
     use futures_util::StreamExt as _;
     let mut s = imap_inbox("customer@customer.test", "customer-pw").await;
     let uids = s.uid_search(format!("SUBJECT {tag}")).await.unwrap();
@@ -74,7 +74,7 @@ async fn customer_mails(tag: &str, delete: bool) -> Vec<Vec<u8>> {
 }
 
 /// Polls the customer's INBOX until `n` mails with `tag` arrived.
-async fn wait_for_mails(tag: &str, n: usize) -> Vec<Vec<u8>> {
+pub(crate) async fn wait_for_mails(tag: &str, n: usize) -> Vec<Vec<u8>> {
     for _ in 0..100 {
         let got = customer_mails(tag, false).await;
         if got.len() >= n {

@@ -19,6 +19,8 @@ mod manage;
 mod nodes;
 mod rules;
 mod rules_ui;
+mod sla;
+mod sla_ui;
 mod story;
 mod support;
 mod team;

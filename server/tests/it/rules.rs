@@ -12,9 +12,8 @@ use lossless::ports::{Clock, FixedClock, QueueQuery, QueueView, Store as _};
 use lossless::rules::condition::{Condition, Predicate, TextField, TicketTime};
 use lossless::rules::{Action, Activator, AssignTo, NotifyTarget, RuleDraft, WatchedField};
 use lossless::services::{self, Ports, TicketChange};
-use lossless::team::{AgentStatus, AssignStrategy, GroupRouting, NewAgent, Presence};
+use lossless::team::{AgentStatus, AssignStrategy, GroupRouting, Presence};
 use lossless::ticket::{Channel, Priority, Status, Ticket, TicketEvent};
-use lossless_server::live::{Hub, LocalBus};
 use lossless_server::worker;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -32,13 +31,8 @@ struct World {
 
 async fn world(url: &str) -> World {
     let store = SqlStore::connect(url).await.expect("connect");
-    let clock = Arc::new(FixedClock::new(t0()));
-    let p = Ports {
-        store: Arc::new(store.clone()),
-        clock: clock.clone(),
-        live: Arc::new(LocalBus(Hub::default())),
-        prefix: lossless::ids::NumberPrefix::default(),
-    };
+    let (p, clock) =
+        crate::support::fixed_ports(&store, t0(), lossless::ids::NumberPrefix::default());
     World { store, p, clock }
 }
 
@@ -58,21 +52,12 @@ impl World {
     }
 
     async fn agent(&self, name: &str, role: Role) -> AgentId {
-        self.store
-            .create_agent(NewAgent {
-                email: lossless::ids::EmailAddress::parse(&format!("{name}@team.test")).unwrap(),
-                name: name.into(),
-                role,
-                lang: if name.starts_with("en") {
-                    Lang::En
-                } else {
-                    Lang::Ru
-                },
-                password_hash: "x".into(),
-            })
-            .await
-            .unwrap()
-            .id
+        let lang = if name.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Ru
+        };
+        crate::support::new_agent(&self.store, name, role, lang).await
     }
 
     /// An agent with a profile and presence, member of `group`.

@@ -9,50 +9,14 @@
 
 use crate::http::{agent_cookie, node, role_cookie};
 use crate::support;
-use crate::support::{NO_ARGS, call_form, get_page, http_client as client};
+use crate::support::{NO_ARGS, call_form, call_json, field_codes, get_page, json_of};
 use leptos::server_fn::ServerFn;
 use lossless::actor::Role;
 use lossless_app::api::rules::{
     ActionRow, CondRow, DeleteRule, ListRules, ReorderRules, RuleForm, SaveRule, SetRuleEnabled,
     TryRule,
 };
-use lossless_server::Server;
-use serde_json::{Value, json};
-
-/// Calls a JSON-input server function; returns the status and the body text.
-async fn call_json(s: &Server, path: &str, cookie: Option<&str>, body: Value) -> (u16, String) {
-    let mut r = client()
-        .post(format!("http://{}{path}", s.addr))
-        .header("sec-fetch-site", "same-origin")
-        .json(&body);
-    if let Some(c) = cookie {
-        r = r.header("cookie", c);
-    }
-    let r = r.send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-/// Calls a form-input server function.
-fn json_of(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"))
-}
-
-/// The `(field, code)` pairs of a 422 answer.
-fn field_codes(body: &str) -> Vec<(String, String)> {
-    let v = json_of(body);
-    assert_eq!(v["code"], "invalid", "{body}");
-    v["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap().to_owned(),
-                p[1].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
+use serde_json::json;
 
 /// "VIP words": on creation, if the subject has "срочно" (any form), priority urgent.
 fn urgent_form(name: &str) -> RuleForm {

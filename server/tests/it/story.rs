@@ -392,11 +392,15 @@ pub async fn story(store: &SqlStore) {
     jobs.reverse();
     assert_eq!(
         jobs.iter().map(|j| j.key.clone()).collect::<Vec<_>>(),
-        [format!("ack:{}", a.id), format!("rules:{}:1", a.id)],
-        "creation enqueues the acknowledgement and a rules run at the stored version"
+        [
+            format!("ack:{}", a.id),
+            format!("sla:{}:1", a.id),
+            format!("rules:{}:1", a.id)
+        ],
+        "creation enqueues the acknowledgement, the SLA clocks and a rules run at the stored version"
     );
     assert!(matches!(
-        &jobs[1].kind,
+        &jobs[2].kind,
         JobKind::RunRules { ticket_id, version: 1, happened, .. }
             if *ticket_id == a.id && happened.created
     ));
@@ -419,7 +423,7 @@ pub async fn story(store: &SqlStore) {
     assert_eq!(replay.ticket, a);
     assert_eq!(store.ticket_count().await.unwrap(), 1);
     assert_eq!(store.messages(a.id, true).await.unwrap().len(), 1);
-    assert_eq!(store.jobs(None, 100).await.unwrap().len(), 2);
+    assert_eq!(store.jobs(None, 100).await.unwrap().len(), 3);
     // The same key from another source is another request.
     let other_source = keyed(
         create(
@@ -567,8 +571,8 @@ pub async fn story(store: &SqlStore) {
     assert_eq!(store.ticket_count().await.unwrap(), 26);
     assert_eq!(
         store.jobs(None, 100).await.unwrap().len(),
-        52,
-        "one acknowledgement and one rules run per ticket"
+        78,
+        "one acknowledgement, one SLA update and one rules run per ticket"
     );
 
     // ---- updates: compare-and-set on version, messages, history, jobs ---------------------------
@@ -652,7 +656,7 @@ pub async fn story(store: &SqlStore) {
     assert_eq!(a4.priority, Priority::High);
     assert_eq!(
         store.jobs(None, 100).await.unwrap().len(),
-        53,
+        79,
         "a duplicate job key is skipped, a new one added"
     );
 
@@ -917,14 +921,14 @@ pub async fn story(store: &SqlStore) {
     let queued = store.jobs(Some(JobStatus::Queued), 1000).await.unwrap();
     assert_eq!(
         queued.len(),
-        61,
-        "30 acknowledgements, 30 rules runs and story:extra"
+        91,
+        "30 acknowledgements, 30 SLA updates, 30 rules runs and story:extra"
     );
     let drained = store
         .claim_jobs("drain", tj, Duration::seconds(60), 1000)
         .await
         .unwrap();
-    assert_eq!(drained.len(), 60, "story:extra is not due yet");
+    assert_eq!(drained.len(), 90, "story:extra is not due yet");
     assert!(
         drained
             .windows(2)
@@ -941,7 +945,7 @@ pub async fn story(store: &SqlStore) {
     }
     assert_eq!(
         store.jobs(Some(JobStatus::Done), 1000).await.unwrap().len(),
-        60
+        90
     );
     assert_eq!(
         ids(&store.jobs(Some(JobStatus::Queued), 1000).await.unwrap()),
@@ -1395,7 +1399,8 @@ pub async fn email_story(store: &SqlStore) {
         .collect();
     assert!(keys.contains(&format!("ack:{}", ta.id)));
     assert!(keys.contains(&format!("rules:{}:1", ta.id)));
-    assert_eq!(keys.len(), jobs_before + 2);
+    assert!(keys.contains(&format!("sla:{}:1", ta.id)));
+    assert_eq!(keys.len(), jobs_before + 3);
 
     // The same UID again, and the same bytes under a new UIDVALIDITY: duplicates.
     let again = store
@@ -2968,4 +2973,657 @@ pub async fn rules_story(store: &SqlStore) {
         (open(&after, ann.id), open(&after, bob.id)),
         (open(&before, ann.id) + 10, open(&before, bob.id) + 10)
     );
+}
+
+/// The SLA part of the store (issue 5): calendars and their default, group calendars,
+/// policies, ticket records with compare-and-set, their side effects, timers and the queue.
+pub async fn sla_story(store: &SqlStore) {
+    use lossless::ids::{SlaCalendarId, SlaPolicyId};
+    use lossless::notification::NewNotification;
+    use lossless::rules::Condition;
+    use lossless::sla::clock::Clock;
+    use lossless::sla::policy::{ChosenTarget, OnBreach, Targets};
+    use lossless::sla::{
+        Calendar, Measurement, PolicyDraft, SaveSla, SlaBadge, SlaEvent, SlaState, Target,
+        TicketSla,
+    };
+    let now = to_micros(t0() + Duration::days(200));
+    let at = |min: i64| now + Duration::minutes(min);
+    let missing_cal = SlaCalendarId(i64::MAX);
+
+    // ---- calendars: the first is the default; one default at a time; it stays ----------
+    assert!(store.sla_calendars().await.unwrap().is_empty());
+    let office = Calendar::default();
+    let always = Calendar {
+        always_open: true,
+        ..Calendar::default()
+    };
+    let c1 = store
+        .save_sla_calendar(None, "Office".into(), office.clone(), false, at(0))
+        .await
+        .unwrap();
+    assert!(c1.is_default, "the first calendar is the default");
+    assert_eq!((c1.name.as_str(), &c1.calendar), ("Office", &office));
+    assert_eq!(c1.updated_at, at(0));
+    let c2 = store
+        .save_sla_calendar(None, "24/7".into(), always.clone(), false, at(1))
+        .await
+        .unwrap();
+    assert!(!c2.is_default);
+    assert_eq!(
+        store.sla_calendars().await.unwrap(),
+        [c1.clone(), c2.clone()]
+    );
+    // Making c2 the default clears c1.
+    let c2 = store
+        .save_sla_calendar(
+            Some(c2.id),
+            "Around the clock".into(),
+            always.clone(),
+            true,
+            at(2),
+        )
+        .await
+        .unwrap();
+    assert!(c2.is_default);
+    assert_eq!(c2.name, "Around the clock");
+    let listed = store.sla_calendars().await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|c| (c.id, c.is_default))
+            .collect::<Vec<_>>(),
+        [(c1.id, false), (c2.id, true)]
+    );
+    // Saving the default with is_default = false keeps it the default.
+    let c2 = store
+        .save_sla_calendar(
+            Some(c2.id),
+            "Around the clock".into(),
+            always.clone(),
+            false,
+            at(3),
+        )
+        .await
+        .unwrap();
+    assert!(c2.is_default);
+    assert_eq!(c2.updated_at, at(3));
+    assert_eq!(
+        store
+            .sla_calendars()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.is_default)
+            .count(),
+        1
+    );
+    assert_eq!(
+        store
+            .save_sla_calendar(Some(missing_cal), "x".into(), office.clone(), true, at(3))
+            .await,
+        Err(StoreError::NotFound)
+    );
+    // A failed save changed nothing (c2 is still the default).
+    assert!(store.sla_calendars().await.unwrap()[1].is_default);
+    assert_eq!(
+        store.delete_sla_calendar(c2.id).await,
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(
+        store.delete_sla_calendar(missing_cal).await,
+        Err(StoreError::NotFound)
+    );
+
+    // ---- group calendars -----------------------------------------------------------------
+    let g = store.create_group("SLA group").await.unwrap();
+    let g2 = store.create_group("SLA other").await.unwrap();
+    assert!(store.group_calendars().await.unwrap().is_empty());
+    store.set_group_calendar(g.id, Some(c1.id)).await.unwrap();
+    store.set_group_calendar(g2.id, Some(c2.id)).await.unwrap();
+    assert_eq!(
+        store.group_calendars().await.unwrap(),
+        [(g.id, c1.id), (g2.id, c2.id)].into()
+    );
+    store.set_group_calendar(g2.id, None).await.unwrap();
+    assert_eq!(
+        store.group_calendars().await.unwrap(),
+        [(g.id, c1.id)].into()
+    );
+    assert_eq!(
+        store
+            .set_group_calendar(GroupId(i64::MAX), Some(c1.id))
+            .await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.set_group_calendar(g2.id, Some(missing_cal)).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.group_calendars().await.unwrap(),
+        [(g.id, c1.id)].into()
+    );
+
+    // ---- policies: last on insert, replaced in place, calendar column, reorder, delete ---
+    assert!(store.sla_policies().await.unwrap().is_empty());
+    let draft = |name: &str, calendar: Option<SlaCalendarId>| PolicyDraft {
+        name: name.to_owned(),
+        enabled: true,
+        condition: Condition::All(vec![]),
+        targets: Targets {
+            first_response: Some(60),
+            next_response: None,
+            resolution: Some(8 * 60),
+        },
+        calendar,
+        warn_at: vec![75, 90],
+        on_breach: OnBreach {
+            raise_priority: true,
+            move_to_group: Some(g.id),
+        },
+    };
+    let p1 = store
+        .save_sla_policy(None, draft("Gold", Some(c1.id)), at(4))
+        .await
+        .unwrap();
+    assert_eq!(p1.position, 1);
+    assert_eq!(p1.draft, draft("Gold", Some(c1.id)));
+    assert_eq!(p1.updated_at, at(4));
+    let p2 = store
+        .save_sla_policy(None, draft("Silver", Some(missing_cal)), at(5))
+        .await
+        .unwrap();
+    assert_eq!(p2.position, 2);
+    assert_eq!(
+        p2.draft.calendar, None,
+        "an unknown calendar is stored as none"
+    );
+    let mut gold = draft("Gold plus", Some(c2.id));
+    gold.enabled = false;
+    let p1 = store
+        .save_sla_policy(Some(p1.id), gold.clone(), at(6))
+        .await
+        .unwrap();
+    assert_eq!((p1.position, &p1.draft, p1.updated_at), (1, &gold, at(6)));
+    assert_eq!(
+        store.sla_policies().await.unwrap(),
+        [p1.clone(), p2.clone()]
+    );
+    assert_eq!(
+        store
+            .save_sla_policy(Some(SlaPolicyId(i64::MAX)), draft("x", None), at(6))
+            .await,
+        Err(StoreError::NotFound)
+    );
+    store.reorder_sla_policies(vec![p2.id]).await.unwrap();
+    let order: Vec<(SlaPolicyId, i32)> = store
+        .sla_policies()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| (p.id, p.position))
+        .collect();
+    assert_eq!(order, [(p2.id, 1), (p1.id, 2)]);
+    let p3 = store
+        .save_sla_policy(None, draft("Bronze", Some(c1.id)), at(7))
+        .await
+        .unwrap();
+    assert_eq!(p3.position, 3);
+    store.delete_sla_policy(p2.id).await.unwrap();
+    assert_eq!(
+        store.delete_sla_policy(p2.id).await,
+        Err(StoreError::NotFound)
+    );
+
+    // ---- deleting a calendar: its policies and groups fall back --------------------------
+    store.delete_sla_calendar(c1.id).await.unwrap();
+    assert_eq!(
+        store.sla_calendars().await.unwrap(),
+        std::slice::from_ref(&c2)
+    );
+    let policies = store.sla_policies().await.unwrap();
+    assert_eq!(
+        policies
+            .iter()
+            .map(|p| (p.id, p.draft.calendar))
+            .collect::<Vec<_>>(),
+        [(p1.id, Some(c2.id)), (p3.id, None)]
+    );
+    assert!(store.group_calendars().await.unwrap().is_empty());
+    assert_eq!(
+        store.delete_sla_calendar(c1.id).await,
+        Err(StoreError::NotFound)
+    );
+
+    // ---- ticket records --------------------------------------------------------------------
+    let agent = store
+        .create_agent(NewAgent {
+            email: email("sla-agent@example.com"),
+            name: "Sla Agent".into(),
+            role: Role::Agent,
+            lang: Lang::Ru,
+            password_hash: "$argon2id$sla".into(),
+        })
+        .await
+        .unwrap();
+    let mut tickets = Vec::new();
+    for (i, p) in [
+        Priority::Normal,
+        Priority::Urgent,
+        Priority::Normal,
+        Priority::Low,
+        Priority::High,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = create(
+            &format!("SLA ticket {i}"),
+            p,
+            at(10 + i64::try_from(i).unwrap()),
+            &format!("Sla {i}"),
+            vec![Handle::Email(email(&format!("sla{i}@example.com")))],
+        );
+        tickets.push(store.create_ticket(c).await.unwrap().ticket);
+    }
+    let a = tickets[0].clone();
+    assert_eq!(store.ticket_sla(a.id).await.unwrap(), None);
+    assert!(store.sla_measurements(a.id).await.unwrap().is_empty());
+
+    // history_since: every row above the cursor, ascending by id, with its id.
+    let rows = store.history_since(a.id, 0).await.unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.windows(2).all(|w| w[0].0 < w[1].0));
+    assert_eq!(
+        rows.iter().map(|(_, h)| h.clone()).collect::<Vec<_>>(),
+        store.history(a.id).await.unwrap()
+    );
+    let cursor = rows.last().unwrap().0;
+    assert!(store.history_since(a.id, cursor).await.unwrap().is_empty());
+    assert_eq!(
+        store.history_since(a.id, rows[0].0).await.unwrap(),
+        rows[1..].to_vec()
+    );
+
+    let chosen = |name: &str, minutes: u32| ChosenTarget {
+        minutes,
+        policy: p1.id,
+        policy_name: name.to_owned(),
+        calendar: Some(c2.id),
+        warn_at: vec![75, 90],
+        on_breach: OnBreach::default(),
+    };
+    let first = Clock {
+        target: Target::FirstResponse,
+        chosen: chosen("Gold", 60),
+        started_at: at(10),
+        consumed_secs: 1800,
+        running_since: None,
+        due_at: None,
+        stopped_at: Some(at(40)),
+        breached_at: None,
+        warned: vec![],
+    };
+    let resolution = Clock {
+        target: Target::Resolution,
+        chosen: chosen("Gold", 480),
+        started_at: at(10),
+        consumed_secs: 0,
+        running_since: Some(at(10)),
+        due_at: Some(at(490)),
+        stopped_at: None,
+        breached_at: None,
+        warned: vec![75],
+    };
+    let record = |next: Option<DateTime<Utc>>, due: Option<DateTime<Utc>>, breached, warned| {
+        TicketSla {
+            state: SlaState {
+                clocks: vec![first.clone(), resolution.clone()],
+            },
+            cursor,
+            revision: 42, // ignored: the store stores expected + 1
+            status: Status::Open,
+            responded: true,
+            next_at: next,
+            due_at: due,
+            breached,
+            paused: false,
+            warned,
+        }
+    };
+    let breached_at = at(45) + Duration::nanoseconds(1_234_567);
+    let events = vec![
+        (
+            SlaEvent::Warned {
+                target: Target::Resolution,
+                percent: 75,
+                due_at: Some(at(490)),
+            },
+            at(20),
+        ),
+        (
+            SlaEvent::Met {
+                target: Target::FirstResponse,
+                business_secs: 1800,
+                calendar_secs: 1860,
+                late: false,
+            },
+            at(40),
+        ),
+        (
+            SlaEvent::Breached {
+                target: Target::Resolution,
+                policy_name: "Old gold".into(),
+                at: breached_at,
+                on_breach: OnBreach::default(),
+            },
+            breached_at,
+        ),
+    ];
+    let save = |sla: TicketSla, expected: i64| SaveSla {
+        ticket_id: a.id,
+        expected_revision: expected,
+        sla,
+        events: events.clone(),
+        notifications: vec![NewNotification {
+            agent: agent.id,
+            ticket: Some(a.id),
+            text: "SLA warning".into(),
+        }],
+        jobs: vec![new_job("sla:story:1", a.id.0, at(490), 5)],
+        completes: None,
+        now: at(50),
+    };
+    let first_rec = record(Some(at(370)), Some(at(490)), false, 75);
+    let history_before = store.history(a.id).await.unwrap().len();
+    let stored = store.save_sla(save(first_rec.clone(), 0)).await.unwrap();
+    assert_eq!(
+        stored,
+        TicketSla {
+            revision: 1,
+            ..first_rec.clone()
+        }
+    );
+    assert_eq!(store.ticket_sla(a.id).await.unwrap(), Some(stored.clone()));
+    // The ticket itself is untouched.
+    assert_eq!(store.ticket(a.id).await.unwrap(), Some(a.clone()));
+    // History: one system row per event, each at its own instant, after the cursor.
+    let fresh = store.history_since(a.id, cursor).await.unwrap();
+    assert_eq!(fresh.len(), 3);
+    assert_eq!(store.history(a.id).await.unwrap().len(), history_before + 3);
+    for ((_, h), (e, when)) in fresh.iter().zip(&events) {
+        assert_eq!(h.ticket_id, a.id);
+        assert_eq!(h.actor, ActorRef::System);
+        assert_eq!(h.event, TicketEvent::Sla { event: e.clone() });
+        assert_eq!(h.at, to_micros(*when));
+    }
+    // Measurements: the met first response (its clock's policy) and the breach.
+    assert_eq!(
+        store.sla_measurements(a.id).await.unwrap(),
+        [
+            Measurement {
+                target: Target::FirstResponse,
+                policy_name: "Gold".into(),
+                breach: false,
+                business_secs: Some(1800),
+                calendar_secs: Some(1860),
+                late: false,
+                at: at(40),
+            },
+            Measurement {
+                target: Target::Resolution,
+                policy_name: "Old gold".into(),
+                breach: true,
+                business_secs: None,
+                calendar_secs: None,
+                late: false,
+                at: to_micros(breached_at),
+            },
+        ]
+    );
+    let notes = store.notifications(agent.id, 10).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        (notes[0].text.as_str(), notes[0].ticket, notes[0].created_at),
+        ("SLA warning", Some(a.id), at(50))
+    );
+    let timer = job(store, "sla:story:1").await;
+    assert_eq!((timer.status, timer.run_at), (JobStatus::Queued, at(490)));
+
+    // Compare-and-set: a second insert and a stale revision are refused, writing nothing.
+    let measured = store.sla_measurements(a.id).await.unwrap();
+    let history_now = store.history(a.id).await.unwrap();
+    assert_eq!(
+        store.save_sla(save(first_rec.clone(), 0)).await,
+        Err(StoreError::Conflict),
+        "double insert"
+    );
+    assert_eq!(
+        store.save_sla(save(first_rec.clone(), 7)).await,
+        Err(StoreError::Conflict),
+        "stale revision"
+    );
+    assert_eq!(store.ticket_sla(a.id).await.unwrap(), Some(stored.clone()));
+    assert_eq!(store.history(a.id).await.unwrap(), history_now);
+    assert_eq!(store.sla_measurements(a.id).await.unwrap(), measured);
+    assert_eq!(store.notifications(agent.id, 10).await.unwrap().len(), 1);
+
+    // The next write at the stored revision goes through (no events: nothing appended;
+    // a duplicate job key is skipped).
+    let second_rec = record(Some(at(100)), Some(at(490)), true, 90);
+    let stored2 = store
+        .save_sla(SaveSla {
+            events: vec![],
+            notifications: vec![],
+            ..save(second_rec.clone(), 1)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored2.revision, 2);
+    assert_eq!(
+        (stored2.next_at, stored2.breached, stored2.warned),
+        (Some(at(100)), true, 90)
+    );
+    assert_eq!(store.history(a.id).await.unwrap(), history_now);
+    assert_eq!(
+        store
+            .jobs(None, 10_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|j| j.key == "sla:story:1")
+            .count(),
+        1
+    );
+
+    // A lost job lease: Conflict, and nothing of the write is stored.
+    store
+        .enqueue_jobs(vec![new_job("sla:story:timer", a.id.0, at(60), 5)])
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_jobs("sla-w1", at(60), Duration::seconds(60), 1000)
+        .await
+        .unwrap();
+    let timer = claimed
+        .iter()
+        .find(|j| j.key == "sla:story:timer")
+        .unwrap()
+        .clone();
+    let third_rec = record(Some(at(200)), Some(at(490)), true, 90);
+    let with_claim = |worker: &str| SaveSla {
+        jobs: vec![new_job("sla:story:2", a.id.0, at(700), 5)],
+        completes: Some(JobClaim {
+            id: timer.id,
+            worker: worker.to_owned(),
+        }),
+        now: at(61),
+        ..save(third_rec.clone(), 2)
+    };
+    assert_eq!(
+        store.save_sla(with_claim("sla-w2")).await,
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(store.ticket_sla(a.id).await.unwrap(), Some(stored2.clone()));
+    assert_eq!(store.history(a.id).await.unwrap(), history_now);
+    assert_eq!(store.sla_measurements(a.id).await.unwrap(), measured);
+    assert_eq!(store.notifications(agent.id, 10).await.unwrap().len(), 1);
+    assert!(
+        !store
+            .jobs(None, 10_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|j| j.key == "sla:story:2")
+    );
+    assert_eq!(
+        job(store, "sla:story:timer").await.status,
+        JobStatus::Running
+    );
+    // The worker that holds it completes it with the write.
+    let stored3 = store.save_sla(with_claim("sla-w1")).await.unwrap();
+    assert_eq!(stored3.revision, 3);
+    assert_eq!(job(store, "sla:story:timer").await.status, JobStatus::Done);
+    assert_eq!(job(store, "sla:story:2").await.status, JobStatus::Queued);
+    assert_eq!(
+        store.history(a.id).await.unwrap().len(),
+        history_now.len() + 3
+    );
+    assert_eq!(store.sla_measurements(a.id).await.unwrap().len(), 4);
+    assert_eq!(store.ticket(a.id).await.unwrap(), Some(a.clone()));
+
+    // An unknown ticket has no record to store.
+    assert_eq!(
+        store
+            .save_sla(SaveSla {
+                ticket_id: TicketId(i64::MAX),
+                ..save(first_rec.clone(), 0)
+            })
+            .await,
+        Err(StoreError::NotFound)
+    );
+
+    // ---- timers and the queue ----------------------------------------------------------------
+    // a: next_at at(200), due at(490), breached (from the last write).
+    // b: next at(150), due at(300); c: no timer, due at(250); d: breached, no deadline;
+    // e: no record.
+    let put = |t: &Ticket, next, due, breached| {
+        let mut r = record(next, due, breached, 0);
+        r.paused = !breached;
+        store.save_sla(SaveSla {
+            ticket_id: t.id,
+            events: vec![],
+            notifications: vec![],
+            jobs: vec![],
+            ..save(r, 0)
+        })
+    };
+    let (b, c, d, e) = (&tickets[1], &tickets[2], &tickets[3], &tickets[4]);
+    put(b, Some(at(150)), Some(at(300)), false).await.unwrap();
+    put(c, None, Some(at(250)), false).await.unwrap();
+    put(d, Some(at(900)), None, true).await.unwrap();
+    assert_eq!(
+        store.due_slas(at(1000), 10).await.unwrap(),
+        [b.id, a.id, d.id]
+    );
+    assert_eq!(store.due_slas(at(1000), 1).await.unwrap(), [b.id]);
+    assert_eq!(store.due_slas(at(199), 10).await.unwrap(), [b.id]);
+    assert_eq!(store.due_slas(at(200), 10).await.unwrap(), [b.id, a.id]);
+    assert!(store.due_slas(at(149), 10).await.unwrap().is_empty());
+
+    let q = |view| QueueQuery {
+        view,
+        statuses: vec![],
+        priorities: vec![],
+        limit: 100,
+    };
+    let all = store.queue(&q(QueueView::All)).await.unwrap();
+    // The other views keep their order: priority (urgent first), then age.
+    assert_eq!(
+        all.iter().map(|r| r.ticket.id).collect::<Vec<_>>(),
+        [b.id, e.id, a.id, c.id, d.id]
+    );
+    let badge = |id: TicketId| all.iter().find(|r| r.ticket.id == id).unwrap().sla.clone();
+    assert_eq!(
+        badge(a.id),
+        Some(SlaBadge {
+            due_at: Some(at(490)),
+            breached: true,
+            paused: false,
+            warned: 90,
+        })
+    );
+    assert_eq!(
+        badge(b.id),
+        Some(SlaBadge {
+            due_at: Some(at(300)),
+            breached: false,
+            paused: true,
+            warned: 0,
+        })
+    );
+    assert_eq!(badge(e.id), None, "no record, no badge");
+    // At risk: breached first (nearest deadline first, none last), then deadlines before
+    // `until`, nearest first.
+    let risk = |until, priorities: Vec<Priority>| {
+        let mut query = q(QueueView::AtRisk { until });
+        query.priorities = priorities;
+        async move {
+            store
+                .queue(&query)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.ticket.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(risk(at(400), vec![]).await, [a.id, d.id, c.id, b.id]);
+    assert_eq!(risk(at(260), vec![]).await, [a.id, d.id, c.id]);
+    assert_eq!(risk(at(250), vec![]).await, [a.id, d.id], "strictly before");
+    assert_eq!(
+        risk(at(400), vec![Priority::Normal]).await,
+        [a.id, c.id],
+        "priority filter applies"
+    );
+    let mut limited = q(QueueView::AtRisk { until: at(400) });
+    limited.limit = 2;
+    assert_eq!(
+        store
+            .queue(&limited)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.ticket.id)
+            .collect::<Vec<_>>(),
+        [a.id, d.id]
+    );
+    // Status filter: a resolved ticket is not in the working set.
+    let mut resolved = d.clone();
+    resolved.status = Status::Resolved;
+    store
+        .update_ticket(update(
+            d,
+            resolved,
+            ActorRef::System,
+            vec![],
+            vec![],
+            at(300),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(risk(at(400), vec![]).await, [a.id, c.id, b.id]);
+    // The SLA record survives the ticket's changes; deleting nothing else touched it.
+    assert!(store.ticket_sla(d.id).await.unwrap().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sla_store_on_both_databases() {
+    support::on_both_databases(|url| async move {
+        let store = SqlStore::connect(&url).await.unwrap();
+        sla_story(&store).await;
+        store.close().await;
+    })
+    .await;
 }

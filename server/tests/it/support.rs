@@ -170,6 +170,53 @@ pub fn ports(store: &SqlStore) -> Ports {
     }
 }
 
+/// The ports of `store` on a fixed clock at `t0` (tests move it), with `prefix`.
+pub fn fixed_ports(
+    store: &SqlStore,
+    t0: chrono::DateTime<chrono::Utc>,
+    prefix: NumberPrefix,
+) -> (Ports, Arc<lossless::ports::FixedClock>) {
+    let clock = Arc::new(lossless::ports::FixedClock::new(t0));
+    let p = Ports {
+        store: Arc::new(store.clone()),
+        clock: clock.clone(),
+        live: Arc::new(LocalBus(Hub::default())),
+        prefix,
+    };
+    (p, clock)
+}
+
+/// Runs the job worker as `node` until no due job is left (panics after 10,000 rounds:
+/// jobs that keep making jobs).
+pub async fn drain(p: &Ports, node: &str) {
+    for _ in 0..10_000 {
+        if lossless_server::worker::round(p, None, node).await == 0 {
+            return;
+        }
+    }
+    panic!("the worker never ran out of jobs");
+}
+
+/// A new agent `name@team.test` with `role` and `lang`.
+pub async fn new_agent(
+    store: &SqlStore,
+    name: &str,
+    role: lossless::actor::Role,
+    lang: lossless::ids::Lang,
+) -> lossless::ids::AgentId {
+    store
+        .create_agent(lossless::team::NewAgent {
+            email: EmailAddress::parse(&format!("{name}@team.test")).unwrap(),
+            name: name.into(),
+            role,
+            lang,
+            password_hash: "x".into(),
+        })
+        .await
+        .unwrap()
+        .id
+}
+
 /// Email settings of a test: its own `secret`, Message-IDs at `lossless.test`, `ours` as our
 /// addresses, the rest default.
 pub fn email_settings(secret: &[u8], ours: &[&str]) -> EmailSettings {
@@ -338,3 +385,44 @@ pub async fn get_page(
 
 /// The body of a server function without arguments.
 pub const NO_ARGS: &[(&str, &str)] = &[];
+
+/// Calls a JSON-input server function at `path` the way the browser does (same-origin
+/// `POST`); returns the status and the body text.
+pub async fn call_json(
+    s: &lossless_server::Server,
+    path: &str,
+    cookie: Option<&str>,
+    body: serde_json::Value,
+) -> (u16, String) {
+    let mut r = http_client()
+        .post(format!("http://{}{path}", s.addr))
+        .header("sec-fetch-site", "same-origin")
+        .json(&body);
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    let r = r.send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Parses a JSON answer (panics with the body when it is not JSON).
+pub fn json_of(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"))
+}
+
+/// The `(field, code)` pairs of a 422 answer.
+pub fn field_codes(body: &str) -> Vec<(String, String)> {
+    let v = json_of(body);
+    assert_eq!(v["code"], "invalid", "{body}");
+    v["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,71 @@
+-- Issue 5: service levels. Business calendars, SLA policies, a group's calendar, each
+-- ticket's SLA record (its clocks) and the measurements kept for reports. SQLite dialect.
+-- Booleans are INTEGER 0/1 (tables are STRICT); JSON values are TEXT; times are RFC 3339
+-- TEXT as everywhere else.
+
+-- Business calendars; calendar is the serde JSON of lossless::sla::Calendar. Exactly one is
+-- the default once any exists (the store keeps at least one; this index at most one).
+CREATE TABLE sla_calendars (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    calendar   TEXT NOT NULL,
+    is_default INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX sla_calendars_default_idx ON sla_calendars (is_default) WHERE is_default;
+
+-- SLA policies, chosen per target by specificity, then ascending position, then id. draft is
+-- the serde JSON of lossless::sla::PolicyDraft; its calendar is the calendar_id column (a
+-- deleted calendar leaves the policy on the group's or the default calendar).
+CREATE TABLE sla_policies (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    enabled     INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    draft       TEXT NOT NULL,
+    calendar_id INTEGER REFERENCES sla_calendars (id) ON DELETE SET NULL,
+    updated_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX sla_policies_order_idx ON sla_policies (position, id);
+CREATE INDEX sla_policies_calendar_idx ON sla_policies (calendar_id);
+
+-- A group's business calendar (NULL: the installation default).
+ALTER TABLE groups ADD COLUMN calendar_id INTEGER
+    REFERENCES sla_calendars (id) ON DELETE SET NULL;
+CREATE INDEX groups_calendar_idx ON groups (calendar_id);
+
+-- A ticket's SLA record (lossless::sla::TicketSla): state is the serde JSON of SlaState;
+-- cursor is the last history row applied; revision the compare-and-set counter; next_at,
+-- due_at, breached, paused and warned are derived from state (timers, queue badges and
+-- the "at risk" view read them).
+CREATE TABLE ticket_sla (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
+    state     TEXT NOT NULL,
+    cursor    INTEGER NOT NULL,
+    revision  INTEGER NOT NULL,
+    status    TEXT NOT NULL,
+    responded INTEGER NOT NULL,
+    next_at   TEXT,
+    due_at    TEXT,
+    breached  INTEGER NOT NULL,
+    paused    INTEGER NOT NULL,
+    warned    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX ticket_sla_next_idx ON ticket_sla (next_at) WHERE next_at IS NOT NULL;
+CREATE INDEX ticket_sla_due_idx ON ticket_sla (due_at);
+
+-- Targets met (with the business and calendar seconds taken) or breached, for reports.
+CREATE TABLE sla_measurements (
+    id            INTEGER PRIMARY KEY,
+    ticket_id     INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    target        TEXT NOT NULL
+        CHECK (target IN ('first_response', 'next_response', 'resolution')),
+    policy_name   TEXT NOT NULL,
+    breach        INTEGER NOT NULL,
+    business_secs INTEGER,
+    calendar_secs INTEGER,
+    late          INTEGER NOT NULL,
+    at            TEXT NOT NULL
+) STRICT;
+CREATE INDEX sla_measurements_ticket_idx ON sla_measurements (ticket_id, id);
+CREATE INDEX sla_measurements_at_idx ON sla_measurements (at, id);
