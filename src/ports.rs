@@ -689,6 +689,11 @@ pub trait LiveBus: Send + Sync {
 pub trait Mailer: Send + Sync {
     /// Hands one mail to the outgoing server; `Ok` once the server accepted it.
     fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), String>>;
+    /// Is any outgoing server configured? (`false`: every send fails; optional mail such as
+    /// alerts to agents is skipped rather than retried.)
+    fn can_send(&self) -> bool {
+        true
+    }
 }
 
 /// Truncates a time to microseconds (PostgreSQL's precision) so both stores round-trip it.

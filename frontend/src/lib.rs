@@ -1,5 +1,8 @@
 //! Browser entry point: hydrates the server-rendered page. Nothing else lives here.
 
+// The app's largest views (the SLA calendars page) nest deeper than the default limit.
+#![recursion_limit = "256"]
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Called by the generated JS loader once the WASM module is instantiated.

@@ -572,8 +572,8 @@ pub fn notification_text(e: &SlaEvent, lang: Lang, t: &Ticket) -> String {
 }
 
 /// Emails an agent an SLA alert from the default mailbox (`Auto-Submitted`, so no mail
-/// system answers it). A node without SMTP, or an agent since deleted, skips it; a refusal
-/// by the mail server is retried by the worker.
+/// system answers it). A node without SMTP (no mailer, or no mailbox with an SMTP server),
+/// or an agent since deleted, skips it; a refusal by the mail server is retried.
 pub(super) async fn send_email(
     p: &Ports,
     email: Option<&super::EmailOut>,
@@ -582,7 +582,7 @@ pub(super) async fn send_email(
     agent: AgentId,
     text: &str,
 ) -> Result<JobOutcome, DomainError> {
-    let Some(email) = email else {
+    let Some(email) = email.filter(|e| e.mailer.can_send()) else {
         return Ok(JobOutcome::Done);
     };
     let (Some(agent), Some(ticket)) = (

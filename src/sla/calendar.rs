@@ -172,13 +172,19 @@ impl Calendar {
         if self.always_open {
             return vec![(a, b)];
         }
-        // Every local date an instant of [a, b) can have (offsets are within ±1 day).
+        // Every local date an instant of [a, b) can have (offsets are within ±1 day), and
+        // the UTC-offset segments around all of them, found once.
         let first = (a - Duration::days(1)).date_naive();
         let last = (b + Duration::days(1)).date_naive();
+        let segs = segments(
+            &self.tz,
+            midnight_utc(first) - Duration::hours(26),
+            midnight_utc(last) + Duration::hours(50),
+        );
         let mut out: Vec<(DateTime<Utc>, DateTime<Utc>)> = first
             .iter_days()
             .take_while(|d| *d <= last)
-            .flat_map(|d| self.day_intervals(d))
+            .flat_map(|d| self.day_intervals(d, &segs))
             .filter_map(|(s, e)| {
                 let (s, e) = (s.max(a), e.min(b));
                 (s < e).then_some((s, e))
@@ -222,8 +228,11 @@ impl Calendar {
         let mut left = amount;
         let mut from = start;
         let horizon = start + Duration::days(SEARCH_DAYS);
+        // Short targets end within a day: windows of 1, 2, 4, then 7 days.
+        let mut days = 1;
         while from < horizon {
-            let to = from + Duration::days(WINDOW_DAYS);
+            let to = from + Duration::days(days);
+            days = (days * 2).min(WINDOW_DAYS);
             for (s, e) in self.open_in(from, to) {
                 let len = e - s;
                 if left <= len {
@@ -238,7 +247,12 @@ impl Calendar {
 
     /// The exact UTC intervals whose instants have local date `d` and a local time inside
     /// one of its spans: per span, per UTC-offset segment of that date.
-    fn day_intervals(&self, d: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    /// `segs` must cover `d`'s midnight (read as UTC) from 26 hours before to 50 after.
+    fn day_intervals(
+        &self,
+        d: NaiveDate,
+        segs: &[(DateTime<Utc>, DateTime<Utc>, Duration)],
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         let spans = self.spans_on(d);
         if spans.is_empty() {
             return Vec::new();
@@ -248,7 +262,7 @@ impl Calendar {
         let lo = midnight.and_utc() - Duration::hours(26);
         let hi = midnight.and_utc() + Duration::hours(50);
         let mut out = Vec::new();
-        for (seg_start, seg_end, offset) in segments(&self.tz, lo, hi) {
+        for &(seg_start, seg_end, offset) in segs.iter().filter(|(s, e, _)| *s < hi && *e > lo) {
             for span in spans {
                 let open = midnight + Duration::minutes(i64::from(span.open));
                 let close = midnight + Duration::minutes(i64::from(span.close));
@@ -283,39 +297,53 @@ fn offset_at(tz: &Tz, t: DateTime<Utc>) -> Duration {
     ))
 }
 
-/// Splits `[a, b)` into pieces of constant UTC offset: `(start, end, offset)`. Transitions
-/// are found by bisection to the second; a piece whose ends share an offset is taken as
-/// constant (zones do not change twice and back within the 76 hours looked at).
+/// Midnight of `d` read as UTC.
+fn midnight_utc(d: NaiveDate) -> DateTime<Utc> {
+    NaiveDateTime::new(d, NaiveTime::MIN).and_utc()
+}
+
+/// Splits `[a, b)` into pieces of constant UTC offset: `(start, end, offset)`. The offset is
+/// sampled every day; where two samples differ, the transition is found by bisection to the
+/// second (zones never change twice and back within one day).
 fn segments(
     tz: &Tz,
     a: DateTime<Utc>,
     b: DateTime<Utc>,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>, Duration)> {
     let mut out = Vec::new();
-    let mut from = a;
-    let one = Duration::seconds(1);
-    // Whole seconds (zone transitions are), so the bisection below ends on the exact second.
-    let whole = |t: DateTime<Utc>| DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
-    let b_whole = whole(b);
-    while from < b {
-        let off = offset_at(tz, from);
-        if offset_at(tz, b - one) == off {
-            out.push((from, b, off));
-            break;
-        }
-        // Invariant: offset at lo is `off`, at hi it differs.
-        let (mut lo, mut hi) = (whole(from), b_whole - one);
-        while hi - lo > one {
-            let mid = lo + Duration::seconds((hi - lo).num_seconds() / 2);
-            if offset_at(tz, mid) == off {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        out.push((from, hi, off));
-        from = hi;
+    if b <= a {
+        return out;
     }
+    let one = Duration::seconds(1);
+    // Whole seconds (zone transitions are), so the bisection ends on the exact second.
+    let whole = |t: DateTime<Utc>| DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+    let last = whole(b - one);
+    let mut start = a;
+    let mut off = offset_at(tz, a);
+    let mut probe = whole(a);
+    while probe < last {
+        let next = (probe + Duration::days(1)).min(last);
+        let next_off = offset_at(tz, next);
+        if next_off != off {
+            // Invariant: offset at lo is `off`, at hi it differs.
+            let (mut lo, mut hi) = (probe, next);
+            while hi - lo > one {
+                let mid = lo + Duration::seconds((hi - lo).num_seconds() / 2);
+                if offset_at(tz, mid) == off {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            out.push((start, hi, off));
+            start = hi;
+            off = offset_at(tz, hi);
+            probe = hi;
+            continue;
+        }
+        probe = next;
+    }
+    out.push((start, b, off));
     out
 }
 

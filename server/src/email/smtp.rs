@@ -291,6 +291,9 @@ impl Mailer for SmtpMailers {
             }
         })
     }
+    fn can_send(&self) -> bool {
+        self.pick(None).is_some()
+    }
 }
 
 impl Mailer for SmtpMailer {
