@@ -27,3 +27,20 @@ export async function signIn(page: Page, from: '/agent' | '/agent/login' = '/age
   await page.getByTestId('login-submit').click();
   await expect(page).toHaveURL(/\/agent$/);
 }
+
+declare global {
+  interface Window {
+    /** Set by a test on an open page to prove later that the page never reloaded. */
+    __marker?: number;
+  }
+}
+
+/** A made-up word of letters only (digits would be split off by the tokenizer), unique per
+ * `stamp`, ending in `suffix`. */
+export function uniqueWord(stamp: number, suffix: string): string {
+  const letters = String(stamp)
+    .split('')
+    .map((d) => 'bcdfghjklm'[Number(d)])
+    .join('');
+  return `qz${letters}${suffix}`;
+}

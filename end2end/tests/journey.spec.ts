@@ -8,12 +8,6 @@ import * as path from 'node:path';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ARTIFACTS, ensureArtifacts, signIn } from './helpers';
 
 
-declare global {
-  interface Window {
-    __marker?: number;
-  }
-}
-
 
 test.beforeAll(ensureArtifacts);
 

@@ -8,24 +8,9 @@
 // Screenshots go to end2end/artifacts/ (gitignored).
 import { test, expect } from '@playwright/test';
 import * as path from 'node:path';
-import { ARTIFACTS, ensureArtifacts, signIn } from './helpers';
-
-declare global {
-  interface Window {
-    __marker?: number;
-  }
-}
+import { ARTIFACTS, ensureArtifacts, signIn, uniqueWord } from './helpers';
 
 test.beforeAll(ensureArtifacts);
-
-/** A made-up word of letters only (digits would be split off by the tokenizer). */
-function uniqueWord(stamp: number): string {
-  const letters = String(stamp)
-    .split('')
-    .map((d) => 'bcdfghjklm'[Number(d)])
-    .join('');
-  return `qz${letters}vok`;
-}
 
 test('a keyword rule sets the priority and the owner of a new web request, live', async ({ browser }) => {
   const adminCtx = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
@@ -34,7 +19,7 @@ test('a keyword rule sets the priority and the owner of a new web request, live'
   const queue = await adminCtx.newPage();
   const customer = await customerCtx.newPage();
   const stamp = Date.now();
-  const word = uniqueWord(stamp);
+  const word = uniqueWord(stamp, 'vok');
   const ruleName = `Keyword urgent ${stamp}`;
 
   // --- admin: the queue stays open in one tab (live) ---

@@ -8,24 +8,9 @@
 // carries the breach alert for that ticket. Screenshots go to end2end/artifacts/ (gitignored).
 import { test, expect } from '@playwright/test';
 import * as path from 'node:path';
-import { ARTIFACTS, ensureArtifacts, signIn } from './helpers';
-
-declare global {
-  interface Window {
-    __marker?: number;
-  }
-}
+import { ARTIFACTS, ensureArtifacts, signIn, uniqueWord } from './helpers';
 
 test.beforeAll(ensureArtifacts);
-
-/** A made-up word of letters only (digits would be split off by the tokenizer). */
-function uniqueWord(stamp: number): string {
-  const letters = String(stamp)
-    .split('')
-    .map((d) => 'bcdfghjklm'[Number(d)])
-    .join('');
-  return `qz${letters}sla`;
-}
 
 test('a ticket past its first-response target turns red live and the manager is alerted', async ({ browser }) => {
   // A 1-minute target: about 60 s of waiting plus the browser's 30-second countdown tick.
@@ -36,7 +21,7 @@ test('a ticket past its first-response target turns red live and the manager is 
   const queue = await adminCtx.newPage();
   const customer = await customerCtx.newPage();
   const stamp = Date.now();
-  const word = uniqueWord(stamp);
+  const word = uniqueWord(stamp, 'sla');
   const calendarName = `Always open ${stamp}`;
   const policyName = `One minute ${stamp}`;
 
