@@ -365,6 +365,25 @@ pub fn check(st: &mut SlaState, now: DateTime<Utc>, cals: &CalendarSet) -> Vec<S
         if clock.breached_at.is_some() {
             continue;
         }
+        // Business time never exceeds calendar time: when even the calendar time since the
+        // clock (re)started cannot reach the next threshold, nothing is due (no calendar
+        // arithmetic needed).
+        let next_threshold = clock
+            .chosen
+            .warn_at
+            .iter()
+            .filter(|p| !clock.warned.contains(p))
+            .map(|p| (clock.target_secs() * i64::from(*p) + 99) / 100)
+            .chain(std::iter::once(clock.target_secs()))
+            .min()
+            .unwrap_or(0);
+        let upper = clock.consumed_secs
+            + clock
+                .running_since
+                .map_or(0, |since| (now - since).num_seconds().max(0));
+        if upper < next_threshold {
+            continue;
+        }
         let used = clock.used_secs(now, cals);
         if used >= clock.target_secs() {
             let at = clock.due_at.unwrap_or(now).min(now);
