@@ -21,6 +21,10 @@ pub enum Role {
 }
 
 impl Role {
+    /// Managers and admins: they manage the team, rules and SLA, and get managers' alerts.
+    pub fn is_manager(self) -> bool {
+        matches!(self, Role::Manager | Role::Admin)
+    }
     /// Stable text for storage.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,7 +92,7 @@ impl Actor {
         let ok = match self {
             Actor::System => true,
             Actor::Agent { role, .. } => match p {
-                Permission::ManageTeam => matches!(role, Role::Admin | Role::Manager),
+                Permission::ManageTeam => role.is_manager(),
                 Permission::CustomerReply => false,
                 _ => true,
             },

@@ -661,7 +661,7 @@ impl From<lossless::services::PortalView> for PortalTicket {
 
 /// Whether an agent of this role may manage channels (managers and admins).
 pub fn can_manage(role: Role) -> bool {
-    matches!(role, Role::Manager | Role::Admin)
+    role.is_manager()
 }
 
 /// How many dead letters the channel screen lists.

@@ -20,7 +20,7 @@
 //!   `LiveEvent::Notification` goes to each recipient after the commit.
 
 use super::{Change, JobOutcome, Ports, commit};
-use crate::actor::{Actor, ActorRef, Permission, Role};
+use crate::actor::{Actor, ActorRef, Permission};
 use crate::error::DomainError;
 use crate::ids::{AgentId, GroupId, RuleId, TicketId, TicketNumber};
 use crate::job::{DEFAULT_MAX_ATTEMPTS, Job, JobKind, NewJob};
@@ -604,7 +604,7 @@ async fn recipients(
         let ids: Vec<AgentId> = match intent.target {
             NotifyTarget::Managers => agents
                 .values()
-                .filter(|a| matches!(a.role, Role::Manager | Role::Admin))
+                .filter(|a| a.role.is_manager())
                 .map(|a| a.id)
                 .collect(),
             NotifyTarget::Group(g) => p.store.group_members(g).await?,

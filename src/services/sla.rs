@@ -16,7 +16,7 @@
 //! (actor: the system), keyed by the breach so they apply once.
 
 use super::{Change, JobOutcome, Ports, with_retry};
-use crate::actor::{Actor, ActorRef, Permission, Role};
+use crate::actor::{Actor, ActorRef, Permission};
 use crate::error::{DomainError, FieldErrors};
 use crate::ids::{AgentId, GroupId, Lang, SlaCalendarId, SlaPolicyId, TicketId};
 use crate::job::{DEFAULT_MAX_ATTEMPTS, Job, JobKind, NewJob};
@@ -463,7 +463,7 @@ async fn notifications(
         .collect();
     let managers: Vec<AgentId> = agents
         .values()
-        .filter(|a| matches!(a.role, Role::Manager | Role::Admin))
+        .filter(|a| a.role.is_manager())
         .map(|a| a.id)
         .collect();
     let members = match ticket.group {

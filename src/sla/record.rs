@@ -212,18 +212,6 @@ pub fn single(default: Calendar) -> CalendarSet {
     }
 }
 
-impl TicketSla {
-    /// What a queue row shows.
-    pub fn badge(&self) -> crate::sla::SlaBadge {
-        crate::sla::SlaBadge {
-            due_at: self.due_at,
-            breached: self.breached,
-            paused: self.paused,
-            warned: self.warned,
-        }
-    }
-}
-
 /// For display: the target whose deadline is nearest, if any.
 pub fn nearest(sla: &TicketSla) -> Option<(Target, DateTime<Utc>)> {
     sla.state
