@@ -42,6 +42,8 @@ int_id!(/// Database id of an SLA policy.
     SlaPolicyId);
 int_id!(/// Database id of a business calendar.
     SlaCalendarId);
+int_id!(/// Database id of a canned response (issue 6).
+    CannedId);
 
 /// Human ticket number: a configurable prefix and a never-reused sequence, e.g. `LL-1042`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -73,6 +73,21 @@ pub enum JobKind {
         /// The text (in the agent's language).
         text: String,
     },
+    /// Alert an agent (in-app, and by email when their preferences say so) that a ticket was
+    /// assigned to them, that its customer replied, or that a colleague mentioned them.
+    /// Keyed `alert:<ticket>:<version>:<agent>:<kind>`; the in-app notification carries the
+    /// key, so a repeated run never adds a second one.
+    AgentAlert {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The recipient.
+        agent: crate::ids::AgentId,
+        /// Why.
+        alert: crate::notification::AlertKind,
+        /// Who caused it (a colleague's name for assignments and mentions; empty otherwise).
+        #[serde(default)]
+        by: String,
+    },
     /// Send a stored outbound public message of an email ticket to the customer by email
     /// (see [`crate::email::outbound`]).
     DeliverEmail {
@@ -94,6 +109,7 @@ impl JobKind {
             JobKind::SlaUpdate { .. } => "sla_update",
             JobKind::SlaBreachAction { .. } => "sla_breach_action",
             JobKind::SlaEmail { .. } => "sla_email",
+            JobKind::AgentAlert { .. } => "agent_alert",
         }
     }
 }
@@ -261,10 +277,123 @@ pub fn jobs_for_chain(
     jobs
 }
 
+/// The agent alerts a stored change implies (pure): the new owner hears of an assignment
+/// made by someone else, the owner hears of a customer's reply. `ticket` is the ticket as
+/// stored by the change (its new version). Mentions come from the note's text, see
+/// [`mention_jobs`]. The jobs' `by` is empty; the service fills in the colleague's name.
+pub fn alert_jobs(
+    ticket: &Ticket,
+    events: &[TicketEvent],
+    actor: crate::actor::ActorRef,
+    now: DateTime<Utc>,
+) -> Vec<NewJob> {
+    use crate::actor::ActorRef;
+    use crate::notification::AlertKind;
+    let mut out = Vec::new();
+    let mut push = |agent: crate::ids::AgentId, alert: AlertKind| {
+        out.push(NewJob {
+            key: format!(
+                "alert:{}:{}:{agent}:{}",
+                ticket.id,
+                ticket.version,
+                alert.as_str()
+            ),
+            kind: JobKind::AgentAlert {
+                ticket_id: ticket.id,
+                agent,
+                alert,
+                by: String::new(),
+            },
+            run_at: now,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        });
+    };
+    for e in events {
+        match e {
+            TicketEvent::Assigned { to: Some(a), .. }
+                if actor != ActorRef::Agent(*a) && ticket.assignee == Some(*a) =>
+            {
+                push(*a, AlertKind::Assigned);
+            }
+            TicketEvent::CustomerReplied => {
+                if let Some(a) = ticket.assignee {
+                    push(a, AlertKind::CustomerReplied);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The alerts of agents mentioned in an internal note written by `author` (never the author
+/// themself), for the ticket as stored by that change.
+pub fn mention_jobs(
+    ticket: &Ticket,
+    mentioned: &std::collections::BTreeSet<crate::ids::AgentId>,
+    author: crate::ids::AgentId,
+    now: DateTime<Utc>,
+) -> Vec<NewJob> {
+    use crate::notification::AlertKind;
+    mentioned
+        .iter()
+        .filter(|a| **a != author)
+        .map(|agent| NewJob {
+            key: format!("alert:{}:{}:{agent}:mentioned", ticket.id, ticket.version),
+            kind: JobKind::AgentAlert {
+                ticket_id: ticket.id,
+                agent: *agent,
+                alert: AlertKind::Mentioned,
+                by: String::new(),
+            },
+            run_at: now,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ticket::tests::{t0, ticket};
+
+    #[test]
+    fn alerts_go_to_the_new_owner_unless_they_took_it_and_to_the_owner_on_replies() {
+        use crate::actor::ActorRef;
+        use crate::ids::{AgentId, ContactId};
+        use crate::notification::AlertKind;
+        let mut t = ticket();
+        t.assignee = Some(AgentId(7));
+        t.version = 4;
+        let assigned = [TicketEvent::Assigned {
+            from: None,
+            to: Some(AgentId(7)),
+        }];
+        let by_boss = alert_jobs(&t, &assigned, ActorRef::Agent(AgentId(2)), t0());
+        assert_eq!(by_boss.len(), 1);
+        assert_eq!(by_boss[0].key, "alert:1:4:7:assigned");
+        assert!(matches!(
+            &by_boss[0].kind,
+            JobKind::AgentAlert { agent: AgentId(7), alert: AlertKind::Assigned, by, .. } if by.is_empty()
+        ));
+        assert!(alert_jobs(&t, &assigned, ActorRef::Agent(AgentId(7)), t0()).is_empty());
+        assert_eq!(alert_jobs(&t, &assigned, ActorRef::System, t0()).len(), 1);
+        let replied = alert_jobs(
+            &t,
+            &[TicketEvent::CustomerReplied],
+            ActorRef::Contact(ContactId(3)),
+            t0(),
+        );
+        assert_eq!(replied[0].key, "alert:1:4:7:customer_replied");
+        t.assignee = None;
+        assert!(alert_jobs(&t, &[TicketEvent::CustomerReplied], ActorRef::System, t0()).is_empty());
+        let mentioned: std::collections::BTreeSet<AgentId> = [AgentId(2), AgentId(5)].into();
+        let keys: Vec<String> = mention_jobs(&t, &mentioned, AgentId(2), t0())
+            .into_iter()
+            .map(|j| j.key)
+            .collect();
+        assert_eq!(keys, ["alert:1:4:5:mentioned"]);
+    }
 
     #[test]
     fn creation_enqueues_one_acknowledgement_the_sla_clocks_and_the_rules() {

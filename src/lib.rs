@@ -15,15 +15,23 @@
 //! - **Group** — a team of agents; tickets are routed to groups.
 //! - **Channel** — where a request came from (web form, API, email, …).
 //! - **Queue / View** — a filtered, ordered list of tickets (mine, unassigned, a group's).
+//! - **Search / saved view** — full-text search over tickets, messages (notes too, for agents)
+//!   and contacts in Russian and English word forms, with filters; a saved view is a named
+//!   search, private or shared with a group ([`search`]).
 //! - **Rule** — automation: an activator, a condition tree and ordered actions, run from the
 //!   job table after the change that triggered it ([`rules`]).
 //! - **SlaPolicy** — response/resolution targets measured in business time of a
 //!   [`sla::Calendar`] (working hours in a time zone, holidays, 24/7).
 //! - **Job** — a durable side effect derived from events, run by the worker, idempotent by key.
 //! - **LiveEvent** — a best-effort hint that a screen is stale; never data.
+//! - **Viewer** — an agent who has a ticket open right now, perhaps typing on it (collision
+//!   detection, [`viewers`]); ephemeral shared state, never history.
 //! - **History** — the durable record of every change: who, what, when.
+//! - **Canned response** — a reply template with placeholders, personal or shared; with
+//!   actions (status, priority, assignee, tags) it is a **macro** ([`canned`]).
 
 pub mod actor;
+pub mod canned;
 pub mod classify;
 pub mod contact;
 pub mod email;
@@ -37,9 +45,11 @@ pub mod notification;
 pub mod notify;
 pub mod ports;
 pub mod rules;
+pub mod search;
 pub mod services;
 pub mod sla;
 pub mod team;
 pub mod ticket;
+pub mod viewers;
 
 pub use chrono::{DateTime, Utc};

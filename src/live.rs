@@ -30,6 +30,11 @@ pub enum LiveEvent {
         /// The agent.
         agent: AgentId,
     },
+    /// Who views or types on a ticket changed (its open pages refetch the viewers).
+    ViewersChanged {
+        /// Which.
+        ticket_id: TicketId,
+    },
 }
 
 impl LiveEvent {

@@ -276,6 +276,38 @@ pub struct LabelledTicket {
     pub priority: Priority,
 }
 
+/// One cell of the working set's breakdown ([`Store::board_load`]): the tickets of one status
+/// in one group (or none) with one assignee (or none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadCell {
+    /// Status: new, open or pending.
+    pub status: Status,
+    /// The group (`None`: no group).
+    pub group: Option<GroupId>,
+    /// The assignee (`None`: unassigned).
+    pub assignee: Option<AgentId>,
+    /// How many tickets (at least one: empty cells are not listed).
+    pub tickets: i64,
+    /// The earliest last change (`updated_at`) among them: the one left alone longest.
+    pub oldest_change: DateTime<Utc>,
+}
+
+/// Which tickets a manager dashboard list shows ([`Store::board_tickets`]); every list is of
+/// the working set (new, open, pending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "list", rename_all = "snake_case")]
+pub enum BoardList {
+    /// Nobody owns them; oldest (created) first.
+    Unassigned,
+    /// A running SLA clock is breached; by ticket id (oldest first).
+    Breached,
+    /// Not breached, but the earliest running deadline is before `until`; nearest first.
+    DueBefore {
+        /// Deadlines before this count.
+        until: DateTime<Utc>,
+    },
+}
+
 /// Storage, one implementation per database.
 pub trait Store: Send + Sync {
     /// Creates a ticket with its contact, first message, history, jobs and intake receipt.
@@ -636,6 +668,138 @@ pub trait Store: Send + Sync {
         &self,
         id: TicketId,
     ) -> BoxFuture<'_, StoreResult<Vec<crate::sla::Measurement>>>;
+
+    // ---- canned responses (issue 6) ----
+
+    /// The canned responses `agent` may see: the shared ones and the agent's own personal
+    /// ones (`None`: every one, all agents' personal ones included), by id.
+    fn canned_responses(
+        &self,
+        agent: Option<AgentId>,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::canned::CannedResponse>>>;
+    /// A canned response by id, whoever owns it (`None`: no such response).
+    fn canned_response(
+        &self,
+        id: crate::ids::CannedId,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::canned::CannedResponse>>>;
+    /// Stores a canned response owned by `owner` (`None`: shared; `draft.shared` is not
+    /// read): `None` inserts; `Some(id)` replaces it, owner included (`NotFound` when there
+    /// is none, or when `owner` is no agent). Sets `updated_at`.
+    fn save_canned_response(
+        &self,
+        id: Option<crate::ids::CannedId>,
+        owner: Option<AgentId>,
+        draft: crate::canned::CannedDraft,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::canned::CannedResponse>>;
+    /// Deletes a canned response (`NotFound` when there is none).
+    fn delete_canned_response(&self, id: crate::ids::CannedId) -> BoxFuture<'_, StoreResult<()>>;
+
+    // ---- ticket viewers (issue 6) ----
+
+    /// Applies an agent's report about a ticket ([`crate::viewers::ViewerRecord::next`]) in
+    /// one transaction: forgets every record that expired by `now`, then stores the new
+    /// record (or deletes it for `Left`). Returns the record before (`None` when there was
+    /// none or it had expired) and after. `NotFound` for no such ticket or agent (`Left`
+    /// never fails on that).
+    fn report_viewer(
+        &self,
+        ticket: TicketId,
+        agent: AgentId,
+        report: crate::viewers::ViewerReport,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::viewers::ViewerChange>>;
+    /// The stored viewer records of a ticket, by agent id, expired ones included (the core
+    /// decides what still counts). `NotFound` for no such ticket.
+    fn ticket_viewers(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::viewers::ViewerRecord>>>;
+    /// The stored viewer records of the given tickets (queue rows), by ticket then agent id;
+    /// unknown tickets have none.
+    fn viewers_of(
+        &self,
+        tickets: Vec<TicketId>,
+    ) -> BoxFuture<'_, StoreResult<Vec<(TicketId, crate::viewers::ViewerRecord)>>>;
+
+    // ---- search (issue 6) ----
+
+    /// Tickets matching a search, at most `q.limit`: with words, by their newest message
+    /// holding every clause (a ticket's first message holds its subject too), newest first,
+    /// internal notes only with `include_internal`; with filters only, newest ticket first.
+    /// Every message and contact is searchable from the commit that stored it on.
+    fn search_tickets(
+        &self,
+        q: crate::search::TicketSearch,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::search::TicketHit>>>;
+    /// Contacts whose name, addresses and phone numbers hold every clause, newest first.
+    fn search_contacts(
+        &self,
+        text: crate::search::TextQuery,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<Contact>>>;
+    /// The contacts owning a handle (an email address compared without regard to case).
+    fn contacts_by_handle(
+        &self,
+        handle: &crate::contact::Handle,
+    ) -> BoxFuture<'_, StoreResult<Vec<ContactId>>>;
+    /// Indexes up to `batch` messages and `batch` contacts stored before the search index
+    /// existed, newest first, in one transaction; returns how many (0: nothing left).
+    /// Each such row is indexed exactly once, however many nodes call this at once.
+    fn index_backlog(&self, batch: i64) -> BoxFuture<'_, StoreResult<u64>>;
+    /// Every saved view, by name then id.
+    fn saved_views(&self) -> BoxFuture<'_, StoreResult<Vec<crate::search::SavedView>>>;
+    /// A saved view.
+    fn saved_view(
+        &self,
+        id: crate::search::SavedViewId,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::search::SavedView>>>;
+    /// Stores a view: `None` inserts it; `Some(id)` replaces its name, query and group
+    /// (the owner stays). `NotFound` for no such view, owner or group.
+    fn save_view(
+        &self,
+        id: Option<crate::search::SavedViewId>,
+        draft: crate::search::SavedViewDraft,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::search::SavedView>>;
+    /// Deletes a view (`NotFound` when there is none).
+    fn delete_view(&self, id: crate::search::SavedViewId) -> BoxFuture<'_, StoreResult<()>>;
+
+    // ---- manager dashboard (issue 6) ----
+
+    /// The working set (new, open, pending) counted by status, group and assignee in one
+    /// aggregate query over an index of the working set: one [`LoadCell`] per combination
+    /// that has tickets, by status, group, assignee (none first).
+    fn board_load(&self) -> BoxFuture<'_, StoreResult<Vec<LoadCell>>>;
+    /// At most `limit` working-set tickets of a dashboard list, each walked along its own
+    /// index and stopped at the limit (rows as in [`Store::queue`], with contact and badge).
+    fn board_tickets(
+        &self,
+        list: BoardList,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<QueueRow>>>;
+
+    // ---- agent alerts (issue 6) ----
+
+    /// Stores a notification under `key` unless one with that key exists (then `None`);
+    /// `NotFound` for an unknown agent or ticket.
+    fn add_keyed_notification(
+        &self,
+        key: &str,
+        n: crate::notification::NewNotification,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::notification::Notification>>>;
+    /// An agent's email preferences (every kind on when never saved).
+    fn agent_prefs(
+        &self,
+        agent: AgentId,
+    ) -> BoxFuture<'_, StoreResult<crate::notification::EmailPrefs>>;
+    /// Stores an agent's email preferences (`NotFound` for an unknown agent).
+    fn save_agent_prefs(
+        &self,
+        agent: AgentId,
+        prefs: crate::notification::EmailPrefs,
+    ) -> BoxFuture<'_, StoreResult<()>>;
 
     /// The installation setting `key` (`None`: never set).
     fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>>;

@@ -133,6 +133,69 @@ texts_table! {
     col_age,
     /// Empty queue.
     queue_empty,
+    // ---- search and saved views (issue 6) ----
+    /// Search page title.
+    search_title,
+    /// Accessible label of the search box.
+    search_label,
+    /// Placeholder of the search box.
+    search_placeholder,
+    /// Search button.
+    search_button,
+    /// Summary of the search syntax help.
+    search_help_title,
+    /// Help: word forms.
+    search_help_words,
+    /// Help: phrases and prefixes.
+    search_help_phrase,
+    /// Help: filters.
+    search_help_filters,
+    /// Help: ticket numbers.
+    search_help_number,
+    /// No results.
+    search_empty,
+    /// Heading of ticket results.
+    search_tickets_heading,
+    /// Heading of contact results.
+    search_contacts_heading,
+    /// Badge: the match is in an internal note.
+    search_internal_note,
+    /// Link: more results.
+    search_more,
+    /// The ticket named by number, `{n}` = number.
+    search_exact,
+    /// Link from a contact to their tickets.
+    search_contact_tickets,
+    /// An unknown filter key, `{n}` = key.
+    search_err_unknown,
+    /// A bad filter value, `{n}` = key.
+    search_err_invalid,
+    /// A group or agent named in a filter does not exist, `{n}` = key.
+    search_err_missing,
+    /// Empty search.
+    search_err_required,
+    /// Too long a query.
+    search_err_too_long,
+    /// Saved searches (heading and nav label).
+    saved_views_title,
+    /// Saved search: name field.
+    saved_view_name,
+    /// Saved search: sharing field.
+    saved_view_share,
+    /// Saved search: not shared.
+    saved_view_private,
+    /// Saved search: shared with group `{n}`.
+    saved_view_group,
+    /// Button: save the current search.
+    saved_view_save,
+    /// Saved search stored, `{n}` = name.
+    saved_view_saved,
+    /// Button: delete the open saved search.
+    saved_view_delete,
+    /// Saved search deleted.
+    saved_view_deleted,
+    /// Heading when a saved search is open, `{n}` = name.
+    saved_view_open,
     /// Age under a minute.
     age_now,
     /// Age in minutes (`{n}`).
@@ -553,6 +616,62 @@ texts_table! {
     /// Replay outcome: duplicate.
     outcome_duplicate,
 
+    // ---- collision detection and keyboard shortcuts (issue 6) ----
+    /// Ticket page: label of the bar naming who else is on the ticket.
+    collision_label,
+    /// Ticket page: `{n}` (an agent) has the ticket open.
+    collision_viewing,
+    /// Ticket page: `{n}` is typing a public reply.
+    collision_typing_reply,
+    /// Ticket page: `{n}` is typing an internal note.
+    collision_typing_note,
+    /// Queue: title of the eye mark on a row others have open (`{n}`: their names).
+    queue_viewed_by,
+    /// Ticket page: the "assign to me" button.
+    assign_me,
+    /// Shortcut help: title.
+    kb_title,
+    /// Shortcut help: the close button.
+    kb_close,
+    /// The button that opens the shortcut help.
+    kb_open_hint,
+    /// Shortcut help: section of queue keys.
+    kb_section_queue,
+    /// Shortcut help: section of ticket page keys.
+    kb_section_ticket,
+    /// Shortcut help: section of keys that work everywhere.
+    kb_section_anywhere,
+    /// Between two alternative keys ("j or ↓").
+    kb_or,
+    /// Between the keys of a sequence ("g then q").
+    kb_then,
+    /// Shortcut: select the next queue row.
+    kb_down,
+    /// Shortcut: select the previous queue row.
+    kb_up,
+    /// Shortcut: open the selected row.
+    kb_open,
+    /// Shortcut: focus the search box.
+    kb_search,
+    /// Shortcut: go to the queue.
+    kb_go_queue,
+    /// Shortcut: write a reply.
+    kb_reply,
+    /// Shortcut: write an internal note.
+    kb_note,
+    /// Shortcut: assign the ticket to me.
+    kb_assign,
+    /// Shortcut: the status control.
+    kb_status,
+    /// Shortcut: the canned-response picker.
+    kb_canned,
+    /// Shortcut: back to the queue.
+    kb_back,
+    /// Shortcut: Escape.
+    kb_escape,
+    /// Shortcut: this help.
+    kb_help,
+
     // ---- managers: rules (/manage/rules, issue 4) ----
     /// Navigation / title: rules.
     rules_title,
@@ -796,6 +915,58 @@ texts_table! {
     bell_mark_read,
     /// Bell: link to the ticket (`{n}` = number).
     bell_open_ticket,
+    /// Navigation / title: the manager dashboard (`/manage`).
+    nav_dashboard,
+    /// Dashboard: the totals strip (accessible name).
+    board_totals,
+    /// Dashboard total: tickets new, open or pending.
+    board_working,
+    /// Dashboard: new and open tickets (waiting for the team).
+    board_open,
+    /// Dashboard: tooltip of the open count.
+    board_open_hint,
+    /// Dashboard: pending tickets (waiting for the customer).
+    board_pending,
+    /// Dashboard total: tickets listed at SLA risk.
+    board_at_risk_total,
+    /// Dashboard section: the team's load.
+    board_agents,
+    /// Dashboard column: working-set tickets of the capacity.
+    board_load,
+    /// Dashboard: tooltip of the load column.
+    board_load_hint,
+    /// Dashboard column: the longest wait.
+    board_waiting,
+    /// Dashboard: what the wait measures.
+    board_waiting_hint,
+    /// Dashboard: a wait, `{n}` = duration.
+    board_waiting_for,
+    /// Dashboard: nothing waiting.
+    board_no_wait,
+    /// Dashboard section: group queues.
+    board_groups,
+    /// Dashboard column: a group's working-set tickets.
+    board_queue,
+    /// Dashboard section: the oldest unassigned tickets.
+    board_unassigned,
+    /// Dashboard: nothing unassigned.
+    board_unassigned_none,
+    /// Dashboard: rows shown of a total, `{n}` = total.
+    board_of_total,
+    /// Dashboard section: tickets at SLA risk.
+    board_at_risk,
+    /// Dashboard: what at risk means, `{n}` = minutes.
+    board_at_risk_hint,
+    /// Dashboard: nothing at risk.
+    board_at_risk_none,
+    /// Dashboard: the list is cut, `{n}` = rows shown.
+    board_more,
+    /// Dashboard: the assignee picker of a row (accessible name).
+    board_assign,
+    /// Dashboard: a reassignment was saved, `{n}` = ticket number and agent.
+    board_assigned,
+    /// Dashboard: a ticket was unassigned, `{n}` = ticket number.
+    board_unassigned_done,
     /// Navigation / title: the team screen.
     nav_team,
     /// Team screen: groups heading.
@@ -930,6 +1101,24 @@ texts_table! {
     sla_raise_priority,
     /// On breach: move to group.
     sla_move_to_group,
+    /// SLA policy: on breach, hand the ticket to another agent by the group's strategy.
+    sla_reassign,
+
+    // ---- my settings: email alerts (issue 6) ----
+    /// Nav link and title of `/agent/settings`.
+    settings_title,
+    /// Fieldset: email alerts.
+    settings_email_title,
+    /// Hint under it.
+    settings_email_hint,
+    /// Email when assigned to me.
+    pref_assigned,
+    /// Email when the customer replies on my ticket.
+    pref_customer_replied,
+    /// Email when mentioned.
+    pref_mentioned,
+    /// Email SLA warnings and breaches.
+    pref_sla,
     /// Move select: stay.
     sla_no_move,
     /// Calendars page title and navigation.
@@ -1010,6 +1199,121 @@ texts_table! {
     day_sat,
     /// Sunday.
     day_sun,
+    // ---- canned responses and macros (issue 6) ----
+    /// Canned responses page title and navigation.
+    canned_title,
+    /// Canned responses page intro.
+    canned_intro,
+    /// Button and editor title: new response.
+    canned_new,
+    /// Search field label (page and picker).
+    canned_search,
+    /// No responses at all.
+    canned_empty,
+    /// No response matches the search.
+    canned_no_match,
+    /// Mark: shared response.
+    canned_shared,
+    /// Mark: personal response.
+    canned_personal,
+    /// Mark: the response has actions.
+    canned_macro,
+    /// Delete question, `{n}` = title.
+    canned_delete_confirm,
+    /// Editor title, `{n}` = title.
+    canned_edit_title,
+    /// Field: title.
+    canned_f_title,
+    /// Field: shortcut.
+    canned_f_shortcut,
+    /// Shortcut hint.
+    canned_shortcut_hint,
+    /// Field: text.
+    canned_f_body,
+    /// Text hint.
+    canned_body_hint,
+    /// Checkbox: shared.
+    canned_f_shared,
+    /// Placeholder help title.
+    canned_placeholders,
+    /// Placeholder help text.
+    canned_placeholders_hint,
+    /// Fieldset: macro actions.
+    canned_actions,
+    /// Macro actions hint.
+    canned_actions_hint,
+    /// Select option: do not change.
+    canned_keep,
+    /// Assign option: whoever applies the macro.
+    canned_assign_me,
+    /// Assign option: unassign.
+    canned_assign_nobody,
+    /// Field: tags to add.
+    canned_add_tags,
+    /// Field: tags to remove.
+    canned_remove_tags,
+    /// Tags fields hint.
+    canned_tags_hint,
+    /// Preview title.
+    canned_preview,
+    /// Body error: unknown placeholder `{n}`.
+    canned_unknown_placeholder,
+    /// Body error: `{{` without `}}`.
+    canned_unclosed_placeholder,
+    /// Placeholder: customer name.
+    ph_customer_name,
+    /// Placeholder: customer first name.
+    ph_customer_first_name,
+    /// Placeholder: customer email.
+    ph_customer_email,
+    /// Placeholder: customer phone.
+    ph_customer_phone,
+    /// Placeholder: ticket number.
+    ph_ticket_number,
+    /// Placeholder: ticket subject.
+    ph_ticket_subject,
+    /// Placeholder: agent name.
+    ph_agent_name,
+    /// Placeholder: agent first name.
+    ph_agent_first_name,
+    /// Placeholder: agent email.
+    ph_agent_email,
+    /// Placeholder: the ticket's group.
+    ph_group_name,
+    /// Action: status, `{n}` = status.
+    canned_a_status,
+    /// Action: priority, `{n}` = priority.
+    canned_a_priority,
+    /// Action: assign, `{n}` = agent.
+    canned_a_assign,
+    /// Action: assign to whoever applies it.
+    canned_a_assign_me,
+    /// Action: unassign.
+    canned_a_unassign,
+    /// Action: add tag `{n}`.
+    canned_a_add_tag,
+    /// Action: remove tag `{n}`.
+    canned_a_remove_tag,
+    /// Composer button.
+    canned_button,
+    /// Composer button tooltip.
+    canned_button_title,
+    /// Picker link to the management page.
+    canned_manage_link,
+    /// Composer: a chosen macro, `{n}` = title.
+    canned_pending,
+    /// Composer: when the macro applies.
+    canned_on_send,
+    /// Composer: apply the macro now.
+    canned_apply_now,
+    /// Composer: drop the chosen macro.
+    canned_discard,
+    /// Composer: the macro was applied, `{n}` = title.
+    canned_applied,
+    /// Saved notice.
+    canned_saved,
+    /// Deleted notice.
+    canned_deleted,
 }
 
 /// Russian texts (default).
@@ -1064,6 +1368,37 @@ pub static RU: Texts = Texts {
     col_assignee: "Исполнитель",
     col_age: "Возраст",
     queue_empty: "Здесь пусто — нет обращений по этим условиям.",
+    search_title: "Поиск",
+    search_label: "Поиск по обращениям и клиентам",
+    search_placeholder: "Поиск: слова, #номер, status:open, tag:vip…",
+    search_button: "Найти",
+    search_help_title: "Как искать",
+    search_help_words: "Слова находятся в любой форме: «заказы» найдёт «заказ» и «заказа», «refunded» — «refund». Все слова должны встретиться в одном сообщении (первое сообщение — вместе с темой); заметки тоже ищутся.",
+    search_help_phrase: "\"вернуть деньги\" или «…» — слова подряд; возвр* — начало слова; телефон — в любой записи.",
+    search_help_filters: "Фильтры: status:open,pending · priority:high · channel:email · group:\"Вторая линия\" · assignee:me, none или email · tag:vip · from:email или телефон клиента.",
+    search_help_number: "#1042 или LL-1042 — сразу открыть обращение.",
+    search_empty: "Ничего не найдено.",
+    search_tickets_heading: "Обращения",
+    search_contacts_heading: "Клиенты",
+    search_internal_note: "Заметка",
+    search_more: "Показать ещё",
+    search_exact: "Обращение {n}",
+    search_contact_tickets: "Обращения клиента",
+    search_err_unknown: "Неизвестный фильтр «{n}:». Фильтры перечислены в подсказке «Как искать».",
+    search_err_invalid: "Неверное значение фильтра «{n}:».",
+    search_err_missing: "В фильтре «{n}:» указана несуществующая группа или сотрудник.",
+    search_err_required: "Введите, что искать.",
+    search_err_too_long: "Слишком длинный запрос.",
+    saved_views_title: "Сохранённые поиски",
+    saved_view_name: "Название",
+    saved_view_share: "Доступ",
+    saved_view_private: "Только я",
+    saved_view_group: "Группа «{n}»",
+    saved_view_save: "Сохранить поиск",
+    saved_view_saved: "Поиск «{n}» сохранён",
+    saved_view_delete: "Удалить поиск",
+    saved_view_deleted: "Поиск удалён",
+    saved_view_open: "Сохранённый поиск «{n}»",
     age_now: "только что",
     age_minutes: "{n} мин",
     age_hours: "{n} ч",
@@ -1274,6 +1609,35 @@ pub static RU: Texts = Texts {
     outcome_dead_letter: "по-прежнему не разбирается",
     outcome_duplicate: "уже было получено",
 
+    // ---- collision detection and keyboard shortcuts (issue 6) ----
+    collision_label: "Сейчас в этом обращении",
+    collision_viewing: "{n} просматривает",
+    collision_typing_reply: "{n} пишет ответ…",
+    collision_typing_note: "{n} пишет заметку…",
+    queue_viewed_by: "Сейчас открыто: {n}",
+    assign_me: "Взять себе",
+    kb_title: "Горячие клавиши",
+    kb_close: "Закрыть",
+    kb_open_hint: "Горячие клавиши (?)",
+    kb_section_queue: "Очередь",
+    kb_section_ticket: "Обращение",
+    kb_section_anywhere: "Везде",
+    kb_or: "или",
+    kb_then: "затем",
+    kb_down: "Следующее обращение",
+    kb_up: "Предыдущее обращение",
+    kb_open: "Открыть выбранное обращение",
+    kb_search: "Поиск",
+    kb_go_queue: "Перейти к очереди",
+    kb_reply: "Написать ответ",
+    kb_note: "Написать внутреннюю заметку",
+    kb_assign: "Взять себе",
+    kb_status: "Сменить статус",
+    kb_canned: "Вставить шаблон ответа",
+    kb_back: "Вернуться к очереди",
+    kb_escape: "Выйти из поля ввода, закрыть подсказку",
+    kb_help: "Показать эту подсказку",
+
     // ---- managers: rules (/manage/rules, issue 4) ----
     rules_title: "Правила",
     rules_intro: "Правила срабатывают по порядку сверху вниз: когда (событие), если (условия), то (действия). Изменения, сделанные правилом, видны в истории обращения.",
@@ -1397,6 +1761,32 @@ pub static RU: Texts = Texts {
     bell_empty: "Уведомлений нет.",
     bell_mark_read: "Отметить все прочитанными",
     bell_open_ticket: "Открыть {n}",
+    nav_dashboard: "Обзор",
+    board_totals: "Итоги по очереди",
+    board_working: "В работе",
+    board_open: "Ждут команду",
+    board_open_hint: "Новые и открытые: ход за командой",
+    board_pending: "Ждут клиента",
+    board_at_risk_total: "SLA под угрозой",
+    board_agents: "Нагрузка команды",
+    board_load: "Загрузка",
+    board_load_hint: "Все назначенные в работе из допустимого максимума (0 — без ограничения)",
+    board_waiting: "Дольше всех ждёт",
+    board_waiting_hint: "Сколько времени без единого изменения (ответа, заметки, правки) провело самое заброшенное новое или открытое обращение",
+    board_waiting_for: "{n} без движения",
+    board_no_wait: "—",
+    board_groups: "Очереди групп",
+    board_queue: "В очереди",
+    board_unassigned: "Без исполнителя — самые давние",
+    board_unassigned_none: "У всех обращений есть исполнитель.",
+    board_of_total: "из {n}",
+    board_at_risk: "SLA под угрозой",
+    board_at_risk_hint: "Нарушенные сроки и сроки в ближайшие {n} мин",
+    board_at_risk_none: "Сроки SLA под контролем.",
+    board_more: "Показаны первые {n}",
+    board_assign: "Назначить исполнителя",
+    board_assigned: "Назначено: {n}",
+    board_unassigned_done: "Исполнитель снят: {n}",
     nav_team: "Команда",
     team_groups: "Группы: распределение обращений",
     team_agents: "Сотрудники",
@@ -1466,6 +1856,14 @@ pub static RU: Texts = Texts {
     sla_on_breach_hint: "Руководители группы получают уведомление всегда.",
     sla_raise_priority: "Повысить приоритет на ступень",
     sla_move_to_group: "Перевести в группу",
+    sla_reassign: "Передать другому агенту по правилам распределения группы",
+    settings_title: "Мои настройки",
+    settings_email_title: "Уведомления по почте",
+    settings_email_hint: "В приложении уведомления приходят всегда; здесь — какие из них дублировать на почту. Упомянуть коллегу в заметке: @имя.",
+    pref_assigned: "Мне назначили обращение",
+    pref_customer_replied: "Клиент ответил в моём обращении",
+    pref_mentioned: "Меня упомянули в заметке",
+    pref_sla: "Предупреждения и нарушения SLA",
     sla_no_move: "не переводить",
     cal_title: "Календари",
     cal_intro: "Рабочие часы, по которым считаются сроки SLA: часы по дням недели в часовом поясе календаря, праздники и перенесённые дни.",
@@ -1506,6 +1904,63 @@ pub static RU: Texts = Texts {
     day_fri: "Пятница",
     day_sat: "Суббота",
     day_sun: "Воскресенье",
+    canned_title: "Шаблоны ответов",
+    canned_intro: "Готовые ответы с подстановками. Личные шаблоны видите только вы; общие видит вся команда, а меняют руководители. Шаблон с действиями — макрос: он меняет статус, приоритет, ответственного и метки одним действием.",
+    canned_new: "Новый шаблон",
+    canned_search: "Найти шаблон",
+    canned_empty: "Шаблонов пока нет. Создайте первый — он появится в ответе на обращение.",
+    canned_no_match: "Ничего не найдено.",
+    canned_shared: "Общий",
+    canned_personal: "Личный",
+    canned_macro: "Макрос",
+    canned_delete_confirm: "Удалить шаблон «{n}»?",
+    canned_edit_title: "Шаблон «{n}»",
+    canned_f_title: "Название",
+    canned_f_shortcut: "Сокращение",
+    canned_shortcut_hint: "Наберите / и сокращение в начале пустого ответа, например /спасибо.",
+    canned_f_body: "Текст",
+    canned_body_hint: "Можно оставить пустым, если у макроса есть действия.",
+    canned_f_shared: "Общий шаблон для всей команды",
+    canned_placeholders: "Подстановки",
+    canned_placeholders_hint: "Нажмите, чтобы вставить. Если значения нет, подставится пустая строка или запасной текст после |, например {{customer.first_name | клиент}}.",
+    canned_actions: "Действия макроса",
+    canned_actions_hint: "Применяются одним изменением обращения, когда вы отправляете ответ, или кнопкой «Применить сейчас». В истории они видны как ваши изменения.",
+    canned_keep: "— не менять —",
+    canned_assign_me: "Тому, кто применяет",
+    canned_assign_nobody: "Снять ответственного",
+    canned_add_tags: "Добавить метки",
+    canned_remove_tags: "Убрать метки",
+    canned_tags_hint: "Через запятую",
+    canned_preview: "Предпросмотр на примере",
+    canned_unknown_placeholder: "Неизвестная подстановка {n}",
+    canned_unclosed_placeholder: "Подстановка не закрыта: нет }}",
+    ph_customer_name: "Имя клиента",
+    ph_customer_first_name: "Имя клиента, первое слово",
+    ph_customer_email: "Email клиента",
+    ph_customer_phone: "Телефон клиента",
+    ph_ticket_number: "Номер обращения",
+    ph_ticket_subject: "Тема обращения",
+    ph_agent_name: "Ваше имя",
+    ph_agent_first_name: "Ваше имя, первое слово",
+    ph_agent_email: "Ваш email",
+    ph_group_name: "Группа обращения",
+    canned_a_status: "статус → {n}",
+    canned_a_priority: "приоритет → {n}",
+    canned_a_assign: "ответственный → {n}",
+    canned_a_assign_me: "ответственный → я",
+    canned_a_unassign: "снять ответственного",
+    canned_a_add_tag: "+ метка «{n}»",
+    canned_a_remove_tag: "− метка «{n}»",
+    canned_button: "Шаблоны",
+    canned_button_title: "Вставить шаблон ответа (или наберите / в пустом ответе)",
+    canned_manage_link: "Управление шаблонами",
+    canned_pending: "Макрос «{n}»",
+    canned_on_send: "применится при отправке ответа",
+    canned_apply_now: "Применить сейчас",
+    canned_discard: "Не применять",
+    canned_applied: "Макрос «{n}» применён",
+    canned_saved: "Шаблон сохранён.",
+    canned_deleted: "Шаблон удалён.",
 };
 
 /// English texts.
@@ -1560,6 +2015,37 @@ pub static EN: Texts = Texts {
     col_assignee: "Assignee",
     col_age: "Age",
     queue_empty: "Nothing here — no tickets match these filters.",
+    search_title: "Search",
+    search_label: "Search tickets and contacts",
+    search_placeholder: "Search: words, #number, status:open, tag:vip…",
+    search_button: "Search",
+    search_help_title: "How to search",
+    search_help_words: "Words match in any form: “orders” finds “order”, “возврата” finds “возврат”. All words must occur in one message (the first one together with the subject); internal notes are searched too.",
+    search_help_phrase: "\"refund my order\" or «…» — words in a row; refu* — start of a word; phone numbers in any notation.",
+    search_help_filters: "Filters: status:open,pending · priority:high · channel:email · group:\"Second line\" · assignee:me, none or an email · tag:vip · from:the customer's email or phone.",
+    search_help_number: "#1042 or LL-1042 — open that ticket at once.",
+    search_empty: "Nothing found.",
+    search_tickets_heading: "Tickets",
+    search_contacts_heading: "Contacts",
+    search_internal_note: "Internal note",
+    search_more: "Show more",
+    search_exact: "Ticket {n}",
+    search_contact_tickets: "Their tickets",
+    search_err_unknown: "Unknown filter “{n}:”. The filters are listed under “How to search”.",
+    search_err_invalid: "Invalid value for “{n}:”.",
+    search_err_missing: "No such group or agent in “{n}:”.",
+    search_err_required: "Type what to search for.",
+    search_err_too_long: "The query is too long.",
+    saved_views_title: "Saved searches",
+    saved_view_name: "Name",
+    saved_view_share: "Shared with",
+    saved_view_private: "Only me",
+    saved_view_group: "Group “{n}”",
+    saved_view_save: "Save search",
+    saved_view_saved: "Search “{n}” saved",
+    saved_view_delete: "Delete search",
+    saved_view_deleted: "Search deleted",
+    saved_view_open: "Saved search “{n}”",
     age_now: "just now",
     age_minutes: "{n} min",
     age_hours: "{n} h",
@@ -1770,6 +2256,35 @@ pub static EN: Texts = Texts {
     outcome_dead_letter: "still cannot be read",
     outcome_duplicate: "already received",
 
+    // ---- collision detection and keyboard shortcuts (issue 6) ----
+    collision_label: "Also on this ticket",
+    collision_viewing: "{n} is viewing",
+    collision_typing_reply: "{n} is typing a reply…",
+    collision_typing_note: "{n} is writing a note…",
+    queue_viewed_by: "Open now: {n}",
+    assign_me: "Assign to me",
+    kb_title: "Keyboard shortcuts",
+    kb_close: "Close",
+    kb_open_hint: "Keyboard shortcuts (?)",
+    kb_section_queue: "Queue",
+    kb_section_ticket: "Ticket",
+    kb_section_anywhere: "Anywhere",
+    kb_or: "or",
+    kb_then: "then",
+    kb_down: "Next ticket",
+    kb_up: "Previous ticket",
+    kb_open: "Open the selected ticket",
+    kb_search: "Search",
+    kb_go_queue: "Go to the queue",
+    kb_reply: "Write a reply",
+    kb_note: "Write an internal note",
+    kb_assign: "Assign to me",
+    kb_status: "Change the status",
+    kb_canned: "Insert a canned response",
+    kb_back: "Back to the queue",
+    kb_escape: "Leave the text field, close this help",
+    kb_help: "Show this help",
+
     // ---- managers: rules (/manage/rules, issue 4) ----
     rules_title: "Rules",
     rules_intro: "Rules run in order from the top: when (an event), if (conditions), then (actions). What a rule changes shows in the ticket's history.",
@@ -1893,6 +2408,32 @@ pub static EN: Texts = Texts {
     bell_empty: "No notifications.",
     bell_mark_read: "Mark all read",
     bell_open_ticket: "Open {n}",
+    nav_dashboard: "Dashboard",
+    board_totals: "Queue totals",
+    board_working: "In progress",
+    board_open: "Waiting for us",
+    board_open_hint: "New and open: the team owes the next step",
+    board_pending: "Waiting for customer",
+    board_at_risk_total: "SLA at risk",
+    board_agents: "Team load",
+    board_load: "Load",
+    board_load_hint: "All assigned tickets in progress out of the capacity (0: no limit)",
+    board_waiting: "Longest wait",
+    board_waiting_hint: "How long the least recently touched new or open ticket has gone without any change (reply, note or edit)",
+    board_waiting_for: "{n} untouched",
+    board_no_wait: "—",
+    board_groups: "Group queues",
+    board_queue: "In queue",
+    board_unassigned: "Oldest unassigned",
+    board_unassigned_none: "Every ticket has an owner.",
+    board_of_total: "of {n}",
+    board_at_risk: "SLA at risk",
+    board_at_risk_hint: "Breached, or due within {n} min",
+    board_at_risk_none: "No SLA deadline at risk.",
+    board_more: "Showing the first {n}",
+    board_assign: "Assign to",
+    board_assigned: "Assigned: {n}",
+    board_unassigned_done: "Unassigned: {n}",
     nav_team: "Team",
     team_groups: "Groups: assignment",
     team_agents: "Agents",
@@ -1962,6 +2503,14 @@ pub static EN: Texts = Texts {
     sla_on_breach_hint: "The group's managers are always notified.",
     sla_raise_priority: "Raise the priority one step",
     sla_move_to_group: "Move to group",
+    sla_reassign: "Hand it to another agent by the group's assignment strategy",
+    settings_title: "My settings",
+    settings_email_title: "Email alerts",
+    settings_email_hint: "In-app alerts always arrive; choose which of them also come by email. Mention a colleague in a note with @name.",
+    pref_assigned: "A ticket was assigned to me",
+    pref_customer_replied: "The customer replied on my ticket",
+    pref_mentioned: "I was mentioned in a note",
+    pref_sla: "SLA warnings and breaches",
     sla_no_move: "do not move",
     cal_title: "Calendars",
     cal_intro: "Business hours SLA deadlines count in: hours per weekday in the calendar's time zone, holidays and moved working days.",
@@ -2002,6 +2551,63 @@ pub static EN: Texts = Texts {
     day_fri: "Friday",
     day_sat: "Saturday",
     day_sun: "Sunday",
+    canned_title: "Canned responses",
+    canned_intro: "Ready answers with placeholders. Only you see your personal responses; shared ones are for the whole team and managers edit them. A response with actions is a macro: it sets status, priority, assignee and tags in one go.",
+    canned_new: "New response",
+    canned_search: "Find a response",
+    canned_empty: "No canned responses yet. Create one and it shows up in the reply box.",
+    canned_no_match: "Nothing matches.",
+    canned_shared: "Shared",
+    canned_personal: "Personal",
+    canned_macro: "Macro",
+    canned_delete_confirm: "Delete “{n}”?",
+    canned_edit_title: "Response “{n}”",
+    canned_f_title: "Title",
+    canned_f_shortcut: "Shortcut",
+    canned_shortcut_hint: "Type / and the shortcut at the start of an empty reply, e.g. /thanks.",
+    canned_f_body: "Text",
+    canned_body_hint: "May stay empty when the macro has actions.",
+    canned_f_shared: "Shared with the whole team",
+    canned_placeholders: "Placeholders",
+    canned_placeholders_hint: "Click to insert. A missing value becomes empty text, or the fallback after |, e.g. {{customer.first_name | there}}.",
+    canned_actions: "Macro actions",
+    canned_actions_hint: "Applied as one change of the ticket when you send the reply, or with “Apply now”. History shows them as your changes.",
+    canned_keep: "— keep —",
+    canned_assign_me: "Whoever applies it",
+    canned_assign_nobody: "Unassign",
+    canned_add_tags: "Add tags",
+    canned_remove_tags: "Remove tags",
+    canned_tags_hint: "Comma-separated",
+    canned_preview: "Preview with sample data",
+    canned_unknown_placeholder: "Unknown placeholder {n}",
+    canned_unclosed_placeholder: "A placeholder is not closed: }} is missing",
+    ph_customer_name: "Customer's name",
+    ph_customer_first_name: "Customer's first name",
+    ph_customer_email: "Customer's email",
+    ph_customer_phone: "Customer's phone",
+    ph_ticket_number: "Ticket number",
+    ph_ticket_subject: "Ticket subject",
+    ph_agent_name: "Your name",
+    ph_agent_first_name: "Your first name",
+    ph_agent_email: "Your email",
+    ph_group_name: "Ticket's group",
+    canned_a_status: "status → {n}",
+    canned_a_priority: "priority → {n}",
+    canned_a_assign: "assignee → {n}",
+    canned_a_assign_me: "assignee → me",
+    canned_a_unassign: "unassign",
+    canned_a_add_tag: "+ tag “{n}”",
+    canned_a_remove_tag: "− tag “{n}”",
+    canned_button: "Canned responses",
+    canned_button_title: "Insert a canned response (or type / in an empty reply)",
+    canned_manage_link: "Manage responses",
+    canned_pending: "Macro “{n}”",
+    canned_on_send: "applies when you send the reply",
+    canned_apply_now: "Apply now",
+    canned_discard: "Don’t apply",
+    canned_applied: "Macro “{n}” applied",
+    canned_saved: "Response saved.",
+    canned_deleted: "Response deleted.",
 };
 
 /// The table of a language.

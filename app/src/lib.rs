@@ -99,6 +99,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/agent") view=agent::AgentLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=agent::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("t/:number") view=agent::TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("search") view=agent::SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("canned") view=agent::CannedPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings") view=agent::SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/manage") view=manage::ManageLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=manage::ManageIndex ssr=SsrMode::Async/>

@@ -5,13 +5,15 @@
 //! - Every ticket frame (`lossless::live::LiveEvent::TicketChanged`) bumps [`LiveHint::seq`];
 //!   a `{"type":"resync"}` frame (the server dropped hints for this socket) bumps it with
 //!   `ticket: None`. A notification frame (the server sends it only to its recipient) bumps
-//!   [`Live::notifications`], a presence frame [`Live::presence`]; unknown frames
+//!   [`Live::notifications`], a presence frame [`Live::presence`], a viewers frame
+//!   (`ViewersChanged`: someone opened, left or types on a ticket) [`Live::viewers`] with its
+//!   ticket — never the ticket hint, so typing elsewhere does not refetch pages; unknown frames
 //!   (`{"type":"hello"}` and future kinds) are ignored.
 //! - Hints can be lost (the server drops them for slow sockets, a reconnect loses whatever was
 //!   sent meanwhile), so every (re)connect bumps the hint with `ticket: None`, meaning "resync
 //!   everything". Pages refetch through server functions; nothing reloads.
 //! - Reconnects back off 1 s → 2 s → … → 10 s and reset after a successful open; a (re)connect
-//!   also bumps the notification and presence counters.
+//!   also bumps the notification and presence counters and the viewers hint (`ticket: None`).
 //! - Activity: while the tab is visible and its user moved, clicked, scrolled or typed since
 //!   the last beat, every [`ACTIVITY_EVERY_SECS`] the client sends [`ACTIVE_FRAME`] on the
 //!   socket (or, with the socket down, calls `touch_activity`), so the server keeps the agent
@@ -42,6 +44,9 @@ pub struct Live {
     pub notifications: ReadSignal<u64>,
     /// Grows with every presence hint (and every (re)connect or resync).
     pub presence: ReadSignal<u64>,
+    /// The latest viewers hint: whose ticket's viewers changed (`None` after a (re)connect or
+    /// resync: any ticket's).
+    pub viewers: ReadSignal<LiveHint>,
 }
 
 /// What the client sends while its user is active.
@@ -60,6 +65,8 @@ pub enum FrameKind {
     Notification,
     /// Someone's presence changed.
     Presence,
+    /// Who views or types on this ticket changed.
+    Viewers(TicketId),
 }
 
 /// Reads a frame; `None` for frames to ignore.
@@ -68,6 +75,7 @@ pub fn parse_frame(text: &str) -> Option<FrameKind> {
         Ok(LiveEvent::TicketChanged { ticket_id, .. }) => Some(FrameKind::Ticket(ticket_id)),
         Ok(LiveEvent::Notification { .. }) => Some(FrameKind::Notification),
         Ok(LiveEvent::PresenceChanged { .. }) => Some(FrameKind::Presence),
+        Ok(LiveEvent::ViewersChanged { ticket_id }) => Some(FrameKind::Viewers(ticket_id)),
         Err(_) => {
             let v = serde_json::from_str::<serde_json::Value>(text).ok()?;
             (v.get("type")?.as_str()? == "resync").then_some(FrameKind::Resync)
@@ -90,20 +98,29 @@ pub fn provide_live() -> Live {
     let (connected, set_connected) = signal(false);
     let (notifications, set_notifications) = signal(0u64);
     let (presence, set_presence) = signal(0u64);
+    let (viewers, set_viewers) = signal(LiveHint::default());
     #[cfg(feature = "hydrate")]
     client::start(client::Setters {
         hint: set_hint,
         connected: set_connected,
         notifications: set_notifications,
         presence: set_presence,
+        viewers: set_viewers,
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (set_hint, set_connected, set_notifications, set_presence);
+    let _ = (
+        set_hint,
+        set_connected,
+        set_notifications,
+        set_presence,
+        set_viewers,
+    );
     let live = Live {
         hint,
         connected,
         notifications,
         presence,
+        viewers,
     };
     provide_context(live);
     live
@@ -116,11 +133,13 @@ pub fn use_live() -> Live {
         let (connected, _) = signal(false);
         let (notifications, _) = signal(0);
         let (presence, _) = signal(0);
+        let (viewers, _) = signal(LiveHint::default());
         Live {
             hint,
             connected,
             notifications,
             presence,
+            viewers,
         }
     })
 }
@@ -155,6 +174,7 @@ mod client {
         pub connected: WriteSignal<bool>,
         pub notifications: WriteSignal<u64>,
         pub presence: WriteSignal<u64>,
+        pub viewers: WriteSignal<LiveHint>,
     }
 
     /// One socket and the callbacks it holds (dropped together).
@@ -264,6 +284,7 @@ mod client {
         bump(set.hint, None);
         bump_count(set.notifications);
         bump_count(set.presence);
+        bump(set.viewers, None);
     }
 
     fn connect(state: &Shared) {
@@ -290,6 +311,7 @@ mod client {
                 Some(FrameKind::Resync) => resync(set),
                 Some(FrameKind::Notification) => bump_count(set.notifications),
                 Some(FrameKind::Presence) => bump_count(set.presence),
+                Some(FrameKind::Viewers(id)) => bump(set.viewers, Some(id)),
                 None => {}
             }
         });
@@ -366,6 +388,14 @@ mod tests {
             Some(FrameKind::Presence)
         );
         assert_eq!(parse_frame(r#"{"type":"resync"}"#), Some(FrameKind::Resync));
+        assert_eq!(
+            parse_frame(r#"{"type":"viewers_changed","ticket_id":4}"#),
+            Some(FrameKind::Viewers(TicketId(4)))
+        );
+        assert_eq!(
+            frame_ticket(r#"{"type":"viewers_changed","ticket_id":4}"#),
+            None
+        );
         assert_eq!(parse_frame(r#"{"type":"hello"}"#), None);
         assert_eq!(frame_ticket(r#"{"type":"notification","agent":3}"#), None);
         // The frames the server sends are the core's own serialization.

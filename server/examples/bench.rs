@@ -32,8 +32,15 @@
 //!   (due query + job enqueue; median and max of 5 rounds) and `services::sla::catch_up` of
 //!   every due ticket (µs per ticket). See `support/bench_sla.rs`.
 //!
+//! - **Agent console at scale** (with `--console` / `--only-console`): the data generator
+//!   (`support/bench_console.rs`: 1,000,000 tickets, ~5 M ru/en messages, `BENCH_CONSOLE_TICKETS`
+//!   to change) fills a fresh SQLite file and the `--pg` database, then the queue page (200
+//!   rows) is timed per view: p50/p95/max of 200 calls through the real store.
+//!   The search index of that data is then built by the store's backlog step and the search
+//!   page's search is timed for typical queries (`support/bench_search.rs`).
+//!
 //! Usage: `bench [--pg URL] [--out FILE] [--imap] [--only-imap] [--rules] [--only-rules]
-//! [--sla] [--only-sla]`; prints a Markdown table.
+//! [--sla] [--only-sla] [--console] [--only-console]`; prints a Markdown table.
 
 // A measuring tool, not a request path: a failed setup step should stop it loudly.
 #![allow(clippy::expect_used, clippy::print_stdout)]
@@ -49,8 +56,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "support/bench_console.rs"]
+mod console;
+#[path = "support/raw.rs"]
+mod raw;
 #[path = "support/bench_rules.rs"]
 mod rules;
+#[path = "support/bench_search.rs"]
+mod search;
 #[path = "support/bench_sla.rs"]
 mod sla;
 
@@ -471,8 +484,16 @@ async fn main() {
             }
         }
     }
-    // `--only-rules` / `--only-sla` skip the IMAP and intake measurements.
-    let only_other = only_rules || only_sla;
+    let only_console = args.iter().any(|a| a == "--only-console");
+    if only_console || args.iter().any(|a| a == "--console") {
+        for (name, db) in &dbs {
+            for row in console::bench_console(name, db, &dir).await {
+                rows.push(row);
+            }
+        }
+    }
+    // `--only-rules` / `--only-sla` / `--only-console` skip the IMAP and intake measurements.
+    let only_other = only_rules || only_sla || only_console;
     let imap = !only_other && args.iter().any(|a| a == "--imap" || a == "--only-imap");
     let only_imap = only_other || args.iter().any(|a| a == "--only-imap");
     if imap {

@@ -224,6 +224,21 @@ async fn sweep_sla(ports: Ports, every: std::time::Duration, mut stop: watch::Re
     }
 }
 
+/// Rows in the search index per backlog step.
+const SEARCH_BACKLOG_BATCH: i64 = 500;
+
+/// Indexes for search the messages and contacts stored before the index existed (a database
+/// migrated from before issue 6), in the background, until none are left (nothing at all on a
+/// database made since). Idempotent and safe on several nodes at once; a failure is logged
+/// and the next start resumes where this one stopped.
+async fn index_search_backlog(ports: Ports) {
+    match lossless::services::search::index_backlog(&ports, SEARCH_BACKLOG_BATCH).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "search index caught up"),
+        Err(e) => tracing::warn!(error = %e, "search backlog failed"),
+    }
+}
+
 /// Starts a complete node: store, live bus, seeding, HTTP, job worker, mailbox supervisor.
 pub async fn start(cfg: Config) -> Result<Server, StartError> {
     let store = SqlStore::connect(&cfg.database_url).await?;
@@ -318,6 +333,7 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
             stop_rx.clone(),
         )));
     }
+    background.push(tokio::spawn(index_search_backlog(ports.clone())));
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop_serve = stop_rx;
     let serve = tokio::spawn(async move {

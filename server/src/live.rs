@@ -58,7 +58,9 @@ impl Routed {
 pub fn recipient(ev: &LiveEvent) -> Option<AgentId> {
     match ev {
         LiveEvent::Notification { agent } => Some(*agent),
-        LiveEvent::TicketChanged { .. } | LiveEvent::PresenceChanged { .. } => None,
+        LiveEvent::TicketChanged { .. }
+        | LiveEvent::PresenceChanged { .. }
+        | LiveEvent::ViewersChanged { .. } => None,
     }
 }
 

@@ -448,7 +448,8 @@ pub fn may_auto_acknowledge(class: &Classification, recent_acks: i64) -> bool {
 
 /// The jobs an email intake's events imply: as [`jobs_for`], without the acknowledgement
 /// when the mail may not be acknowledged automatically ([`may_auto_acknowledge`], given the
-/// `recent_acks` to the sender the store counted).
+/// `recent_acks` to the sender the store counted), plus the owner's alert of a customer's
+/// reply ([`crate::job::alert_jobs`]).
 pub fn email_jobs(
     ticket: &Ticket,
     events: &[TicketEvent],
@@ -460,6 +461,12 @@ pub fn email_jobs(
     jobs_for(ticket, events, now)
         .into_iter()
         .filter(|j| ack || !matches!(j.kind, JobKind::SendAcknowledgement { .. }))
+        .chain(crate::job::alert_jobs(
+            ticket,
+            events,
+            crate::actor::ActorRef::Contact(ticket.contact_id),
+            now,
+        ))
         .collect()
 }
 

@@ -22,10 +22,15 @@ use crate::ticket::{HistoryEntry, Priority, Status, Ticket, TicketDraft, TicketE
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+pub mod alerts;
+pub mod board;
+pub mod canned;
 pub mod classify;
 pub mod rules;
+pub mod search;
 pub mod sla;
 pub mod team;
+pub mod viewers;
 
 /// The ports a service call needs.
 #[derive(Clone)]
@@ -279,6 +284,8 @@ async fn commit(
     after.version = before.version + 1;
     let chain = c.chain.unwrap_or_default();
     let mut jobs = crate::job::jobs_for_chain(&after, &c.events, now, &chain);
+    let alerts = crate::job::alert_jobs(&after, &c.events, c.actor, now);
+    jobs.extend(alerts::named(p, c.actor, alerts).await?);
     jobs.extend(c.jobs);
     let stored = p
         .store
@@ -327,6 +334,10 @@ async fn agent_writes(
         AgentWrites::Note => Permission::AddNote,
     })?;
     let body = check_body(body)?;
+    let mentioned = match kind {
+        AgentWrites::Note => alerts::mentioned(p, &body).await?,
+        AgentWrites::Reply => Default::default(),
+    };
     let before = load_at(p, id, version).await?;
     let mut after = before.clone();
     let now = crate::ports::to_micros(p.clock.now());
@@ -340,8 +351,13 @@ async fn agent_writes(
             MessageDraft::note(actor.as_ref(), body),
         ),
     };
-    let actor = actor.as_ref();
-    let change = Change::new(after, actor, events, vec![message]);
+    let mut change = Change::new(after, actor.as_ref(), events, vec![message]);
+    if let (false, Some(author)) = (mentioned.is_empty(), actor.agent_id()) {
+        let mut stored = change.after.clone();
+        stored.version = before.version + 1;
+        let jobs = crate::job::mention_jobs(&stored, &mentioned, author, now);
+        change.jobs = alerts::named(p, actor.as_ref(), jobs).await?;
+    }
     commit(p, &before, change, None).await
 }
 
@@ -572,6 +588,12 @@ pub async fn run_job_with(
             agent,
             text,
         } => sla::send_email(p, email, job, *ticket_id, *agent, text).await,
+        JobKind::AgentAlert {
+            ticket_id,
+            agent,
+            alert,
+            by,
+        } => alerts::run(p, email, job, *ticket_id, *agent, *alert, by).await,
     }
 }
 

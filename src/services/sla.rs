@@ -24,12 +24,14 @@ use crate::live::LiveEvent;
 use crate::notification::NewNotification;
 use crate::ports::JobClaim;
 use crate::rules::RuleFacts;
+use crate::rules::assign::{AssignChoice, choose};
 use crate::sla::clock::CalendarSet;
 use crate::sla::import::{self, ImportError};
 use crate::sla::policy::{self, OnBreach, Target};
 use crate::sla::record::{self, TicketSla};
 use crate::sla::{Calendar, Measurement, Policy, PolicyDraft, SaveSla, SlaEvent, StoredCalendar};
-use crate::ticket::{Priority, Ticket};
+use crate::team::Candidate;
+use crate::ticket::{Priority, Ticket, TicketEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -366,7 +368,7 @@ async fn catch_up_once(
         if let SlaEvent::Breached {
             target, on_breach, ..
         } = e
-            && (on_breach.raise_priority || on_breach.move_to_group.is_some())
+            && (on_breach.raise_priority || on_breach.move_to_group.is_some() || on_breach.reassign)
         {
             jobs.push(NewJob {
                 key: format!(
@@ -572,8 +574,9 @@ pub fn notification_text(e: &SlaEvent, lang: Lang, t: &Ticket) -> String {
 }
 
 /// Emails an agent an SLA alert from the default mailbox (`Auto-Submitted`, so no mail
-/// system answers it). A node without SMTP (no mailer, or no mailbox with an SMTP server),
-/// or an agent since deleted, skips it; a refusal by the mail server is retried.
+/// system answers it) unless they switched SLA emails off. A node without SMTP (no mailer,
+/// or no mailbox with an SMTP server), or an agent since deleted, skips it; a refusal by the
+/// mail server is retried.
 pub(super) async fn send_email(
     p: &Ports,
     email: Option<&super::EmailOut>,
@@ -582,35 +585,15 @@ pub(super) async fn send_email(
     agent: AgentId,
     text: &str,
 ) -> Result<JobOutcome, DomainError> {
-    let Some(email) = email.filter(|e| e.mailer.can_send()) else {
+    if !p.store.agent_prefs(agent).await?.sla {
         return Ok(JobOutcome::Done);
-    };
-    let (Some(agent), Some(ticket)) = (
-        p.store.agent(agent).await?,
-        p.store.ticket(ticket_id).await?,
-    ) else {
-        return Ok(JobOutcome::Done);
-    };
-    let mail = crate::email::outbound::OutgoingEmail {
-        mailbox: None,
-        to: agent.email.clone(),
-        cc: Vec::new(),
-        subject: format!("[{}] {text}", ticket.number),
-        message_id: format!("sla-{}@{}", job.id, email.settings.message_id_domain),
-        in_reply_to: None,
-        references: Vec::new(),
-        auto_submitted: true,
-        body: format!("{text}\n\n{}: {}\n", ticket.number, ticket.subject),
-    };
-    email
-        .mailer
-        .send(mail)
-        .await
-        .map_err(DomainError::Unavailable)?;
-    Ok(JobOutcome::Done)
+    }
+    super::alerts::email_agent(p, email, job, ticket_id, agent, text).await
 }
 
-/// Applies a breached policy's actions as one change by the system.
+/// Applies a breached policy's actions as one change by the system: raise the priority,
+/// move to a group, and hand the ticket to whoever the (new or current) group's strategy
+/// picks (never the current owner when reassigning).
 async fn breach_action(
     p: &Ports,
     ticket_id: TicketId,
@@ -623,6 +606,16 @@ async fn breach_action(
         Some(g) if p.store.groups().await?.iter().any(|x| x.id == g) => Some(g),
         _ => None,
     };
+    let current = p.store.ticket(ticket_id).await?.and_then(|t| t.group);
+    let picker = match group.or(current.filter(|_| on_breach.reassign)) {
+        Some(g) => match p.store.group_routing(g).await {
+            Ok(routing) => Some((g, routing, p.store.assignment_candidates(g).await?)),
+            // A group deleted meanwhile routes like a manual one: nobody is picked.
+            Err(crate::ports::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
     with_retry(p, ticket_id, Some(claim), |before| {
         let mut after = before.clone();
         let mut events = Vec::new();
@@ -633,12 +626,37 @@ async fn breach_action(
                 events.extend(after.reprioritize(up, now));
             }
         }
-        if let Some(g) = group
-            && before.group != Some(g)
-        {
-            events.extend(after.move_to_group(Some(g), now));
-            if before.assignee.is_some() {
-                events.extend(after.assign(None, now)?);
+        let moved = match group {
+            Some(g) if before.group != Some(g) => {
+                events.extend(after.move_to_group(Some(g), now));
+                true
+            }
+            _ => false,
+        };
+        let choice = match &picker {
+            Some((g, routing, candidates))
+                if (moved || on_breach.reassign) && after.group == Some(*g) =>
+            {
+                let others: Vec<Candidate> = candidates
+                    .iter()
+                    .filter(|c| Some(c.status.agent) != before.assignee)
+                    .cloned()
+                    .collect();
+                choose(routing, &others, before.lang, &before.tags, None, now)
+            }
+            _ => AssignChoice::Manual,
+        };
+        match choice {
+            AssignChoice::Agent { agent, .. } => events.extend(after.assign(Some(agent), now)?),
+            AssignChoice::NobodyAvailable | AssignChoice::Manual => {
+                if let (AssignChoice::NobodyAvailable, Some(g)) = (choice, after.group) {
+                    events.push(TicketEvent::NoAgentAvailable { group: g });
+                }
+                // The old owner belongs to the old group: a moved ticket waits in the new
+                // group's queue; a reassign inside the group keeps its owner.
+                if moved && before.assignee.is_some() {
+                    events.extend(after.assign(None, now)?);
+                }
             }
         }
         Ok(Some(Change::new(after, ActorRef::System, events, vec![])))

@@ -18,7 +18,7 @@ use crate::error::{DomainError, FieldErrors};
 use crate::ids::{AgentId, ContactId, GroupId, Lang, NotificationId, TicketId, TicketNumber};
 use crate::live::LiveEvent;
 use crate::notification::Notification;
-use crate::ports::{QueueQuery, QueueView, to_micros};
+use crate::ports::to_micros;
 use crate::team::{Agent, AgentStatus, Group, GroupRouting, Presence};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,8 +33,6 @@ pub const MAX_SKILLS: usize = 30;
 pub const MAX_SKILL_CHARS: usize = 40;
 /// Most notifications listed under the bell.
 pub const MAX_NOTIFICATIONS: i64 = 100;
-/// Open tickets counted per agent outside any group (the team board's fallback count).
-const OPEN_COUNT_LIMIT: i64 = 10_000;
 
 fn me(actor: &Actor) -> Result<AgentId, DomainError> {
     actor.agent_id().ok_or(DomainError::Forbidden)
@@ -128,28 +126,11 @@ pub async fn team_board(p: &Ports, actor: &Actor) -> Result<Vec<TeamMember>, Dom
         .into_iter()
         .map(|s| (s.agent, s))
         .collect();
-    // Group members' counts come with the assignment candidates (one query per group);
-    // agents in no group are counted from their own queue.
-    let mut open: BTreeMap<AgentId, i64> = BTreeMap::new();
-    for g in p.store.groups().await? {
-        for c in p.store.assignment_candidates(g.id).await? {
-            open.insert(c.status.agent, c.open_tickets);
-        }
-    }
+    // One aggregate over the working set counts everyone's tickets (any group).
+    let open = super::board::assigned_counts(&p.store.board_load().await?);
     let mut out = Vec::with_capacity(agents.len());
     for agent in agents {
-        let open_tickets = match open.get(&agent.id) {
-            Some(n) => *n,
-            None => {
-                let q = QueueQuery {
-                    view: QueueView::Mine(agent.id),
-                    statuses: Vec::new(),
-                    priorities: Vec::new(),
-                    limit: OPEN_COUNT_LIMIT,
-                };
-                i64::try_from(p.store.queue(&q).await?.len()).unwrap_or(i64::MAX)
-            }
-        };
+        let open_tickets = open.get(&agent.id).copied().unwrap_or(0);
         let status = statuses
             .remove(&agent.id)
             .unwrap_or_else(|| default_status(agent.id));

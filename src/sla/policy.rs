@@ -84,9 +84,16 @@ pub struct OnBreach {
     /// Raise the priority one step (never above urgent).
     #[serde(default)]
     pub raise_priority: bool,
-    /// Move the ticket to this group (and let its strategy assign it).
+    /// Move the ticket to this group; its assignment strategy then picks the owner (the
+    /// ticket waits unassigned in that group's queue when the group assigns manually or
+    /// nobody there is available).
     #[serde(default)]
     pub move_to_group: Option<GroupId>,
+    /// Hand the ticket to another agent, picked by the (new or current) group's assignment
+    /// strategy from everyone but the current owner; the owner stays when nobody else can
+    /// take it.
+    #[serde(default)]
+    pub reassign: bool,
 }
 
 /// A policy as edited.

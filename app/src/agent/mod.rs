@@ -6,16 +6,25 @@
 //! the one live socket of the tab and the team directory, which the pages read from context;
 //! pages refetch on live hints and never reload.
 
+mod canned;
+mod collision;
 mod login;
 mod queue;
+mod search;
+mod settings;
+mod shortcuts;
 mod sla;
 mod suggest;
 mod team;
 mod ticket;
 
+pub use canned::CannedPage;
 pub use login::LoginPage;
 pub use queue::QueuePage;
+pub use search::SearchPage;
+pub use settings::SettingsPage;
 pub(crate) use sla::span_text as sla_span_text;
+pub(crate) use sla::{SlaBadgeView, provide_sla_clock};
 pub(crate) use team::{ContactProfilePanel, presence_text};
 pub use ticket::TicketPage;
 pub(crate) use ticket::describe as describe_event;
@@ -98,6 +107,7 @@ fn Forbidden() -> impl IntoView {
 pub(crate) fn AgentShell(me: Me) -> impl IntoView {
     let t = use_texts();
     let live = provide_live();
+    shortcuts::provide_shortcuts();
     provide_context(DirectoryResource(Resource::new(
         || (),
         |_| team_directory(),
@@ -111,6 +121,9 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
             <a class="brand" href="/agent">{t.app_name}</a>
             <nav class="mainnav">
                 <a href="/agent">{t.nav_queue}</a>
+                <a href="/agent/canned" data-testid="nav-canned">{t.canned_title}</a>
+                <a href="/agent/settings" data-testid="nav-settings">{t.settings_title}</a>
+                {manager.then(|| view! { <a href="/manage" data-testid="nav-dashboard">{t.nav_dashboard}</a> })}
                 {manager.then(|| view! { <a href="/manage/channels" data-testid="nav-channels">{t.nav_channels}</a> })}
                 {manager.then(|| view! { <a href="/manage/rules" data-testid="nav-rules">{t.rules_title}</a> })}
                 {manager.then(|| view! { <a href="/manage/sla" data-testid="nav-sla">{t.sla_policies_title}</a> })}
@@ -133,6 +146,7 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
                 <button type="submit" class="link" data-testid="sign-out">{t.sign_out}</button>
             </ActionForm>
         </header>
+        <shortcuts::ShortcutHelp/>
         <Outlet/>
     }
 }

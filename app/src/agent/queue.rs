@@ -2,7 +2,7 @@
 //! `priority`) so they survive a reload; rows come sorted by the store (priority, then age).
 //! The list refetches on every live hint without reloading the page. Each row shows its SLA
 //! badge ([`super::sla`]); the "SLA at risk" view lists breached tickets and those due within
-//! the hour, by deadline.
+//! the hour, by deadline. The search box and the saved searches come from [`super::search`].
 
 use super::{directory, use_directory};
 use crate::api::tickets::list_queue;
@@ -46,6 +46,14 @@ pub fn QueuePage() -> impl IntoView {
         },
     );
 
+    // Rows someone else has open get an eye (issue 6).
+    super::collision::provide_queue_viewed(Memo::new(move |_| {
+        rows.get()
+            .and_then(Result::ok)
+            .map(|q| q.rows.iter().map(|r| r.id).collect())
+            .unwrap_or_default()
+    }));
+
     let table = move || {
         Suspend::new(async move {
             let dir = directory(dir).await;
@@ -65,6 +73,7 @@ pub fn QueuePage() -> impl IntoView {
         <Title text=t.queue_title/>
         <main class="queue">
             <div class="toolbar">
+                <super::search::SearchBox value=String::new()/>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let dir = directory(dir).await;
@@ -73,6 +82,7 @@ pub fn QueuePage() -> impl IntoView {
                 </Transition>
                 <Filters filter/>
             </div>
+            <super::search::SavedViewsNav current=None refresh=0/>
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{table}</Transition>
         </main>
     }
@@ -187,9 +197,19 @@ fn QueueTable(rows: Vec<AgentQueueRow>, served: DateTime<Utc>, dir: Directory) -
             let cell = |class: &'static str, content: AnyView| {
                 view! { <td class=class><a class="cell" href=href.clone() tabindex="-1">{content}</a></td> }
             };
+            let selected = super::shortcuts::row_selected(r.number.clone());
             view! {
-                <tr data-testid="queue-row" data-number=r.number.clone() class=format!("row prio-{}", r.priority.as_str())>
-                    <td class="num"><a class="cell" href=href.clone()>{r.number.clone()}</a></td>
+                <tr
+                    data-testid="queue-row"
+                    data-number=r.number.clone()
+                    class=format!("row prio-{}", r.priority.as_str())
+                    class:kb-selected=selected
+                    data-selected=move || selected.get().to_string()
+                >
+                    <td class="num">
+                        <a class="cell" href=href.clone()>{r.number.clone()}</a>
+                        <super::collision::ViewedMark ticket=r.id/>
+                    </td>
                     {cell("subject", r.subject.into_any())}
                     {cell("contact", contact.into_any())}
                     {cell("status", view! { <StatusPill status=r.status/> }.into_any())}

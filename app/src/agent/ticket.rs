@@ -18,6 +18,8 @@
 //!   limit are named, kept in the original), a link to the original `.eml`, and why intake
 //!   threaded it there; an outbound email shows its delivery state.
 
+use super::canned::{CannedComposer, CannedPicker};
+use super::collision::{Collision, CollisionBar};
 use super::{directory, use_directory};
 use crate::api::tickets::{AddNote, ChangeTicket, ReplyTicket, get_ticket};
 use crate::components::{ErrorNote, PriorityBadge, StatusPill, use_texts};
@@ -34,6 +36,7 @@ use leptos_router::hooks::use_params_map;
 use lossless::ids::{RuleId, TicketId};
 use lossless::sla::SlaEvent;
 use lossless::ticket::{Priority, Status, TicketEvent};
+use lossless::viewers::Draft;
 
 /// What the forms act on: the ticket and version currently shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +58,14 @@ pub fn TicketPage() -> impl IntoView {
     let note = ServerAction::<AddNote>::new();
     let change = ServerAction::<ChangeTicket>::new();
     let shown = RwSignal::new(None::<Shown>);
+    // Who else is on the shown ticket (issue 6); the composers report typing to it.
+    let collision = Collision::start(Memo::new(move |_| shown.get().map(|s| s.id)));
+    let reply_draft = RwSignal::new(String::new());
+    // Canned responses and macros in the reply composer (issue 6).
+    let canned = CannedComposer::new(
+        reply_draft,
+        Signal::derive(move || shown.get().map(|s| (s.id, s.version))),
+    );
 
     // Changes only for hints about this ticket (or resyncs), so other tickets' traffic does
     // not refetch this page.
@@ -74,6 +85,7 @@ pub fn TicketPage() -> impl IntoView {
                 reply.version().get(),
                 note.version().get(),
                 change.version().get(),
+                canned.apply.version().get(),
             )
         },
         |(n, ..)| get_ticket(n),
@@ -85,6 +97,7 @@ pub fn TicketPage() -> impl IntoView {
                 hint.get(),
                 change.version().get(),
                 reply.version().get(),
+                canned.apply.version().get(),
             )
         },
         |(n, ..)| crate::api::sla::ticket_sla(n),
@@ -101,12 +114,13 @@ pub fn TicketPage() -> impl IntoView {
     });
 
     let flash = RwSignal::new(None::<AppError>);
-    let reply_draft = RwSignal::new(String::new());
     let note_draft = RwSignal::new(String::new());
     Effect::new(move |_| match reply.value().get() {
-        Some(Ok(_)) => {
+        Some(Ok(saved)) => {
             reply_draft.set(String::new());
             flash.set(None);
+            collision.stopped();
+            canned.after_reply(saved.version);
         }
         Some(Err(e)) => flash.set(Some(e)),
         None => {}
@@ -115,6 +129,7 @@ pub fn TicketPage() -> impl IntoView {
         Some(Ok(_)) => {
             note_draft.set(String::new());
             flash.set(None);
+            collision.stopped();
         }
         Some(Err(e)) => flash.set(Some(e)),
         None => {}
@@ -150,12 +165,15 @@ pub fn TicketPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || number.get()/>
+        // The title outlives the page by a moment when leaving it (leptos_meta): never panic
+        // on the disposed memo.
+        <Title text=move || number.try_get().unwrap_or_default()/>
         <main class="ticket-page">
             <p class="back"><a href="/agent">{t.back_to_queue}</a></p>
             {move || flash.get().map(|e| view! {
                 <div class="flash" data-testid="flash" data-code=e.code()><ErrorNote error=e.clone()/></div>
             })}
+            <CollisionBar collision/>
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
             <div class="composers" class:hidden=move || shown.get().is_none()>
                 <form
@@ -174,9 +192,15 @@ pub fn TicketPage() -> impl IntoView {
                         name="body"
                         rows="4"
                         data-testid="reply-body"
+                        node_ref=canned.area
+                        on:keydown=move |ev| canned.keydown(&ev)
                         prop:value=move || reply_draft.get()
-                        on:input=move |ev| reply_draft.set(event_target_value(&ev))
+                        on:input=move |ev| {
+                            reply_draft.set(event_target_value(&ev));
+                            collision.typed(Draft::Reply);
+                        }
                     ></textarea>
+                    <CannedPicker c=canned/>
                     <button type="submit" data-testid="reply-send" disabled=move || reply.pending().get()>
                         {t.reply_send}
                     </button>
@@ -197,7 +221,10 @@ pub fn TicketPage() -> impl IntoView {
                         rows="3"
                         data-testid="note-body"
                         prop:value=move || note_draft.get()
-                        on:input=move |ev| note_draft.set(event_target_value(&ev))
+                        on:input=move |ev| {
+                            note_draft.set(event_target_value(&ev));
+                            collision.typed(Draft::Note);
+                        }
                     ></textarea>
                     <button type="submit" class="secondary" data-testid="note-send" disabled=move || note.pending().get()>
                         {t.note_add}
@@ -297,6 +324,23 @@ fn TicketView(
     let current_assignee = id_text(tk.assignee.map(|a| a.0));
     let current_group = id_text(tk.group.map(|g| g.0));
     let closed = tk.status == Status::Closed;
+    // "Assign to me" (also the `a` shortcut) while someone else or nobody owns it.
+    let assign_me = use_context::<crate::dto::Me>()
+        .map(|me| me.id)
+        .filter(|me| !closed && tk.assignee != Some(*me))
+        .map(|me| {
+            view! {
+                <button
+                    type="button"
+                    class="secondary assign-me"
+                    data-testid="assign-me"
+                    data-shortcut="assign-me"
+                    on:click=move |_| on_change.run(("assignee", me.to_string(), version))
+                >
+                    {t.assign_me}
+                </button>
+            }
+        });
 
     let rules = rule_names(&tk.timeline);
     let timeline = tk
@@ -377,6 +421,7 @@ fn TicketView(
                         <span>{t.assignee}</span>
                         {select("assignee", "assignee-select", current_assignee, assignee_opts)}
                     </label>
+                    {assign_me}
                     <label>
                         <span>{t.group}</span>
                         {select("group", "group-select", current_group, group_opts)}

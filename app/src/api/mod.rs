@@ -7,14 +7,19 @@
 //! `Unauthenticated` without a live session; ticket mutations carry the `version` the page
 //! was rendered from, so a lost race is a `Conflict`, never a silent overwrite.
 
+pub mod alerts;
 pub mod auth;
+pub mod board;
+pub mod canned;
 pub mod channels;
 pub mod classify;
 pub mod portal;
 pub mod rules;
+pub mod search;
 pub mod sla;
 pub mod team;
 pub mod tickets;
+pub mod viewers;
 
 /// Runs a server function's body and gives a refusal its HTTP status (401, 403, 404, 422,
 /// 429, 500), so the wire says what the JSON code says.

@@ -84,6 +84,9 @@ pub struct PolicyForm {
     /// On breach: move to this group id (empty: stay).
     #[serde(default)]
     pub move_to_group: String,
+    /// On breach: hand the ticket to another agent by the group's strategy.
+    #[serde(default)]
+    pub reassign: bool,
 }
 
 impl Default for PolicyForm {
@@ -100,6 +103,7 @@ impl Default for PolicyForm {
             warn_at: "75, 90".to_owned(),
             raise_priority: false,
             move_to_group: String::new(),
+            reassign: false,
         }
     }
 }
@@ -199,6 +203,7 @@ impl PolicyForm {
             on_breach: OnBreach {
                 raise_priority: self.raise_priority,
                 move_to_group: move_to_group.map(GroupId),
+                reassign: self.reassign,
             },
         };
         if e.is_empty() {
@@ -246,6 +251,7 @@ impl PolicyForm {
                 .join(", "),
             raise_priority: d.on_breach.raise_priority,
             move_to_group: text(d.on_breach.move_to_group),
+            reassign: d.on_breach.reassign,
         })
     }
 }
@@ -764,6 +770,7 @@ mod tests {
             on_breach: OnBreach {
                 raise_priority: true,
                 move_to_group: Some(GroupId(2)),
+                reassign: true,
             },
         };
         let form = PolicyForm::from_draft(&d).unwrap();

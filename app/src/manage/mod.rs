@@ -1,4 +1,5 @@
-//! The managers' area (`/manage…`): the channel screen (`/manage/channels`), the
+//! The managers' area (`/manage…`): the dashboard (`/manage`: team load, group queues,
+//! unassigned and SLA-at-risk tickets, live), the channel screen (`/manage/channels`), the
 //! automation rules (`/manage/rules`), SLA policies (`/manage/sla`), business calendars
 //! (`/manage/calendars`) and the team screen (`/manage/team`).
 //!
@@ -9,18 +10,19 @@
 //! header (same navigation, live socket and directory).
 
 mod channels;
+mod dashboard;
 mod rules;
 mod sla;
 mod team;
 
 pub use channels::ChannelsPage;
+pub use dashboard::DashboardPage;
 pub use rules::RulesPage;
 pub use sla::{CalendarsPage, SlaPoliciesPage};
 pub use team::TeamPage;
 
 use crate::agent::SignedIn;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 /// Checks the session and the role, then shows the agent header and the page.
 #[component]
@@ -28,8 +30,8 @@ pub fn ManageLayout() -> impl IntoView {
     view! { <SignedIn managers_only=true/> }
 }
 
-/// `/manage`: the only page so far.
+/// `/manage`: the dashboard.
 #[component]
 pub fn ManageIndex() -> impl IntoView {
-    view! { <Redirect path="/manage/channels"/> }
+    view! { <DashboardPage/> }
 }

@@ -439,6 +439,7 @@ fn PolicyEditor(
                     <p class="hint">{t.sla_on_breach_hint}</p>
                     {check_field(form, |f| f.raise_priority, |f, v| f.raise_priority = v, "policy-raise", t.sla_raise_priority)}
                     {select_field(form, (|f| &f.move_to_group, |f| &mut f.move_to_group), form_error, "move_to_group", t.sla_move_to_group, groups)}
+                    {check_field(form, |f| f.reassign, |f, v| f.reassign = v, "policy-reassign", t.sla_reassign)}
                 </fieldset>
                 {general_error(form_error, "policy-form-error")}
                 {move || saved.get().then(|| view! { <p class="banner" role="status" data-testid="policy-saved">{t.saved}</p> })}

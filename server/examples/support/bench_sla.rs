@@ -474,6 +474,7 @@ pub fn bench_recompute() -> String {
 
 // ---- the sweep over a real store ----
 
+use super::raw::{Bind, Raw};
 use lossless::contact::{ContactDraft, Handle};
 use lossless::ids::{NumberPrefix, PortalToken};
 use lossless::ports::{Clock as _, CreateTicket, FixedClock, Store as _};
@@ -481,7 +482,6 @@ use lossless::services::Ports;
 use lossless::ticket::TicketDraft;
 use lossless_server::live::{Hub, LocalBus};
 use lossless_server::store::SqlStore;
-use sqlx::Connection as _;
 use std::sync::Arc;
 
 /// The store run's "now": Tuesday 2025-11-25 12:00 in Moscow, an ordinary working day.
@@ -501,111 +501,6 @@ fn ports_at(store: &SqlStore, at: DateTime<Utc>) -> (Ports, Arc<FixedClock>) {
         prefix: NumberPrefix::default(),
     };
     (ports, clock)
-}
-
-/// One connection behind the store's back for the bulk copy (either dialect).
-enum Raw {
-    Sqlite(sqlx::SqliteConnection),
-    Pg(sqlx::PgConnection),
-}
-
-impl Raw {
-    async fn open(url: &str) -> Raw {
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            let opts = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(path)
-                .busy_timeout(std::time::Duration::from_secs(30));
-            Raw::Sqlite(
-                sqlx::SqliteConnection::connect_with(&opts)
-                    .await
-                    .expect("open the SQLite file"),
-            )
-        } else {
-            Raw::Pg(sqlx::PgConnection::connect(url).await.expect("connect"))
-        }
-    }
-
-    /// Runs `sql` with integer and text parameters; returns the rows affected.
-    async fn exec(&mut self, sql: &str, binds: &[Bind]) -> u64 {
-        macro_rules! run {
-            ($conn:expr) => {{
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
-                for b in binds {
-                    q = match b {
-                        Bind::Int(v) => q.bind(*v),
-                        Bind::Text(s) => q.bind(s.clone()),
-                    };
-                }
-                q.execute(&mut *$conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                    .rows_affected()
-            }};
-        }
-        match self {
-            Raw::Sqlite(c) => run!(c),
-            Raw::Pg(c) => run!(c),
-        }
-    }
-
-    /// One integer (`COALESCE`d to 0).
-    async fn int(&mut self, sql: &str, binds: &[Bind]) -> i64 {
-        macro_rules! run {
-            ($conn:expr) => {{
-                let mut q =
-                    sqlx::query_scalar::<_, Option<i64>>(sqlx::AssertSqlSafe(sql.to_owned()));
-                for b in binds {
-                    q = match b {
-                        Bind::Int(v) => q.bind(*v),
-                        Bind::Text(s) => q.bind(s.clone()),
-                    };
-                }
-                q.fetch_one(&mut *$conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                    .unwrap_or(0)
-            }};
-        }
-        match self {
-            Raw::Sqlite(c) => run!(c),
-            Raw::Pg(c) => run!(c),
-        }
-    }
-
-    /// The columns of `table`, in order.
-    async fn columns(&mut self, table: &str) -> Vec<String> {
-        let cols: Vec<String> = match self {
-            Raw::Sqlite(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
-            )))
-            .fetch_all(&mut *c)
-            .await
-            .expect("columns"),
-            Raw::Pg(c) => sqlx::query_scalar(
-                "SELECT column_name::text FROM information_schema.columns \
-                 WHERE table_schema = current_schema() AND table_name = $1 \
-                 ORDER BY ordinal_position",
-            )
-            .bind(table)
-            .fetch_all(&mut *c)
-            .await
-            .expect("columns"),
-        };
-        assert!(!cols.is_empty(), "no table {table}");
-        cols
-    }
-
-    async fn close(self) {
-        let _ = match self {
-            Raw::Sqlite(c) => c.close().await,
-            Raw::Pg(c) => c.close().await,
-        };
-    }
-}
-
-enum Bind {
-    Int(i64),
-    Text(String),
 }
 
 /// `INSERT INTO table (cols…) SELECT exprs…`: every column of `table` but `id` (generated),

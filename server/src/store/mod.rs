@@ -14,6 +14,14 @@
 //!   contexts for rules); it is compiled as a child of `ops.rs`, so also once per dialect.
 //! - `sla.rs` holds the issue 5 queries (calendars, SLA policies, ticket SLA records and
 //!   measurements), compiled the same way.
+//! - `board.rs` holds the manager dashboard's aggregate queries (issue 6), compiled the
+//!   same way.
+//! - `viewers.rs` holds the issue 6 queries (who views or types on a ticket), compiled the
+//!   same way.
+//! - `canned.rs` holds the issue 6 canned-response queries, compiled the same way.
+//! - `search.rs` holds the issue 6 search queries (the full-text index written with every
+//!   message and contact, ticket and contact search, the backlog, saved views), compiled the
+//!   same way; its few dialect differences (FTS5 / tsvector) branch inside it.
 //!
 //! Invariants:
 //! - Every write runs in one transaction (`BEGIN IMMEDIATE` on SQLite, so concurrent
@@ -651,15 +659,159 @@ impl Store for SqlStore {
         dispatch!(self.sla_measurements(id))
     }
 
+    fn canned_responses(
+        &self,
+        agent: Option<AgentId>,
+    ) -> BoxFuture<'_, StoreResult<Vec<lossless::canned::CannedResponse>>> {
+        dispatch!(self.canned_responses(agent))
+    }
+
+    fn canned_response(
+        &self,
+        id: lossless::ids::CannedId,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::canned::CannedResponse>>> {
+        dispatch!(self.canned_response(id))
+    }
+
+    fn save_canned_response(
+        &self,
+        id: Option<lossless::ids::CannedId>,
+        owner: Option<AgentId>,
+        draft: lossless::canned::CannedDraft,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<lossless::canned::CannedResponse>> {
+        dispatch!(self.save_canned_response(id, owner, draft, now))
+    }
+
+    fn delete_canned_response(
+        &self,
+        id: lossless::ids::CannedId,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_canned_response(id))
+    }
+
+    fn report_viewer(
+        &self,
+        ticket: TicketId,
+        agent: AgentId,
+        report: lossless::viewers::ViewerReport,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<lossless::viewers::ViewerChange>> {
+        dispatch!(self.report_viewer(ticket, agent, report, now))
+    }
+
+    fn ticket_viewers(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<Vec<lossless::viewers::ViewerRecord>>> {
+        dispatch!(self.ticket_viewers(ticket))
+    }
+
+    fn viewers_of(
+        &self,
+        tickets: Vec<TicketId>,
+    ) -> BoxFuture<'_, StoreResult<Vec<(TicketId, lossless::viewers::ViewerRecord)>>> {
+        dispatch!(self.viewers_of(tickets))
+    }
+
+    fn search_tickets(
+        &self,
+        q: lossless::search::TicketSearch,
+    ) -> BoxFuture<'_, StoreResult<Vec<lossless::search::TicketHit>>> {
+        dispatch!(self.search_tickets(q))
+    }
+
+    fn search_contacts(
+        &self,
+        text: lossless::search::TextQuery,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<Contact>>> {
+        dispatch!(self.search_contacts(text, limit))
+    }
+
+    fn contacts_by_handle(
+        &self,
+        handle: &lossless::contact::Handle,
+    ) -> BoxFuture<'_, StoreResult<Vec<ContactId>>> {
+        let kind = handle.kind();
+        let value = handle.value().to_owned();
+        dispatch!(self.contacts_by_handle(kind, value))
+    }
+
+    fn index_backlog(&self, batch: i64) -> BoxFuture<'_, StoreResult<u64>> {
+        dispatch!(self.index_backlog(batch))
+    }
+
+    fn saved_views(&self) -> BoxFuture<'_, StoreResult<Vec<lossless::search::SavedView>>> {
+        dispatch!(self.saved_views())
+    }
+
+    fn saved_view(
+        &self,
+        id: lossless::search::SavedViewId,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::search::SavedView>>> {
+        dispatch!(self.saved_view(id))
+    }
+
+    fn save_view(
+        &self,
+        id: Option<lossless::search::SavedViewId>,
+        draft: lossless::search::SavedViewDraft,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<lossless::search::SavedView>> {
+        dispatch!(self.save_view(id, draft, now))
+    }
+
+    fn delete_view(&self, id: lossless::search::SavedViewId) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_view(id))
+    }
+
     fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>> {
         let key = key.to_owned();
         dispatch!(self.setting(key))
+    }
+
+    fn add_keyed_notification(
+        &self,
+        key: &str,
+        n: lossless::notification::NewNotification,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::notification::Notification>>> {
+        let key = key.to_owned();
+        dispatch!(self.add_keyed_notification(key, n, now))
+    }
+
+    fn agent_prefs(
+        &self,
+        agent: AgentId,
+    ) -> BoxFuture<'_, StoreResult<lossless::notification::EmailPrefs>> {
+        dispatch!(self.agent_prefs(agent))
+    }
+
+    fn save_agent_prefs(
+        &self,
+        agent: AgentId,
+        prefs: lossless::notification::EmailPrefs,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.save_agent_prefs(agent, prefs))
     }
 
     fn put_setting(&self, key: &str, value: &str) -> BoxFuture<'_, StoreResult<()>> {
         let key = key.to_owned();
         let value = value.to_owned();
         dispatch!(self.put_setting(key, value))
+    }
+
+    fn board_load(&self) -> BoxFuture<'_, StoreResult<Vec<lossless::ports::LoadCell>>> {
+        dispatch!(self.board_load())
+    }
+
+    fn board_tickets(
+        &self,
+        list: lossless::ports::BoardList,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<Vec<QueueRow>>> {
+        dispatch!(self.board_tickets(list, limit))
     }
 }
 

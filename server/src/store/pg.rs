@@ -81,6 +81,36 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sla",
         include_str!("../../migrations/postgres/0011_sla.sql"),
     ),
+    (
+        12,
+        "canned",
+        include_str!("../../migrations/postgres/0012_canned.sql"),
+    ),
+    (
+        13,
+        "search",
+        include_str!("../../migrations/postgres/0013_search.sql"),
+    ),
+    (
+        14,
+        "ticket_viewers",
+        include_str!("../../migrations/postgres/0014_ticket_viewers.sql"),
+    ),
+    (
+        15,
+        "board",
+        include_str!("../../migrations/postgres/0015_board.sql"),
+    ),
+    (
+        16,
+        "alerts",
+        include_str!("../../migrations/postgres/0016_alerts.sql"),
+    ),
+    (
+        17,
+        "queue",
+        include_str!("../../migrations/postgres/0017_queue.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.

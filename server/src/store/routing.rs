@@ -410,7 +410,7 @@ pub(super) async fn record_assignments(
 
 // ---- notifications ----------------------------------------------------------------------
 
-fn notification_from_row(r: &DbRow) -> StoreResult<Notification> {
+pub(super) fn notification_from_row(r: &DbRow) -> StoreResult<Notification> {
     Ok(Notification {
         id: NotificationId(r.try_get("id").map_err(db_err)?),
         agent: AgentId(r.try_get("agent_id").map_err(db_err)?),

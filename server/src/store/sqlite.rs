@@ -85,6 +85,36 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sla",
         include_str!("../../migrations/sqlite/0011_sla.sql"),
     ),
+    (
+        12,
+        "canned",
+        include_str!("../../migrations/sqlite/0012_canned.sql"),
+    ),
+    (
+        13,
+        "search",
+        include_str!("../../migrations/sqlite/0013_search.sql"),
+    ),
+    (
+        14,
+        "ticket_viewers",
+        include_str!("../../migrations/sqlite/0014_ticket_viewers.sql"),
+    ),
+    (
+        15,
+        "board",
+        include_str!("../../migrations/sqlite/0015_board.sql"),
+    ),
+    (
+        16,
+        "alerts",
+        include_str!("../../migrations/sqlite/0016_alerts.sql"),
+    ),
+    (
+        17,
+        "queue",
+        include_str!("../../migrations/sqlite/0017_queue.sql"),
+    ),
 ];
 
 /// The SQLite pools: concurrent read-only connections and one writer connection.
@@ -168,6 +198,13 @@ pub(super) async fn connect(url: &str) -> StoreResult<(DbPool, Option<std::fs::F
         .run(&pool.write)
         .await
         .map_err(|e| StoreError::Backend(format!("sqlite migrations: {e}")))?;
+    // Planner statistics for the partial and composite indexes the queue, board and search
+    // rely on: SQLite's recommended start-up call for long-lived connections (it analyses
+    // only tables whose statistics are missing or stale, each with a bounded sample).
+    sqlx::query("PRAGMA optimize = 0x10002")
+        .execute(&pool.write)
+        .await
+        .map_err(db_err)?;
     Ok((pool, lock))
 }
 

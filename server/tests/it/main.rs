@@ -2,6 +2,9 @@
 //! databases, the HTTP surface of a real node, several nodes on one PostgreSQL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alerts;
+mod board;
+mod canned;
 mod channels;
 mod classify;
 mod email_arrivals;
@@ -19,8 +22,10 @@ mod manage;
 mod nodes;
 mod rules;
 mod rules_ui;
+mod search;
 mod sla;
 mod sla_ui;
 mod story;
 mod support;
 mod team;
+mod viewers;

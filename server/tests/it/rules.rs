@@ -263,7 +263,18 @@ async fn least_loaded_respects_capacity_and_alerts_managers_when_all_are_full() 
         let for_admin = w.store.notifications(admin, 10).await.unwrap();
         assert_eq!(for_admin.len(), 1);
         assert!(for_admin[0].text.contains("нет свободных агентов"));
-        assert!(w.store.notifications(a, 10).await.unwrap().is_empty());
+        // Anna hears only of the two tickets she was given (issue 6 alerts), not of the
+        // shortage.
+        let for_a = w.store.notifications(a, 10).await.unwrap();
+        assert_eq!(for_a.len(), 2, "{for_a:?}");
+        let mut about: Vec<_> = for_a.iter().map(|n| n.ticket).collect();
+        about.sort();
+        assert_eq!(about, vec![Some(tickets[0].id), Some(tickets[2].id)]);
+        assert!(
+            for_a
+                .iter()
+                .all(|n| !n.text.contains("свободных") && !n.text.contains("nobody"))
+        );
     })
     .await;
 }

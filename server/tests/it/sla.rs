@@ -13,7 +13,7 @@ use lossless::rules::condition::{Condition, Predicate};
 use lossless::services::{self, Ports, TicketChange};
 use lossless::sla::policy::{OnBreach, Targets};
 use lossless::sla::{PolicyDraft, SlaEvent, Target, TicketSla};
-use lossless::team::NewAgent;
+use lossless::team::{AssignStrategy, GroupRouting, NewAgent, Presence};
 use lossless::ticket::{Channel, Priority, Status, Ticket, TicketEvent};
 use lossless_server::worker;
 use std::sync::Arc;
@@ -233,6 +233,7 @@ async fn warnings_then_breach_notify_once_and_escalate() {
             on_breach: OnBreach {
                 raise_priority: true,
                 move_to_group: Some(seniors),
+                reassign: false,
             },
         })
         .await;
@@ -302,6 +303,122 @@ async fn warnings_then_breach_notify_once_and_escalate() {
         assert!(met.late);
         assert_eq!(met.business_secs, Some(40 * 60));
         assert!(!w.sla(t.id).await.breached);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_breach_hands_the_ticket_on_by_the_group_strategy() {
+    on_both_databases(|url| async move {
+        let w = world(&url).await;
+        let boss = w.agent("boss", Role::Manager).await;
+        let ann = w.agent("ann", Role::Agent).await;
+        let bob = w.agent("bob", Role::Agent).await;
+        let carl = w.agent("carl", Role::Agent).await;
+        let support = w.store.create_group("Support").await.unwrap().id;
+        let seniors = w.store.create_group("Seniors").await.unwrap().id;
+        for (g, a) in [(support, ann), (support, bob), (seniors, carl)] {
+            w.store.add_group_member(g, a).await.unwrap();
+        }
+        for g in [support, seniors] {
+            w.store
+                .save_group_routing(GroupRouting {
+                    strategy: AssignStrategy::RoundRobin,
+                    ..GroupRouting::manual(g)
+                })
+                .await
+                .unwrap();
+        }
+        let policy = |name: &str, tag: &str, move_to_group| PolicyDraft {
+            name: name.into(),
+            enabled: true,
+            condition: Condition::Leaf(Predicate::HasTag { tag: tag.into() }),
+            targets: Targets {
+                first_response: Some(20),
+                ..Targets::default()
+            },
+            calendar: None,
+            warn_at: vec![],
+            on_breach: OnBreach {
+                raise_priority: false,
+                move_to_group,
+                reassign: true,
+            },
+        };
+        w.policy(policy("Inside", "inside", None)).await;
+        w.policy(policy("Up", "up", Some(seniors))).await;
+        let inside = w.ticket("Вопрос", "Помогите").await;
+        let up = w.ticket("Вопрос", "Ещё вопрос").await;
+        for (t, tag) in [(&inside, "inside"), (&up, "up")] {
+            w.change(
+                &manager(boss),
+                t.id,
+                TicketChange {
+                    group: Some(Some(support)),
+                    assignee: Some(Some(ann)),
+                    add_tags: vec![tag.to_owned()],
+                    ..TicketChange::default()
+                },
+            )
+            .await;
+        }
+        w.drain().await;
+        // Everyone is at work just before the breach (presence goes away after 10 idle minutes).
+        w.at(19).await;
+        for a in [ann, bob, carl] {
+            w.store
+                .set_presence(a, Presence::Online, w.clock.now())
+                .await
+                .unwrap();
+        }
+        w.at(20).await;
+        w.at(21).await;
+        // Inside the group: the strategy picks someone other than the owner who missed it.
+        let inside = w.reload(inside.id).await;
+        assert_eq!(inside.group, Some(support));
+        assert_eq!(inside.assignee, Some(bob));
+        // Moved up: the new group's strategy picks its member.
+        let up = w.reload(up.id).await;
+        assert_eq!(up.group, Some(seniors));
+        assert_eq!(up.assignee, Some(carl));
+        let history = w.store.history(up.id).await.unwrap();
+        assert!(
+            history.iter().any(|h| matches!(
+                h.event,
+                TicketEvent::Assigned { to: Some(a), .. } if a == carl
+            )),
+            "{history:?}"
+        );
+        // Nobody else available: a reassign inside the group keeps the owner and says so.
+        let alone = w.ticket("Вопрос", "Третий").await;
+        w.change(
+            &manager(boss),
+            alone.id,
+            TicketChange {
+                group: Some(Some(support)),
+                assignee: Some(Some(ann)),
+                add_tags: vec!["inside".to_owned()],
+                ..TicketChange::default()
+            },
+        )
+        .await;
+        w.drain().await;
+        w.store
+            .set_presence(bob, Presence::Offline, w.clock.now())
+            .await
+            .unwrap();
+        w.at(41).await;
+        w.at(42).await;
+        let alone_now = w.reload(alone.id).await;
+        assert!(w.sla(alone.id).await.breached);
+        assert_eq!(alone_now.assignee, Some(ann));
+        let history = w.store.history(alone.id).await.unwrap();
+        assert!(
+            history.iter().any(
+                |h| matches!(h.event, TicketEvent::NoAgentAvailable { group } if group == support)
+            ),
+            "{history:?}"
+        );
     })
     .await;
 }

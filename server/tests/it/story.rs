@@ -3121,6 +3121,7 @@ pub async fn sla_story(store: &SqlStore) {
         on_breach: OnBreach {
             raise_priority: true,
             move_to_group: Some(g.id),
+            reassign: true,
         },
     };
     let p1 = store
@@ -3623,6 +3624,1020 @@ async fn sla_store_on_both_databases() {
     support::on_both_databases(|url| async move {
         let store = SqlStore::connect(&url).await.unwrap();
         sla_story(&store).await;
+        store.close().await;
+    })
+    .await;
+}
+
+// ---- canned responses (issue 6) ----
+
+/// Canned responses: insert shared and personal ones, list what each agent sees, read one,
+/// replace one (owner moved, actions kept as JSON), refuse unknown ids and owners, delete.
+async fn canned_story(store: &SqlStore) {
+    use lossless::canned::{AssignTo, CannedDraft, MacroActions};
+    use lossless::ids::CannedId;
+    let ann = support::new_agent(store, "canned-ann", Role::Agent, Lang::Ru).await;
+    let bob = support::new_agent(store, "canned-bob", Role::Manager, Lang::En).await;
+    let at = |m: i64| t0() + Duration::minutes(m) + Duration::nanoseconds(1_234_567);
+    assert!(store.canned_responses(None).await.unwrap().is_empty());
+
+    let shared = CannedDraft {
+        title: "Спасибо за обращение".into(),
+        body: "Здравствуйте, {{customer.first_name}}! Номер: {{ticket.number}}.".into(),
+        shortcut: "спасибо".into(),
+        shared: true,
+        actions: MacroActions::default(),
+    };
+    let s = store
+        .save_canned_response(None, None, shared.clone(), at(1))
+        .await
+        .unwrap();
+    assert_eq!((s.owner, s.draft()), (None, shared.clone()));
+    assert_eq!(s.updated_at, to_micros(at(1)), "stored to the microsecond");
+    let macro_actions = MacroActions {
+        status: Some(Status::Pending),
+        priority: Some(Priority::High),
+        assign: Some(AssignTo::Agent(bob)),
+        add_tags: vec!["возврат".into()],
+        remove_tags: vec!["new".into()],
+    };
+    let personal = CannedDraft {
+        title: "Refund".into(),
+        body: String::new(),
+        shortcut: String::new(),
+        shared: false,
+        actions: macro_actions.clone(),
+    };
+    let a = store
+        .save_canned_response(None, Some(ann), personal.clone(), at(2))
+        .await
+        .unwrap();
+    assert_eq!((a.owner, a.actions.clone()), (Some(ann), macro_actions));
+    let b = store
+        .save_canned_response(None, Some(bob), personal.clone(), at(3))
+        .await
+        .unwrap();
+
+    let ids = |v: Vec<lossless::canned::CannedResponse>| v.iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.canned_responses(Some(ann)).await.unwrap()),
+        [s.id, a.id]
+    );
+    assert_eq!(
+        ids(store.canned_responses(Some(bob)).await.unwrap()),
+        [s.id, b.id]
+    );
+    assert_eq!(
+        ids(store.canned_responses(None).await.unwrap()),
+        [s.id, a.id, b.id]
+    );
+    assert_eq!(store.canned_response(a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.canned_response(CannedId(9_999)).await.unwrap(), None);
+
+    // Replace: ann's personal one becomes shared, with new text; the id stays.
+    let edited = CannedDraft {
+        title: "Возврат".into(),
+        body: "Оформили возврат по {{ticket.number}}.".into(),
+        ..personal.clone()
+    };
+    let a2 = store
+        .save_canned_response(Some(a.id), None, edited.clone(), at(4))
+        .await
+        .unwrap();
+    assert_eq!(
+        (a2.id, a2.owner, a2.title.as_str()),
+        (a.id, None, "Возврат")
+    );
+    assert_eq!(a2.updated_at, to_micros(at(4)));
+    assert_eq!(
+        ids(store.canned_responses(Some(bob)).await.unwrap()),
+        [s.id, a.id, b.id]
+    );
+    assert_eq!(
+        store
+            .save_canned_response(Some(CannedId(9_999)), None, edited.clone(), at(5))
+            .await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store
+            .save_canned_response(None, Some(AgentId(9_999)), edited, at(5))
+            .await,
+        Err(StoreError::NotFound),
+        "an owner that is no agent"
+    );
+
+    store.delete_canned_response(b.id).await.unwrap();
+    assert_eq!(
+        store.delete_canned_response(b.id).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        ids(store.canned_responses(None).await.unwrap()),
+        [s.id, a.id]
+    );
+}
+
+#[tokio::test]
+async fn canned_store_on_both_databases() {
+    support::on_both_databases(|url| async move {
+        let store = SqlStore::connect(&url).await.unwrap();
+        canned_story(&store).await;
+        store.close().await;
+    })
+    .await;
+}
+
+/// The search part of the store (issue 6): the index written with every message and contact
+/// (word forms, a first message together with its subject, phrases, prefixes, phone
+/// numbers), internal notes only when asked, ticket filters and the tag mirror, newest
+/// first, contacts, the backlog and saved views.
+pub async fn search_story(store: &SqlStore) {
+    use lossless::search::{
+        AssigneeIs, SavedViewDraft, SavedViewId, TextQuery, TicketHit, TicketSearch, parse_query,
+    };
+    let now = to_micros(t0() + Duration::days(300));
+    let at = |min: i64| now + Duration::minutes(min);
+    let text = |s: &str| parse_query(s, &NumberPrefix::default()).unwrap().text;
+    let words = |s: &str| TicketSearch {
+        text: text(s),
+        include_internal: true,
+        limit: 50,
+        ..TicketSearch::default()
+    };
+    let tickets = |hits: Vec<TicketHit>| hits.iter().map(|h| h.ticket.id).collect::<Vec<_>>();
+    let find = |q: TicketSearch| async move { tickets(store.search_tickets(q).await.unwrap()) };
+    let people = |q: TextQuery| async move {
+        store
+            .search_contacts(q, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+
+    // ---- an empty index; the backlog of a database made after the migration is empty -----
+    assert_eq!(store.index_backlog(100).await.unwrap(), 0);
+    assert!(find(words("возврат")).await.is_empty());
+    assert!(people(text("анна")).await.is_empty());
+
+    // ---- three tickets, indexed by the transactions that store them ----------------------
+    let mut c = create(
+        "Возврат денег",
+        Priority::High,
+        at(0),
+        "Анна Смирнова",
+        vec![
+            Handle::Email(email("Anna.Smirnova@Example.com")),
+            Handle::Phone(phone("+7 912 345-67-89")),
+        ],
+    );
+    c.body = "Хочу вернуть деньги за заказ №5512".into();
+    let a = store.create_ticket(c).await.unwrap().ticket;
+    let mut c = create(
+        "Order problem",
+        Priority::Normal,
+        at(1),
+        "John Smith",
+        vec![Handle::Email(email("john@example.org"))],
+    );
+    c.body = "My orders were charged twice, please refund.".into();
+    c.draft.channel = Channel::Email;
+    let b = store.create_ticket(c).await.unwrap().ticket;
+    let mut c = create(
+        "Доставка",
+        Priority::Low,
+        at(2),
+        "Пётр",
+        vec![Handle::Email(email("petr@example.ru"))],
+    );
+    c.body = "Где мой заказ? Доставка задерживается.".into();
+    let d = store.create_ticket(c).await.unwrap().ticket;
+
+    // Word forms; the subject and the first message are one document; newest first.
+    assert_eq!(find(words("возврата")).await, [a.id]);
+    assert_eq!(find(words("возвратом деньгами")).await, [a.id]);
+    assert_eq!(find(words("заказы")).await, [d.id, a.id]);
+    assert_eq!(find(words("orders refunded")).await, [b.id]);
+    assert_eq!(find(words("ORDER problems")).await, [b.id]);
+    assert!(find(words("возврат доставка")).await.is_empty());
+    // Phrases keep their order; prefixes; numbers.
+    assert_eq!(find(words("\"вернуть деньги\"")).await, [a.id]);
+    assert!(find(words("\"деньги вернуть\"")).await.is_empty());
+    assert_eq!(find(words("достав*")).await, [d.id]);
+    assert_eq!(find(words("5512")).await, [a.id]);
+    let hits = store.search_tickets(words("деньги")).await.unwrap();
+    assert_eq!(hits[0].contact_name, "Анна Смирнова");
+    let first = hits[0].message.clone().unwrap();
+    assert_eq!(
+        (first.body.as_str(), first.visibility),
+        ("Хочу вернуть деньги за заказ №5512", Visibility::Public)
+    );
+    // A limit.
+    assert_eq!(
+        find(TicketSearch {
+            limit: 1,
+            ..words("заказ")
+        })
+        .await,
+        [d.id]
+    );
+    assert!(
+        find(TicketSearch {
+            limit: 0,
+            ..words("заказ")
+        })
+        .await
+        .is_empty()
+    );
+
+    // ---- a reply, an internal note, a tag, an owner and a group on `a` ------------------
+    let ann = store
+        .create_agent(NewAgent {
+            email: email("ann.search@team.test"),
+            name: "Ann".into(),
+            role: Role::Agent,
+            lang: Lang::Ru,
+            password_hash: "x".into(),
+        })
+        .await
+        .unwrap();
+    let billing = store.create_group("Billing search").await.unwrap();
+    let mut t = a.clone();
+    let mut events = t.agent_replied(at(3)).unwrap();
+    events.extend(t.note_added(at(3)));
+    events.extend(t.tag("VIP", at(3)).unwrap());
+    events.extend(t.assign(Some(ann.id), at(3)).unwrap());
+    events.extend(t.move_to_group(Some(billing.id), at(3)));
+    let a = store
+        .update_ticket(update(
+            &a,
+            t,
+            ActorRef::Agent(ann.id),
+            events,
+            vec![
+                MessageDraft::reply(
+                    ActorRef::Agent(ann.id),
+                    "Оформили возврат, деньги придут через три дня".into(),
+                ),
+                MessageDraft::note(
+                    ActorRef::Agent(ann.id),
+                    "Клиент важный, проверить чек".into(),
+                ),
+            ],
+            at(3),
+        ))
+        .await
+        .unwrap();
+    // The newest matching message stands for the ticket, which comes once.
+    let hits = store.search_tickets(words("возврат")).await.unwrap();
+    assert_eq!(tickets(hits.clone()), [a.id]);
+    assert_eq!(
+        hits[0].message.as_ref().unwrap().body,
+        "Оформили возврат, деньги придут через три дня"
+    );
+    // Notes are found for agents, never without `include_internal`.
+    let hits = store.search_tickets(words("чеки")).await.unwrap();
+    assert_eq!(tickets(hits.clone()), [a.id]);
+    assert_eq!(
+        hits[0].message.as_ref().unwrap().visibility,
+        Visibility::Internal
+    );
+    let public = |q: TicketSearch| TicketSearch {
+        include_internal: false,
+        ..q
+    };
+    assert!(find(public(words("чек"))).await.is_empty());
+    assert_eq!(find(public(words("возврат"))).await, [a.id]);
+    assert_eq!(
+        store.search_tickets(public(words("деньги"))).await.unwrap()[0]
+            .message
+            .as_ref()
+            .unwrap()
+            .visibility,
+        Visibility::Public
+    );
+
+    // ---- filters, with words and alone (newest ticket first) --------------------------
+    let only = |f: fn(&mut TicketSearch)| {
+        let mut q = TicketSearch {
+            limit: 50,
+            include_internal: true,
+            ..TicketSearch::default()
+        };
+        f(&mut q);
+        q
+    };
+    assert_eq!(find(only(|_| {})).await, [d.id, b.id, a.id]);
+    assert_eq!(find(only(|q| q.tags = vec!["vip".into()])).await, [a.id]);
+    assert!(
+        find(only(|q| q.tags = vec!["vip".into(), "other".into()]))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        find(only(|q| q.statuses = vec![Status::New])).await,
+        [d.id, b.id]
+    );
+    assert_eq!(
+        find(only(|q| q.statuses = vec![Status::Open, Status::Pending])).await,
+        [a.id]
+    );
+    assert_eq!(
+        find(only(|q| q.priorities = vec![Priority::High, Priority::Low])).await,
+        [d.id, a.id]
+    );
+    assert_eq!(
+        find(only(|q| q.channels = vec![Channel::Email])).await,
+        [b.id]
+    );
+    let mut q = only(|_| {});
+    q.groups = vec![billing.id];
+    assert_eq!(find(q.clone()).await, [a.id]);
+    q.groups = vec![];
+    q.assignees = vec![AssigneeIs::Agent(ann.id)];
+    assert_eq!(find(q.clone()).await, [a.id]);
+    q.assignees = vec![AssigneeIs::Nobody];
+    assert_eq!(find(q.clone()).await, [d.id, b.id]);
+    q.assignees = vec![AssigneeIs::Nobody, AssigneeIs::Agent(ann.id)];
+    assert_eq!(find(q.clone()).await, [d.id, b.id, a.id]);
+    q.assignees = vec![];
+    q.contacts = vec![b.contact_id];
+    assert_eq!(find(q.clone()).await, [b.id]);
+    // Words and filters together.
+    let mut q = words("заказ");
+    q.priorities = vec![Priority::Low];
+    assert_eq!(find(q).await, [d.id]);
+    let mut q = words("заказ");
+    q.tags = vec!["vip".into()];
+    q.statuses = vec![Status::Open];
+    assert_eq!(find(q).await, [a.id]);
+    // The tag mirror follows the ticket.
+    let mut t = a.clone();
+    let events = t.untag("vip", at(4));
+    let a = store
+        .update_ticket(update(
+            &a,
+            t,
+            ActorRef::Agent(ann.id),
+            events,
+            vec![],
+            at(4),
+        ))
+        .await
+        .unwrap();
+    assert!(find(only(|q| q.tags = vec!["vip".into()])).await.is_empty());
+    let mut t = a.clone();
+    let events = t.tag("vip", at(5)).unwrap();
+    let a = store
+        .update_ticket(update(
+            &a,
+            t,
+            ActorRef::Agent(ann.id),
+            events,
+            vec![],
+            at(5),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(find(only(|q| q.tags = vec!["vip".into()])).await, [a.id]);
+
+    // ---- contacts ----------------------------------------------------------------------
+    assert_eq!(people(text("Смирновой")).await, [a.contact_id]);
+    assert_eq!(
+        people(text("anna.smirnova@example.com")).await,
+        [a.contact_id]
+    );
+    assert_eq!(people(text("8 (912) 345-67-89")).await, [a.contact_id]);
+    assert_eq!(people(text("example")).await.len(), 3);
+    let found = store.search_contacts(text("john"), 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].name.as_str(), found[0].handles.clone()),
+        ("John Smith", vec![Handle::Email(email("john@example.org"))])
+    );
+    assert_eq!(
+        store
+            .contacts_by_handle(&Handle::Email(email("ANNA.smirnova@example.com")))
+            .await
+            .unwrap(),
+        [a.contact_id]
+    );
+    assert_eq!(
+        store
+            .contacts_by_handle(&Handle::Phone(phone("89123456789")))
+            .await
+            .unwrap(),
+        [a.contact_id]
+    );
+    assert!(
+        store
+            .contacts_by_handle(&Handle::Email(email("nobody@example.com")))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A contact that gains a handle is found by it at once.
+    let mut c = create(
+        "Ещё вопрос",
+        Priority::Normal,
+        at(6),
+        "John Smith",
+        vec![
+            Handle::Email(email("john@example.org")),
+            Handle::Phone(phone("+44 20 7946 0958")),
+        ],
+    );
+    c.body = "Second question".into();
+    let e = store.create_ticket(c).await.unwrap().ticket;
+    assert_eq!(e.contact_id, b.contact_id);
+    assert_eq!(people(text("+44 20 7946 0958")).await, [b.contact_id]);
+    assert_eq!(find(words("вопросы")).await, [e.id]);
+
+    // ---- saved views ---------------------------------------------------------------------
+    assert!(store.saved_views().await.unwrap().is_empty());
+    let draft = |name: &str, group: Option<GroupId>| SavedViewDraft {
+        name: name.into(),
+        query: "tag:vip возврат".into(),
+        owner: ann.id,
+        group,
+    };
+    let mine = store
+        .save_view(None, draft("Мои VIP", None), at(7))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            mine.name.as_str(),
+            mine.query.as_str(),
+            mine.owner,
+            mine.group
+        ),
+        ("Мои VIP", "tag:vip возврат", ann.id, None)
+    );
+    assert_eq!(mine.updated_at, at(7));
+    let shared = store
+        .save_view(None, draft("Billing VIP", Some(billing.id)), at(8))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.saved_views().await.unwrap(),
+        [shared.clone(), mine.clone()]
+    );
+    assert_eq!(store.saved_view(mine.id).await.unwrap(), Some(mine.clone()));
+    assert_eq!(store.saved_view(SavedViewId(i64::MAX)).await.unwrap(), None);
+    // Editing keeps the owner; unknown views, groups and owners are refused.
+    let mut edit = draft("Мои VIP (все)", Some(billing.id));
+    edit.owner = AgentId(i64::MAX);
+    let edited = store.save_view(Some(mine.id), edit, at(9)).await.unwrap();
+    assert_eq!(
+        (
+            edited.name.as_str(),
+            edited.owner,
+            edited.group,
+            edited.updated_at
+        ),
+        ("Мои VIP (все)", ann.id, Some(billing.id), at(9))
+    );
+    assert_eq!(
+        store
+            .save_view(Some(SavedViewId(i64::MAX)), draft("x", None), at(9))
+            .await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store
+            .save_view(None, draft("x", Some(GroupId(i64::MAX))), at(9))
+            .await,
+        Err(StoreError::NotFound)
+    );
+    let mut nobody = draft("x", None);
+    nobody.owner = AgentId(i64::MAX);
+    assert_eq!(
+        store.save_view(None, nobody, at(9)).await,
+        Err(StoreError::NotFound)
+    );
+    store.delete_view(shared.id).await.unwrap();
+    assert_eq!(
+        store.delete_view(shared.id).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(store.saved_views().await.unwrap(), [edited]);
+
+    // ---- the backlog: nothing was left out ------------------------------------------------
+    assert_eq!(store.index_backlog(100).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn search_store_on_both_databases() {
+    support::on_both_databases(|url| async move {
+        let store = SqlStore::connect(&url).await.unwrap();
+        search_story(&store).await;
+        store.close().await;
+    })
+    .await;
+}
+
+/// Ticket viewers (issue 6): reports stored and read back exactly, the record before each
+/// report returned, typing kept by the heartbeat and cleared by idle, expired rows forgotten
+/// by the next report, leaving deletes, unknown tickets and agents refused.
+pub async fn viewers_story(store: &SqlStore) {
+    use lossless::viewers::{
+        Draft, Typing, VIEWER_TTL_SECS, ViewerChange, ViewerRecord, ViewerReport,
+    };
+    let now = to_micros(t0() + Duration::days(300));
+    let at = |s: i64| now + Duration::seconds(s);
+    let agent = |name: &'static str| {
+        let email = email(&format!("{name}.viewers@example.com"));
+        async move {
+            store
+                .create_agent(NewAgent {
+                    email,
+                    name: name.to_owned(),
+                    role: Role::Agent,
+                    lang: Lang::En,
+                    password_hash: "x".into(),
+                })
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let anna = agent("Anna").await;
+    let boris = agent("Boris").await;
+    let ticket = |subject: &'static str| async move {
+        store
+            .create_ticket(create(
+                subject,
+                Priority::Normal,
+                now,
+                "Viewer story",
+                vec![Handle::Email(email(&format!("{subject}@viewers.example")))],
+            ))
+            .await
+            .unwrap()
+            .ticket
+            .id
+    };
+    let t = ticket("watched").await;
+    let other = ticket("elsewhere").await;
+    let missing = TicketId(i64::MAX);
+
+    // Nobody yet; an unknown ticket is NotFound.
+    assert_eq!(store.ticket_viewers(t).await.unwrap(), vec![]);
+    assert_eq!(
+        store.ticket_viewers(missing).await.unwrap_err(),
+        StoreError::NotFound
+    );
+
+    // Arriving: no record before, the stored one after.
+    let anna_viewing = ViewerRecord {
+        agent: anna,
+        seen_at: at(0),
+        typing: None,
+    };
+    assert_eq!(
+        store
+            .report_viewer(t, anna, ViewerReport::Viewing, at(0))
+            .await
+            .unwrap(),
+        ViewerChange {
+            before: None,
+            after: Some(anna_viewing),
+        }
+    );
+    let boris_typing = ViewerRecord {
+        agent: boris,
+        seen_at: at(1),
+        typing: Some(Typing {
+            draft: Draft::Reply,
+            at: at(1),
+        }),
+    };
+    let change = store
+        .report_viewer(t, boris, ViewerReport::Typing(Draft::Reply), at(1))
+        .await
+        .unwrap();
+    assert_eq!(change.after, Some(boris_typing));
+    // Read back exactly (times round-trip), by agent id.
+    assert_eq!(
+        store.ticket_viewers(t).await.unwrap(),
+        vec![anna_viewing, boris_typing]
+    );
+    assert_eq!(store.ticket_viewers(other).await.unwrap(), vec![]);
+
+    // The heartbeat keeps the typing mark; the record before is what was stored.
+    let change = store
+        .report_viewer(t, boris, ViewerReport::Viewing, at(4))
+        .await
+        .unwrap();
+    assert_eq!(change.before, Some(boris_typing));
+    let boris_beat = ViewerRecord {
+        seen_at: at(4),
+        ..boris_typing
+    };
+    assert_eq!(change.after, Some(boris_beat));
+    // Idle clears it.
+    let change = store
+        .report_viewer(t, boris, ViewerReport::Idle, at(5))
+        .await
+        .unwrap();
+    let boris_idle = ViewerRecord {
+        agent: boris,
+        seen_at: at(5),
+        typing: None,
+    };
+    assert_eq!(change.before, Some(boris_beat));
+    assert_eq!(change.after, Some(boris_idle));
+
+    // Several tickets at once (queue rows), by ticket then agent; unknown ones have none.
+    store
+        .report_viewer(other, anna, ViewerReport::Typing(Draft::Note), at(6))
+        .await
+        .unwrap();
+    let anna_note = ViewerRecord {
+        agent: anna,
+        seen_at: at(6),
+        typing: Some(Typing {
+            draft: Draft::Note,
+            at: at(6),
+        }),
+    };
+    let mut expected = vec![(t, anna_viewing), (t, boris_idle), (other, anna_note)];
+    expected.sort_by_key(|(tk, r)| (*tk, r.agent));
+    assert_eq!(
+        store.viewers_of(vec![other, missing, t]).await.unwrap(),
+        expected
+    );
+    assert_eq!(store.viewers_of(vec![]).await.unwrap(), vec![]);
+
+    // Leaving deletes; leaving again (or from an unknown ticket) changes nothing.
+    assert_eq!(
+        store
+            .report_viewer(other, anna, ViewerReport::Left, at(7))
+            .await
+            .unwrap(),
+        ViewerChange {
+            before: Some(anna_note),
+            after: None,
+        }
+    );
+    assert_eq!(
+        store
+            .report_viewer(other, anna, ViewerReport::Left, at(8))
+            .await
+            .unwrap(),
+        ViewerChange {
+            before: None,
+            after: None,
+        }
+    );
+    assert_eq!(
+        store
+            .report_viewer(missing, anna, ViewerReport::Left, at(8))
+            .await
+            .unwrap(),
+        ViewerChange {
+            before: None,
+            after: None,
+        }
+    );
+    assert_eq!(store.ticket_viewers(other).await.unwrap(), vec![]);
+
+    // Unknown ticket or agent: NotFound, nothing stored.
+    assert_eq!(
+        store
+            .report_viewer(missing, anna, ViewerReport::Viewing, at(9))
+            .await
+            .unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(
+        store
+            .report_viewer(t, AgentId(i64::MAX), ViewerReport::Viewing, at(9))
+            .await
+            .unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(store.ticket_viewers(t).await.unwrap().len(), 2);
+
+    // Any report forgets every row that expired by its time: Anna (seen at 0) and Boris
+    // (seen at 5) are gone once a report comes at 5 + TTL; Anna's own old row is no "before".
+    let late = at(5 + VIEWER_TTL_SECS);
+    let change = store
+        .report_viewer(t, anna, ViewerReport::Viewing, late)
+        .await
+        .unwrap();
+    assert_eq!(change.before, None);
+    assert_eq!(
+        store.ticket_viewers(t).await.unwrap(),
+        vec![ViewerRecord {
+            agent: anna,
+            seen_at: late,
+            typing: None,
+        }]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn viewers_store_on_both_databases() {
+    support::on_both_databases(|url| async move {
+        let store = SqlStore::connect(&url).await.unwrap();
+        viewers_story(&store).await;
+        store.close().await;
+    })
+    .await;
+}
+
+/// The manager dashboard's queries (issue 6): the working set counted by status, group and
+/// assignee with the oldest last change, the oldest unassigned tickets, breached SLA records
+/// and deadlines before a time — all of the working set only.
+pub async fn board_story(store: &SqlStore) {
+    use lossless::ports::{BoardList, LoadCell};
+    use lossless::sla::{SaveSla, SlaBadge, TicketSla};
+    let now = to_micros(t0() + Duration::days(300));
+    let at = |min: i64| now + Duration::minutes(min);
+
+    // An empty working set has no cells and no rows.
+    assert!(store.board_load().await.unwrap().is_empty());
+    assert!(
+        store
+            .board_tickets(BoardList::Unassigned, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let agent = |name: &str| NewAgent {
+        email: email(&format!("{}.board@team.test", name.to_lowercase())),
+        name: name.into(),
+        role: Role::Agent,
+        lang: Lang::Ru,
+        password_hash: "$argon2id$board".into(),
+    };
+    let ann = store.create_agent(agent("Ann")).await.unwrap().id;
+    let bob = store.create_agent(agent("Bob")).await.unwrap().id;
+    let ga = store.create_group("Board A").await.unwrap().id;
+    let gb = store.create_group("Board B").await.unwrap().id;
+    let mut t = Vec::new();
+    for i in 0..6 {
+        let c = create(
+            &format!("Board {i}"),
+            Priority::Normal,
+            at(i),
+            &format!("Board customer {i}"),
+            vec![Handle::Email(email(&format!("board{i}@example.com")))],
+        );
+        t.push(store.create_ticket(c).await.unwrap().ticket);
+    }
+    // One change per ticket, made by the core's transitions at `when`.
+    let change = |before: &Ticket,
+                  group: Option<GroupId>,
+                  to: Option<AgentId>,
+                  status: Option<Status>,
+                  when: DateTime<Utc>| {
+        let mut after = before.clone();
+        let mut events = after.move_to_group(group, when);
+        if to.is_some() {
+            events.extend(after.assign(to, when).unwrap());
+        }
+        if let Some(s) = status {
+            events.extend(after.move_to(s, when).unwrap());
+        }
+        update(before, after, ActorRef::Agent(ann), events, vec![], when)
+    };
+    // t0: A, unassigned, new (changed at 10); t1: A, Ann, open; t2: B, Ann, pending;
+    // t3: no group, unassigned, new (created at 3); t4: B, Bob, resolved (not working);
+    // t5: A, unassigned, new (changed at 11).
+    let plan = [
+        (Some(ga), None, None, 10),
+        (Some(ga), Some(ann), None, 20),
+        (Some(gb), Some(ann), Some(Status::Pending), 30),
+        (None, None, None, 0),
+        (Some(gb), Some(bob), Some(Status::Resolved), 40),
+        (Some(ga), None, None, 11),
+    ];
+    for (i, (group, to, status, min)) in plan.into_iter().enumerate() {
+        if min > 0 {
+            let stored = store
+                .update_ticket(change(&t[i], group, to, status, at(min)))
+                .await
+                .unwrap();
+            t[i] = stored;
+        }
+    }
+    let cell = |status, group, assignee, tickets, oldest| LoadCell {
+        status,
+        group,
+        assignee,
+        tickets,
+        oldest_change: oldest,
+    };
+    assert_eq!(
+        store.board_load().await.unwrap(),
+        [
+            cell(Status::New, None, None, 1, at(3)),
+            cell(Status::New, Some(ga), None, 2, at(10)),
+            cell(Status::Open, Some(ga), Some(ann), 1, at(20)),
+            cell(Status::Pending, Some(gb), Some(ann), 1, at(30)),
+        ]
+    );
+
+    // Unassigned: oldest created first, stopped at the limit, with contact and badge.
+    let ids = |rows: Vec<lossless::ports::QueueRow>| {
+        rows.into_iter().map(|r| r.ticket.id).collect::<Vec<_>>()
+    };
+    let unassigned = store
+        .board_tickets(BoardList::Unassigned, 10)
+        .await
+        .unwrap();
+    assert_eq!(unassigned[0].ticket, t[0]);
+    assert_eq!(unassigned[0].contact_name, "Board customer 0");
+    assert_eq!(unassigned[0].sla, None);
+    assert_eq!(ids(unassigned), [t[0].id, t[3].id, t[5].id]);
+    assert_eq!(
+        ids(store.board_tickets(BoardList::Unassigned, 2).await.unwrap()),
+        [t[0].id, t[3].id]
+    );
+    assert!(
+        store
+            .board_tickets(BoardList::Unassigned, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // SLA records: t1 breached; deadlines t2 at 30 (pending: the store lists what the record
+    // says), t5 at 50, t0 at 100, t3 at 500; t4 breached but resolved (not working).
+    let put = |ticket: &Ticket, due: Option<DateTime<Utc>>, breached: bool| {
+        store.save_sla(SaveSla {
+            ticket_id: ticket.id,
+            expected_revision: 0,
+            sla: TicketSla {
+                due_at: due,
+                breached,
+                ..TicketSla::default()
+            },
+            events: vec![],
+            notifications: vec![],
+            jobs: vec![],
+            completes: None,
+            now: at(60),
+        })
+    };
+    put(&t[1], None, true).await.unwrap();
+    put(&t[2], Some(at(30)), false).await.unwrap();
+    put(&t[5], Some(at(50)), false).await.unwrap();
+    put(&t[0], Some(at(100)), false).await.unwrap();
+    put(&t[3], Some(at(500)), false).await.unwrap();
+    put(&t[4], Some(at(5)), true).await.unwrap();
+    let breached = store.board_tickets(BoardList::Breached, 10).await.unwrap();
+    assert_eq!(
+        breached[0].sla,
+        Some(SlaBadge {
+            due_at: None,
+            breached: true,
+            paused: false,
+            warned: 0,
+        })
+    );
+    assert_eq!(ids(breached), [t[1].id]);
+    let due = |until, limit| store.board_tickets(BoardList::DueBefore { until }, limit);
+    let soon = due(at(200), 10).await.unwrap();
+    assert_eq!(ids(soon.clone()), [t[2].id, t[5].id, t[0].id]);
+    assert_eq!(soon[2].sla.as_ref().and_then(|b| b.due_at), Some(at(100)));
+    assert_eq!(ids(due(at(200), 2).await.unwrap()), [t[2].id, t[5].id]);
+    // Strictly before: a deadline at the bound is not listed.
+    assert_eq!(ids(due(at(100), 10).await.unwrap()), [t[2].id, t[5].id]);
+    // The unassigned list now carries the badges.
+    let unassigned = store.board_tickets(BoardList::Unassigned, 1).await.unwrap();
+    assert_eq!(
+        unassigned[0].sla.as_ref().and_then(|b| b.due_at),
+        Some(at(100))
+    );
+
+    // Resolving a ticket takes it out of every figure at once.
+    let stored = store
+        .update_ticket(change(
+            &t[5],
+            Some(ga),
+            None,
+            Some(Status::Resolved),
+            at(70),
+        ))
+        .await
+        .unwrap();
+    t[5] = stored;
+    assert_eq!(
+        store.board_load().await.unwrap()[1],
+        cell(Status::New, Some(ga), None, 1, at(10))
+    );
+    assert_eq!(ids(due(at(200), 10).await.unwrap()), [t[2].id, t[0].id]);
+    assert_eq!(
+        ids(store
+            .board_tickets(BoardList::Unassigned, 10)
+            .await
+            .unwrap()),
+        [t[0].id, t[3].id]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn board_store_on_both_databases() {
+    support::on_both_databases(|url| async move {
+        let store = SqlStore::connect(&url).await.unwrap();
+        board_story(&store).await;
+        store.close().await;
+    })
+    .await;
+}
+
+/// Agent alerts (issue 6): a keyed notification is stored once (the second store of its key
+/// stores nothing and returns `None`), unknown agents are refused; email preferences default
+/// to every kind on, are stored, replaced and read back, per agent.
+async fn alerts_story(store: &SqlStore) {
+    use lossless::notification::{EmailPrefs, NewNotification};
+    let now = to_micros(t0() + Duration::days(400));
+    let ann = store
+        .create_agent(NewAgent {
+            email: email("ann.alerts@example.com"),
+            name: "Ann".into(),
+            role: Role::Agent,
+            lang: Lang::En,
+            password_hash: "x".into(),
+        })
+        .await
+        .unwrap()
+        .id;
+    let n = |text: &str| NewNotification {
+        agent: ann,
+        ticket: None,
+        text: text.into(),
+    };
+    let first = store
+        .add_keyed_notification("alert:1:2:3:assigned", n("first"), now)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!((first.agent, first.text.as_str()), (ann, "first"));
+    assert_eq!(first.created_at, now);
+    assert_eq!(
+        store
+            .add_keyed_notification("alert:1:2:3:assigned", n("again"), now)
+            .await
+            .unwrap(),
+        None
+    );
+    let other = store
+        .add_keyed_notification("alert:1:3:3:assigned", n("other"), now)
+        .await
+        .unwrap();
+    assert!(other.is_some());
+    let texts: Vec<String> = store
+        .notifications(ann, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.text)
+        .collect();
+    assert_eq!(texts, ["other", "first"]);
+    assert_eq!(store.unread_notifications(ann).await.unwrap(), 2);
+    let nobody = NewNotification {
+        agent: AgentId(999_999),
+        ticket: None,
+        text: "x".into(),
+    };
+    assert_eq!(
+        store.add_keyed_notification("k:nobody", nobody, now).await,
+        Err(StoreError::NotFound)
+    );
+    // Preferences.
+    assert_eq!(store.agent_prefs(ann).await.unwrap(), EmailPrefs::default());
+    let quiet = EmailPrefs {
+        assigned: false,
+        customer_replied: true,
+        mentioned: false,
+        sla: false,
+    };
+    store.save_agent_prefs(ann, quiet).await.unwrap();
+    assert_eq!(store.agent_prefs(ann).await.unwrap(), quiet);
+    store
+        .save_agent_prefs(ann, EmailPrefs::default())
+        .await
+        .unwrap();
+    assert_eq!(store.agent_prefs(ann).await.unwrap(), EmailPrefs::default());
+    assert_eq!(
+        store.save_agent_prefs(AgentId(999_999), quiet).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+#[tokio::test]
+async fn alerts_store_on_both_databases() {
+    support::on_both_databases(|url| async move {
+        let store = SqlStore::connect(&url).await.unwrap();
+        alerts_story(&store).await;
         store.close().await;
     })
     .await;
