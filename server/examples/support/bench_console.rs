@@ -715,16 +715,7 @@ pub async fn bench_queue(name: &str, store: &SqlStore, g: &Generated) -> Vec<Str
 /// Generates the data on `db` (for SQLite: a fresh file in `dir`; for PostgreSQL: the empty
 /// database named) and runs the console measurements; returns their table rows.
 pub async fn bench_console(name: &str, db: &str, dir: &std::path::Path) -> Vec<String> {
-    let url = if db.starts_with("sqlite:") {
-        std::fs::create_dir_all(dir).expect("bench dir");
-        format!(
-            "sqlite://{}/console-{}.db",
-            dir.display(),
-            lossless_server::random_hex(4)
-        )
-    } else {
-        db.to_owned()
-    };
+    let url = super::raw::fresh_url(db, dir, "console");
     let store = SqlStore::connect(&url)
         .await
         .expect("connect (runs the migrations)");

@@ -747,16 +747,7 @@ fn share(total: i64, parts: i64, i: i64) -> i64 {
 /// the empty database named) and returns their table rows.
 pub async fn bench_sweep(name: &str, db: &str, dir: &std::path::Path) -> Vec<String> {
     use lossless::services::sla::{SWEEP_BATCH, catch_up, sweep};
-    let url = if db.starts_with("sqlite:") {
-        std::fs::create_dir_all(dir).expect("bench dir");
-        format!(
-            "sqlite://{}/sla-{}.db",
-            dir.display(),
-            lossless_server::random_hex(4)
-        )
-    } else {
-        db.to_owned()
-    };
+    let url = super::raw::fresh_url(db, dir, "sla");
     let store = SqlStore::connect(&url)
         .await
         .expect("connect (runs the migrations)");

@@ -9,6 +9,21 @@
 use chrono::{DateTime, Utc};
 use sqlx::Connection as _;
 
+/// The database a bench run fills: for SQLite (`db` starts with `sqlite:`) a fresh file
+/// `<stem>-<random>.db` in `dir` (created); for PostgreSQL `db` itself, an empty database.
+pub fn fresh_url(db: &str, dir: &std::path::Path, stem: &str) -> String {
+    if db.starts_with("sqlite:") {
+        std::fs::create_dir_all(dir).expect("bench dir");
+        format!(
+            "sqlite://{}/{stem}-{}.db",
+            dir.display(),
+            lossless_server::random_hex(4)
+        )
+    } else {
+        db.to_owned()
+    }
+}
+
 /// A parameter.
 #[derive(Debug, Clone)]
 pub enum Bind {
