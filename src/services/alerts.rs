@@ -108,7 +108,7 @@ pub(super) async fn run(
         p.live.publish(LiveEvent::Notification { agent });
     }
     if p.store.agent_prefs(agent).await?.wants(alert) {
-        return email_agent(p, email, job, ticket_id, agent, &text).await;
+        return email_loaded(email, job, &ticket, &recipient, &text).await;
     }
     Ok(JobOutcome::Done)
 }
@@ -130,6 +130,20 @@ pub(super) async fn email_agent(
         p.store.agent(agent).await?,
         p.store.ticket(ticket_id).await?,
     ) else {
+        return Ok(JobOutcome::Done);
+    };
+    email_loaded(Some(email), job, &ticket, &agent, text).await
+}
+
+/// [`email_agent`] for a ticket and agent already loaded.
+async fn email_loaded(
+    email: Option<&EmailOut>,
+    job: &Job,
+    ticket: &crate::ticket::Ticket,
+    agent: &crate::team::Agent,
+    text: &str,
+) -> Result<JobOutcome, DomainError> {
+    let Some(email) = email.filter(|e| e.mailer.can_send()) else {
         return Ok(JobOutcome::Done);
     };
     let mail = crate::email::outbound::OutgoingEmail {
