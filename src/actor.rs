@@ -63,6 +63,11 @@ pub enum Permission {
     ManageTeam,
     /// Customer: see and answer one ticket (the one the token opens).
     CustomerReply,
+    // ---- accounts ----
+    /// Invite agents, change roles, (de)activate accounts (admins only).
+    ManageUsers,
+    /// Read the audit log of administrative changes (managers and admins).
+    ViewAudit,
 }
 
 /// The one acting in a service call.
@@ -93,6 +98,8 @@ impl Actor {
             Actor::System => true,
             Actor::Agent { role, .. } => match p {
                 Permission::ManageTeam => role.is_manager(),
+                Permission::ManageUsers => *role == Role::Admin,
+                Permission::ViewAudit => role.is_manager(),
                 Permission::CustomerReply => false,
                 _ => true,
             },

@@ -71,3 +71,64 @@ pub struct ContactProfile {
     /// Region (name or code, e.g. "Москва", "EU").
     pub region: Option<String>,
 }
+
+// ---- the full profile (issue 6) ----
+
+/// Everything agents know about a contact: who, how to reach them, the profile rules read,
+/// and free-text notes. Notes are for agents only: no customer-facing DTO has a field for
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactCard {
+    /// Name and handles.
+    pub contact: Contact,
+    /// Organisation, VIP, region.
+    pub profile: ContactProfile,
+    /// Notes about the contact (agent-only; empty when none).
+    pub notes: String,
+}
+
+/// A contact's tickets across channels: the newest by last activity, and counts of all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactTickets {
+    /// At most the asked number, last activity first (ties: newest id first).
+    pub tickets: Vec<crate::ticket::Ticket>,
+    /// Tickets in the working set (new, open, pending).
+    pub open: i64,
+    /// All tickets.
+    pub total: i64,
+}
+
+/// A validated edit of a contact: the new name, profile, notes and the complete set of
+/// handles (handles not in it are removed; at least one remains).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactEdit {
+    /// Name (trimmed; may be empty).
+    pub name: String,
+    /// Profile.
+    pub profile: ContactProfile,
+    /// Notes (trimmed).
+    pub notes: String,
+    /// Every handle the contact keeps or gets, normalized, without duplicates.
+    pub handles: Vec<Handle>,
+}
+
+/// Merging `source` into `target`, as the store writes it in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactMerge {
+    /// The duplicate that disappears.
+    pub source: ContactId,
+    /// The contact that stays.
+    pub target: ContactId,
+    /// The target's name after the merge.
+    pub name: String,
+    /// The target's profile after the merge.
+    pub profile: ContactProfile,
+    /// The target's notes after the merge.
+    pub notes: String,
+    /// Rules whose conditions named the source, rewritten to name the target.
+    pub rules: Vec<(crate::ids::RuleId, crate::rules::Condition)>,
+    /// Who merged (history rows on the moved tickets).
+    pub actor: crate::actor::ActorRef,
+    /// When.
+    pub now: chrono::DateTime<chrono::Utc>,
+}

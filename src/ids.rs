@@ -138,52 +138,74 @@ impl From<TicketNumber> for String {
 #[error("invalid {0}")]
 pub struct ParseError(pub &'static str);
 
-/// Unguessable portal token (≥ 128 bits), the customer's key to one ticket.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct PortalToken(String);
+/// Lowercase hex of `bytes` (two characters per byte), for tokens and keys made from random
+/// bytes at the edge.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
-impl PortalToken {
-    /// Builds a token from random bytes supplied by the caller (at least 16).
-    pub fn from_random(bytes: &[u8]) -> Result<Self, ParseError> {
-        if bytes.len() < 16 {
-            return Err(ParseError("portal_token"));
+macro_rules! hex_token {
+    ($(#[$m:meta])* $name:ident, $code:literal) => {
+        $(#[$m])*
+        #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Builds a token from random bytes supplied by the caller (at least 16).
+            pub fn from_random(bytes: &[u8]) -> Result<Self, ParseError> {
+                if bytes.len() < 16 {
+                    return Err(ParseError($code));
+                }
+                Ok(Self(hex(bytes)))
+            }
+            /// Parses a token as sent (32–128 lowercase hex characters).
+            pub fn parse(raw: &str) -> Result<Self, ParseError> {
+                let ok = (32..=128).contains(&raw.len())
+                    && raw
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if ok {
+                    Ok(Self(raw.to_owned()))
+                } else {
+                    Err(ParseError($code))
+                }
+            }
+            /// The token text (hex).
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
         }
-        Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
-    }
-    /// Parses a token from a URL (32–128 lowercase hex characters).
-    pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        let ok = (32..=128).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(ParseError("portal_token"))
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(…)"))
+            }
         }
-    }
-    /// The token text (hex).
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+        impl TryFrom<String> for $name {
+            type Error = ParseError;
+            fn try_from(s: String) -> Result<Self, ParseError> {
+                Self::parse(&s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(t: $name) -> String {
+                t.0
+            }
+        }
+    };
 }
-impl fmt::Debug for PortalToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PortalToken(…)")
-    }
-}
-impl TryFrom<String> for PortalToken {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, ParseError> {
-        Self::parse(&s)
-    }
-}
-impl From<PortalToken> for String {
-    fn from(t: PortalToken) -> String {
-        t.0
-    }
-}
+
+hex_token!(
+    /// Unguessable portal token (≥ 128 bits), the customer's key to one ticket.
+    PortalToken,
+    "portal_token"
+);
+hex_token!(
+    /// A site visitor's key to their own widget conversation (≥ 128 bits; issue 7). It lives in
+    /// the host page's first-party storage and travels as a bearer value.
+    VisitorToken,
+    "visitor_token"
+);
 
 /// An email address as far as a helpdesk needs: `local@domain.tld`, domain lowercased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

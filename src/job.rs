@@ -96,6 +96,17 @@ pub enum JobKind {
         /// The stored message.
         message_id: MessageId,
     },
+    // ---- accounts ----
+    /// Mail an invitation or a password reset link (see [`crate::account`]); keyed
+    /// `account:<kind>:<token hash>`. Retried while no node can send.
+    AccountMail {
+        /// The recipient.
+        to: crate::ids::EmailAddress,
+        /// Subject.
+        subject: String,
+        /// Plain-text body (holds the one-time link).
+        body: String,
+    },
 }
 
 impl JobKind {
@@ -110,6 +121,7 @@ impl JobKind {
             JobKind::SlaBreachAction { .. } => "sla_breach_action",
             JobKind::SlaEmail { .. } => "sla_email",
             JobKind::AgentAlert { .. } => "agent_alert",
+            JobKind::AccountMail { .. } => "account_mail",
         }
     }
 }

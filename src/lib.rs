@@ -30,6 +30,7 @@
 //! - **Canned response** — a reply template with placeholders, personal or shared; with
 //!   actions (status, priority, assignee, tags) it is a **macro** ([`canned`]).
 
+pub mod account;
 pub mod actor;
 pub mod canned;
 pub mod classify;
@@ -51,5 +52,14 @@ pub mod sla;
 pub mod team;
 pub mod ticket;
 pub mod viewers;
+// ---- bulk, merge, links (issue 6, point 4) ----
+pub mod merge;
+// ---- group visibility (issue 6, 1b) ----
+pub mod visibility;
+// ---- display preferences (issue 6, point 10) ----
+pub mod display;
+// ---- site widget (issue 7) ----
+pub mod notices;
+pub mod widget;
 
 pub use chrono::{DateTime, Utc};

@@ -801,10 +801,210 @@ pub trait Store: Send + Sync {
         prefs: crate::notification::EmailPrefs,
     ) -> BoxFuture<'_, StoreResult<()>>;
 
+    // ---- display preferences (issue 6, point 10) ----
+
+    /// An agent's display preferences (language, time zone; `None`: never chosen).
+    fn display_prefs(
+        &self,
+        agent: AgentId,
+    ) -> BoxFuture<'_, StoreResult<crate::display::DisplayPrefs>>;
+    /// Stores the `Some` fields of `prefs` for an agent — all of them, or with `only_unset`
+    /// only those not chosen yet — in one transaction that also makes a stored language the
+    /// agent's own (`agents.lang`, the language of their alerts); returns what is stored.
+    /// `NotFound` for an unknown agent.
+    fn save_display_prefs(
+        &self,
+        agent: AgentId,
+        prefs: crate::display::DisplayPrefs,
+        only_unset: bool,
+    ) -> BoxFuture<'_, StoreResult<crate::display::DisplayPrefs>>;
+
+    // ---- contacts (issue 6) ----
+
+    /// A contact with profile and notes (`None`: no such contact).
+    fn contact_card(
+        &self,
+        id: ContactId,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::contact::ContactCard>>>;
+    /// A contact's tickets across channels: at most `limit`, last activity first, with
+    /// counts of all its tickets and of those in the working set.
+    fn contact_tickets(
+        &self,
+        id: ContactId,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<crate::contact::ContactTickets>>;
+    /// Stores an edit of a contact in one transaction: name, profile, notes, and handles
+    /// made exactly the edit's (removed ones deleted, new ones added), then reindexes it for
+    /// search. `NotFound` for no such contact; `Duplicate("handles")` when another contact
+    /// owns one of the new handles (nothing is written then).
+    fn save_contact(
+        &self,
+        id: ContactId,
+        edit: crate::contact::ContactEdit,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// Merges a duplicate contact into another in one transaction (see
+    /// [`crate::contact::ContactMerge`]): the source's tickets (version bumped, a
+    /// `ContactMerged` history row each), handles, message authorship and history actor
+    /// rows move to the target; the target takes the merged name, profile and notes; rules
+    /// naming the source are rewritten; the source is deleted (with its search entry) and
+    /// the target reindexed. Returns the moved tickets as stored. `NotFound` when either
+    /// contact is gone.
+    fn merge_contacts(
+        &self,
+        m: crate::contact::ContactMerge,
+    ) -> BoxFuture<'_, StoreResult<Vec<Ticket>>>;
+
     /// The installation setting `key` (`None`: never set).
     fn setting(&self, key: &str) -> BoxFuture<'_, StoreResult<Option<String>>>;
     /// Stores the installation setting `key` (insert or overwrite).
     fn put_setting(&self, key: &str, value: &str) -> BoxFuture<'_, StoreResult<()>>;
+
+    // ---- accounts (issue 6): invites, resets, status, audit log ----
+
+    /// Every agent with account status and groups, by name.
+    fn user_accounts(&self) -> BoxFuture<'_, StoreResult<Vec<crate::account::UserAccount>>>;
+    /// The active agent with this email and their password hash (sign-in); invited and
+    /// deactivated accounts are `None`.
+    fn active_agent_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> BoxFuture<'_, StoreResult<Option<(Agent, String)>>>;
+    /// One transaction: the invited agent (no password), its groups, the token, the mail job
+    /// and the audit entry (its `target_id` is filled in with the new agent's id).
+    /// `Duplicate("email")` for a taken address, `NotFound` for an unknown group.
+    fn create_invite(&self, invite: crate::account::NewInvite)
+    -> BoxFuture<'_, StoreResult<Agent>>;
+    /// One transaction, only while the agent's status is `status` and, with `per_hour`, fewer
+    /// than that many tokens of the kind were made for them in the hour before the token's
+    /// `created_at`: voids their unused tokens of the kind, stores `token`, `job` and `audit`.
+    /// `false`: nothing written.
+    fn issue_token(
+        &self,
+        agent: AgentId,
+        status: crate::account::AccountStatus,
+        issue: crate::account::IssueToken,
+    ) -> BoxFuture<'_, StoreResult<bool>>;
+    /// The agent a live (unused, unexpired) token opens, if their status still lets it (an
+    /// invite: invited; a reset: active).
+    fn token_agent(
+        &self,
+        kind: crate::account::TokenKind,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<Agent>>>;
+    /// One transaction: uses the live token, stores the password hash, makes the account
+    /// active, ends every session of the agent and writes the audit entry `action` (by the
+    /// agent). `None`: the token opens nothing (nothing written).
+    fn redeem_token(
+        &self,
+        kind: crate::account::TokenKind,
+        hash: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+        action: crate::account::AuditAction,
+    ) -> BoxFuture<'_, StoreResult<Option<Agent>>>;
+    /// One transaction: sets the role and writes `audit`; `false` (nothing written) when it
+    /// would take the admin role from the last active admin. `NotFound` for an unknown agent.
+    fn set_agent_role(
+        &self,
+        agent: AgentId,
+        role: crate::actor::Role,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<bool>>;
+    /// One transaction: sets the status and writes `audit`. Deactivating ends the agent's
+    /// sessions and voids their tokens, and is refused (`false`, nothing written) for the
+    /// last active admin; activating an agent without a password makes them invited.
+    fn set_account_status(
+        &self,
+        agent: AgentId,
+        status: crate::account::AccountStatus,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<bool>>;
+    /// [`Store::save_group_routing`] and its audit entry, in one transaction.
+    fn save_group_routing_audited(
+        &self,
+        routing: crate::team::GroupRouting,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// [`Store::save_agent_profile`] and its audit entry, in one transaction.
+    fn save_agent_profile_audited(
+        &self,
+        status: crate::team::AgentStatus,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// Audit entries, newest first.
+    fn audit_log(
+        &self,
+        q: crate::account::AuditQuery,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::account::AuditEntry>>>;
+
+    // ---- group visibility (issue 6, 1b) ----
+
+    /// The restricted groups (see [`crate::visibility`]), by id.
+    fn restricted_groups(&self) -> BoxFuture<'_, StoreResult<Vec<GroupId>>>;
+    /// Marks a group restricted or not (`NotFound` for no such group).
+    fn set_group_restricted(
+        &self,
+        group: GroupId,
+        restricted: bool,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// [`Store::queue`] leaving out the tickets of `hidden` groups (`group_id NOT IN (…)`);
+    /// with `hidden` empty the query is exactly [`Store::queue`]'s.
+    fn queue_except(
+        &self,
+        q: &QueueQuery,
+        hidden: Vec<GroupId>,
+    ) -> BoxFuture<'_, StoreResult<Vec<QueueRow>>>;
+    /// The ticket a message belongs to.
+    fn message_ticket(&self, message: MessageId) -> BoxFuture<'_, StoreResult<Option<TicketId>>>;
+    /// Whether a message of a ticket outside the `hidden` groups holds the attachment with
+    /// this hex sha-256.
+    fn attachment_seen_outside(
+        &self,
+        sha256: &str,
+        hidden: Vec<GroupId>,
+    ) -> BoxFuture<'_, StoreResult<bool>>;
+
+    // ---- bulk, merge, links (issue 6, point 4) ----
+
+    /// Writes a merge ([`crate::merge::MergePlan`]) in one transaction: the target and every
+    /// source compare-and-set on their versions (`Conflict` when any moved on, `NotFound`
+    /// when one is gone; nothing is written then); every message of the sources (notes and
+    /// attachments included, with their email threading ids, receipts and search index
+    /// rows) moves to the target; a source's Cc participants are added to the target's;
+    /// the merge markers, history rows of both sides, `jobs` and the notice (delivered like
+    /// any public reply) are stored. Returns the stored target.
+    fn merge_tickets(
+        &self,
+        plan: crate::merge::MergePlan,
+        actor: ActorRef,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Ticket>>;
+    /// The target a ticket was merged into (`None`: not merged).
+    fn merged_into(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Option<TicketId>>>;
+    /// A ticket's merge markers and links, each named with number, subject and status.
+    fn ticket_relations(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<crate::merge::Relations>>;
+    /// Stores the link `a`–`b` (`a < b`) with a history row on each ticket, in one
+    /// transaction (`Duplicate("ticket")` when it exists, `NotFound` for a missing ticket).
+    fn link_tickets(
+        &self,
+        a: &Ticket,
+        b: &Ticket,
+        actor: ActorRef,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// Removes the link `a`–`b` with a history row on each ticket (`NotFound`: no link).
+    fn unlink_tickets(
+        &self,
+        a: &Ticket,
+        b: &Ticket,
+        actor: ActorRef,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
 }
 
 /// The time source.

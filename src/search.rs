@@ -859,6 +859,10 @@ pub struct TicketSearch {
     pub include_internal: bool,
     /// At most this many tickets.
     pub limit: i64,
+    /// Leave out the tickets of these groups (restricted groups the searching agent is not
+    /// in; see [`crate::visibility`]).
+    #[serde(default)]
+    pub hidden_groups: Vec<GroupId>,
 }
 
 /// The message a ticket was found by.

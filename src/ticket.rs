@@ -324,6 +324,46 @@ pub enum TicketEvent {
         /// The status the rule asked for.
         to: Status,
     },
+    // ---- contacts (issue 6) ----
+    /// The ticket's customer was merged into another contact (a duplicate): the ticket now
+    /// belongs to the contact that stayed.
+    ContactMerged {
+        /// The duplicate that was merged away.
+        from: ContactId,
+        /// Its name at the time (history keeps it after the duplicate is gone).
+        from_name: String,
+        /// The contact that stayed.
+        into: ContactId,
+    },
+    // ---- merge and links (issue 6) ----
+    /// This ticket was merged into another one (its messages moved there; it is closed).
+    MergedInto {
+        /// The target.
+        ticket: TicketId,
+        /// Its number.
+        number: TicketNumber,
+    },
+    /// Another ticket was merged into this one (its messages are in this thread now).
+    MergedFrom {
+        /// The source.
+        ticket: TicketId,
+        /// Its number.
+        number: TicketNumber,
+    },
+    /// A "related" link to another ticket was added.
+    Linked {
+        /// The other ticket.
+        ticket: TicketId,
+        /// Its number.
+        number: TicketNumber,
+    },
+    /// A "related" link to another ticket was removed.
+    Unlinked {
+        /// The other ticket.
+        ticket: TicketId,
+        /// Its number.
+        number: TicketNumber,
+    },
 }
 
 impl TicketEvent {
@@ -350,6 +390,11 @@ impl TicketEvent {
             TicketEvent::RuleNotified { .. } => "rule_notified",
             TicketEvent::RuleStatusSkipped { .. } => "rule_status_skipped",
             TicketEvent::Sla { .. } => "sla",
+            TicketEvent::ContactMerged { .. } => "contact_merged",
+            TicketEvent::MergedInto { .. } => "merged_into",
+            TicketEvent::MergedFrom { .. } => "merged_from",
+            TicketEvent::Linked { .. } => "linked",
+            TicketEvent::Unlinked { .. } => "unlinked",
         }
     }
 }

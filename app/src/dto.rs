@@ -195,6 +195,10 @@ pub struct AgentQueueRow {
     /// The SLA badge (`None`: no clocks).
     #[serde(default)]
     pub sla: Option<lossless::sla::SlaBadge>,
+    // ---- bulk, merge, links (issue 6, point 4) ----
+    /// The version shown (bulk actions and merges are made from it).
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// A queue page.
@@ -226,6 +230,7 @@ impl AgentQueue {
                 group: r.ticket.group,
                 age_secs: (now - r.ticket.created_at).num_seconds().max(0),
                 sla: r.sla,
+                version: r.ticket.version,
             })
             .collect();
         Self { rows, now }
@@ -1002,9 +1007,11 @@ impl From<ProbeReport> for ProbeResult {
     }
 }
 
-/// A time as `YYYY-MM-DD HH:MM UTC` (the same text on server and browser).
+/// A time for the reader of the page: in the signed-in agent's zone and the page's language
+/// (`23.11.2026 14:05` / `23 Nov 2026 14:05`), else UTC marked `UTC` — the same text on
+/// server and browser ([`crate::display::format_time`]; call it while rendering).
 pub fn format_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::display::format_time(t)
 }
 
 #[cfg(test)]

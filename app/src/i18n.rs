@@ -49,6 +49,125 @@ texts_table! {
     home_request_link,
     /// Landing page: link to the agent sign-in.
     home_agent_link,
+    // ---- accounts (issue 6, point 1) ----
+    /// Users page title and nav link.
+    users_title,
+    /// Users page: invite form heading.
+    users_invite,
+    /// Users page: name.
+    users_name,
+    /// Users page: role.
+    users_role,
+    /// Users page: groups.
+    users_groups,
+    /// Users page: account status.
+    users_status,
+    /// Users page: send the invitation.
+    users_send_invite,
+    /// Users page: the invitation went out.
+    users_invite_sent,
+    /// Users page: send the invitation again.
+    users_resend,
+    /// Users page: withdraw the invitation.
+    users_revoke,
+    /// Users page: switch the account off.
+    users_deactivate,
+    /// Users page: switch the account on again.
+    users_reactivate,
+    /// Users page: the signed-in admin's own row.
+    users_you,
+    /// Role: agent.
+    role_agent,
+    /// Role: manager.
+    role_manager,
+    /// Role: admin.
+    role_admin,
+    /// Account status: active.
+    account_active,
+    /// Account status: invited.
+    account_invited,
+    /// Account status: deactivated.
+    account_deactivated,
+    /// Audit page title and nav link.
+    audit_title,
+    /// Audit: when.
+    audit_at,
+    /// Audit: who.
+    audit_actor,
+    /// Audit: action.
+    audit_action,
+    /// Audit: what it was done to.
+    audit_target,
+    /// Audit: before/after.
+    audit_details,
+    /// Audit filter: anyone.
+    audit_all_actors,
+    /// Audit filter: any action.
+    audit_all_actions,
+    /// Audit filter: apply.
+    audit_filter,
+    /// Audit: newer page.
+    audit_newer,
+    /// Audit: older page.
+    audit_older,
+    /// Audit: nothing found.
+    audit_empty,
+    /// Audit action: invited.
+    audit_invite_sent,
+    /// Audit action: invited again.
+    audit_invite_resent,
+    /// Audit action: invitation withdrawn.
+    audit_invite_revoked,
+    /// Audit action: invitation accepted.
+    audit_invite_accepted,
+    /// Audit action: role changed.
+    audit_role_changed,
+    /// Audit action: deactivated.
+    audit_agent_deactivated,
+    /// Audit action: reactivated.
+    audit_agent_reactivated,
+    /// Audit action: password reset.
+    audit_password_reset,
+    /// Audit action: group routing changed.
+    audit_group_routing_changed,
+    /// Audit action: agent profile changed.
+    audit_agent_profile_changed,
+    /// Invite page title.
+    invite_title,
+    /// Invite page intro, `{n}` = name.
+    invite_intro,
+    /// Reset link page title.
+    reset_new_title,
+    /// Reset link page intro, `{n}` = name.
+    reset_new_intro,
+    /// Password field of the link pages.
+    new_password,
+    /// The password policy.
+    password_hint,
+    /// Set the password and sign in.
+    set_password,
+    /// Dead link page title.
+    link_invalid_title,
+    /// Dead link page text (the same for every reason).
+    link_invalid_text,
+    /// Reset request page title.
+    reset_title,
+    /// Reset request page intro.
+    reset_intro,
+    /// Reset request: send.
+    reset_send,
+    /// Reset request: the same answer for every address.
+    reset_sent,
+    /// Sign-in page: link to the reset request.
+    login_forgot,
+    /// Field code `too_short` (password).
+    field_too_short,
+    /// Field code `equals_email`.
+    field_equals_email,
+    /// Field code `last_admin`.
+    field_last_admin,
+    /// Field code `self`.
+    field_self,
 
     // ---- errors (wire codes of `AppError`) ----
     /// `unauthenticated`.
@@ -991,6 +1110,11 @@ texts_table! {
     team_match_skills,
     /// Team screen: back to the customer's previous agent.
     team_prefer_previous,
+    // ---- group visibility (issue 6, 1b) ----
+    /// Team screen: the group's tickets are visible to its members and managers only.
+    team_restricted,
+    /// Field error: the agent is not a member of the ticket's restricted group.
+    field_not_member,
     /// Team screen: agent column.
     team_agent,
     /// Team screen: presence column.
@@ -1023,6 +1147,67 @@ texts_table! {
     profile_region,
     /// Ticket side panel: save the profile.
     profile_save,
+    // ---- contacts (issue 6, point 6) ----
+    /// History: the customer was merged from a duplicate contact ({n}: its name).
+    h_contact_merged,
+    /// Contact: the name field.
+    contact_name,
+    /// Contact: shown for a contact without a name.
+    contact_unnamed,
+    /// Contact: heading of the handles (addresses, numbers).
+    contact_handles,
+    /// Contact: the email handle kind.
+    contact_kind_email,
+    /// Contact: the phone handle kind.
+    contact_kind_phone,
+    /// Contact: add a handle row.
+    contact_add_handle,
+    /// Contact: remove a handle row.
+    contact_remove_handle,
+    /// Contact: the notes field (agents only).
+    contact_notes,
+    /// Contact: heading of the contact's tickets.
+    contact_tickets,
+    /// Contact: open tickets ({n}: how many).
+    contact_open_count,
+    /// Contact: all tickets ({n}: how many).
+    contact_total_count,
+    /// Contact: no tickets.
+    contact_no_tickets,
+    /// Contact panel: link to the contact page with every ticket.
+    contact_show_all,
+    /// Contact panel: link to the contact page.
+    contact_open_page,
+    /// Contact: start editing.
+    contact_edit,
+    /// Contact: save the edit.
+    contact_save,
+    /// Contact: cancel the edit.
+    contact_cancel,
+    /// Contact page: title.
+    contact_page_title,
+    /// Contact: column of the last activity.
+    contact_last_activity,
+    /// Contact page: heading of the merge.
+    contact_merge_title,
+    /// Contact page: what a merge does.
+    contact_merge_hint,
+    /// Contact page: the search field of the merge.
+    contact_merge_search,
+    /// Contact page: run the search.
+    contact_merge_find,
+    /// Contact page: the search found nothing.
+    contact_merge_none,
+    /// Contact page: merge this found contact.
+    contact_merge_pick,
+    /// Contact page: confirm the merge ({n}: the duplicate's name).
+    contact_merge_confirm,
+    /// Contact page: the confirming button.
+    contact_merge_yes,
+    /// Contact page: a merge is done ({n}: tickets moved).
+    contact_merged,
+    /// Field code `other_contact`: the handle belongs to another contact.
+    field_other_contact,
 
     // ---- classifier suggestions (issue 4) ----
     /// Ticket side panel: heading of the classifier's suggestions.
@@ -1119,6 +1304,19 @@ texts_table! {
     pref_mentioned,
     /// Email SLA warnings and breaches.
     pref_sla,
+    // ---- my settings: language and time zone (issue 6, point 10) ----
+    /// Fieldset: language and time zone.
+    settings_display_title,
+    /// Hint under it.
+    settings_display_hint,
+    /// Time zone field.
+    settings_time_zone,
+    /// Placeholder of the time zone field.
+    settings_time_zone_placeholder,
+    /// Button: save the language or the time zone.
+    settings_save,
+    /// The time zone was stored, `{n}` = zone.
+    settings_time_zone_saved,
     /// Move select: stay.
     sla_no_move,
     /// Calendars page title and navigation.
@@ -1314,6 +1512,77 @@ texts_table! {
     canned_saved,
     /// Deleted notice.
     canned_deleted,
+    // ---- bulk, merge, links (issue 6, point 4) ----
+    /// History: this ticket was merged into `{n}`.
+    h_merged_into,
+    /// History: ticket `{n}` was merged into this one.
+    h_merged_from,
+    /// History: linked with ticket `{n}`.
+    h_linked,
+    /// History: the link with ticket `{n}` was removed.
+    h_unlinked,
+    /// Queue: the select-all checkbox's label.
+    bulk_select_all,
+    /// Queue: a row checkbox's label, `{n}` = number.
+    bulk_select_row,
+    /// Bulk bar: how many are selected, `{n}`.
+    bulk_selected,
+    /// Bulk bar: the assignee picker.
+    bulk_assign,
+    /// Bulk bar: assign to me.
+    bulk_assign_me,
+    /// Bulk bar: assign to nobody.
+    bulk_unassign,
+    /// Bulk bar: the status picker.
+    bulk_status,
+    /// Bulk bar: leave this field as it is.
+    bulk_keep,
+    /// Bulk bar: tag to add.
+    bulk_add_tag,
+    /// Bulk bar: tag to remove.
+    bulk_remove_tag,
+    /// Bulk bar: apply the change.
+    bulk_apply,
+    /// Bulk bar: clear the selection.
+    bulk_clear,
+    /// Bulk bar: merge the selected tickets into the one picked.
+    bulk_merge_into,
+    /// Bulk bar: the merge button.
+    bulk_merge,
+    /// Bulk result: `{n}` tickets changed.
+    bulk_changed,
+    /// Bulk result: `{n}` tickets skipped.
+    bulk_skipped,
+    /// Bulk result: merged into ticket `{n}`.
+    bulk_merged,
+    /// Merge: the tickets have different customers (a manager may confirm).
+    merge_confirm_other,
+    /// Merge refused: a ticket into itself.
+    merge_err_self,
+    /// Merge refused: a ticket was merged already.
+    merge_err_merged,
+    /// Merge refused: the target is closed.
+    merge_err_closed,
+    /// Ticket page: related tickets panel.
+    rel_title,
+    /// Ticket page: no related tickets.
+    rel_none,
+    /// Ticket page: the number field's label.
+    rel_number,
+    /// Ticket page: add the link.
+    rel_add,
+    /// Ticket page: remove a link.
+    rel_remove,
+    /// Ticket page: this ticket was merged into the one linked.
+    rel_merged_into,
+    /// Ticket page: tickets merged into this one.
+    rel_merged_from,
+    /// Link refused: no ticket has that number.
+    rel_err_unknown,
+    /// Link refused: a ticket with itself.
+    rel_err_self,
+    /// Link refused: already linked.
+    rel_err_taken,
 }
 
 /// Russian texts (default).
@@ -1326,6 +1595,66 @@ pub static RU: Texts = Texts {
     home_intro: "Служба поддержки: все обращения в одной очереди.",
     home_request_link: "Оставить обращение",
     home_agent_link: "Вход для сотрудников",
+    // ---- accounts (issue 6, point 1) ----
+    users_title: "Пользователи",
+    users_invite: "Пригласить сотрудника",
+    users_name: "Имя",
+    users_role: "Роль",
+    users_groups: "Группы",
+    users_status: "Статус",
+    users_send_invite: "Отправить приглашение",
+    users_invite_sent: "Приглашение отправлено.",
+    users_resend: "Отправить снова",
+    users_revoke: "Отозвать",
+    users_deactivate: "Отключить",
+    users_reactivate: "Включить",
+    users_you: "это вы",
+    role_agent: "Агент",
+    role_manager: "Менеджер",
+    role_admin: "Администратор",
+    account_active: "Активен",
+    account_invited: "Приглашён",
+    account_deactivated: "Отключён",
+    audit_title: "Журнал изменений",
+    audit_at: "Когда",
+    audit_actor: "Кто",
+    audit_action: "Действие",
+    audit_target: "Объект",
+    audit_details: "Подробности",
+    audit_all_actors: "Все сотрудники",
+    audit_all_actions: "Все действия",
+    audit_filter: "Показать",
+    audit_newer: "← Новее",
+    audit_older: "Старее →",
+    audit_empty: "Записей нет.",
+    audit_invite_sent: "Приглашение отправлено",
+    audit_invite_resent: "Приглашение отправлено повторно",
+    audit_invite_revoked: "Приглашение отозвано",
+    audit_invite_accepted: "Приглашение принято",
+    audit_role_changed: "Роль изменена",
+    audit_agent_deactivated: "Сотрудник отключён",
+    audit_agent_reactivated: "Сотрудник включён",
+    audit_password_reset: "Пароль сброшен",
+    audit_group_routing_changed: "Распределение в группе изменено",
+    audit_agent_profile_changed: "Профиль сотрудника изменён",
+    invite_title: "Задайте пароль",
+    invite_intro: "Добро пожаловать, {n}! Задайте пароль, чтобы войти",
+    reset_new_title: "Новый пароль",
+    reset_new_intro: "{n}, задайте новый пароль; другие ваши сеансы будут завершены",
+    new_password: "Новый пароль",
+    password_hint: "Не короче 10 символов и не совпадает с email.",
+    set_password: "Сохранить и войти",
+    link_invalid_title: "Ссылка не работает",
+    link_invalid_text: "Ссылка неизвестна, уже использована или устарела. Попросите новую.",
+    reset_title: "Сброс пароля",
+    reset_intro: "Введите email, под которым вы входите. Если адрес известен, мы пришлём ссылку для нового пароля.",
+    reset_send: "Прислать ссылку",
+    reset_sent: "Если адрес известен, мы отправили на него ссылку. Она действует один час.",
+    login_forgot: "Забыли пароль?",
+    field_too_short: "Слишком короткий: не меньше 10 символов",
+    field_equals_email: "Пароль не должен совпадать с email",
+    field_last_admin: "Последний активный администратор должен остаться администратором",
+    field_self: "Нельзя отключить самого себя",
 
     err_unauthenticated: "Войдите, чтобы продолжить.",
     err_forbidden: "Недостаточно прав для этого действия.",
@@ -1799,6 +2128,8 @@ pub static RU: Texts = Texts {
     team_match_language: "Учитывать язык",
     team_match_skills: "Учитывать навыки",
     team_prefer_previous: "Прежнему сотруднику",
+    team_restricted: "Закрытая (видят только участники)",
+    field_not_member: "Сотрудник не состоит в закрытой группе этого тикета.",
     team_agent: "Сотрудник",
     team_presence: "Статус",
     team_open: "Открытых",
@@ -1815,6 +2146,37 @@ pub static RU: Texts = Texts {
     profile_organisation: "Организация",
     profile_region: "Регион",
     profile_save: "Сохранить профиль",
+    // ---- contacts (issue 6, point 6) ----
+    h_contact_merged: "клиент объединён с дубликатом «{n}»",
+    contact_name: "Имя",
+    contact_unnamed: "Без имени",
+    contact_handles: "Как связаться",
+    contact_kind_email: "Email",
+    contact_kind_phone: "Телефон",
+    contact_add_handle: "Добавить контакт",
+    contact_remove_handle: "Убрать",
+    contact_notes: "Заметки о клиенте (видят только агенты)",
+    contact_tickets: "Обращения клиента",
+    contact_open_count: "открыто: {n}",
+    contact_total_count: "всего: {n}",
+    contact_no_tickets: "Обращений нет",
+    contact_show_all: "Показать все",
+    contact_open_page: "Страница клиента",
+    contact_edit: "Изменить",
+    contact_save: "Сохранить",
+    contact_cancel: "Отмена",
+    contact_page_title: "Клиент",
+    contact_last_activity: "Последняя активность",
+    contact_merge_title: "Объединить дубликат",
+    contact_merge_hint: "Найдите другой контакт этого же клиента по имени, email или телефону. Его обращения, контакты и заметки перейдут сюда, а дубликат будет удалён.",
+    contact_merge_search: "Имя, email или телефон",
+    contact_merge_find: "Найти",
+    contact_merge_none: "Никого не нашли",
+    contact_merge_pick: "Объединить с этим",
+    contact_merge_confirm: "Подтвердите: «{n}» будет объединён с этим клиентом и удалён",
+    contact_merge_yes: "Объединить",
+    contact_merged: "Объединено, перенесено обращений: {n}",
+    field_other_contact: "Этот адрес или номер есть у другого клиента — объедините их на странице клиента",
 
     // ---- classifier suggestions (issue 4) ----
     suggest_title: "Подсказка",
@@ -1864,6 +2226,12 @@ pub static RU: Texts = Texts {
     pref_customer_replied: "Клиент ответил в моём обращении",
     pref_mentioned: "Меня упомянули в заметке",
     pref_sla: "Предупреждения и нарушения SLA",
+    settings_display_title: "Язык и часовой пояс",
+    settings_display_hint: "Даты и время везде показываются в вашем часовом поясе; пока он не выбран — в поясе браузера.",
+    settings_time_zone: "Часовой пояс",
+    settings_time_zone_placeholder: "например, Europe/Moscow",
+    settings_save: "Сохранить",
+    settings_time_zone_saved: "Часовой пояс {n} сохранён",
     sla_no_move: "не переводить",
     cal_title: "Календари",
     cal_intro: "Рабочие часы, по которым считаются сроки SLA: часы по дням недели в часовом поясе календаря, праздники и перенесённые дни.",
@@ -1961,6 +2329,42 @@ pub static RU: Texts = Texts {
     canned_applied: "Макрос «{n}» применён",
     canned_saved: "Шаблон сохранён.",
     canned_deleted: "Шаблон удалён.",
+    // ---- bulk, merge, links (issue 6, point 4) ----
+    h_merged_into: "объединил(а) это обращение с {n}",
+    h_merged_from: "присоединил(а) к этому обращению {n}",
+    h_linked: "связал(а) с {n}",
+    h_unlinked: "убрал(а) связь с {n}",
+    bulk_select_all: "Выбрать все на странице",
+    bulk_select_row: "Выбрать {n}",
+    bulk_selected: "Выбрано: {n}",
+    bulk_assign: "Ответственный",
+    bulk_assign_me: "мне",
+    bulk_unassign: "никому",
+    bulk_status: "Статус",
+    bulk_keep: "— не менять —",
+    bulk_add_tag: "Добавить метку",
+    bulk_remove_tag: "Убрать метку",
+    bulk_apply: "Применить",
+    bulk_clear: "Снять выбор",
+    bulk_merge_into: "Объединить в",
+    bulk_merge: "Объединить",
+    bulk_changed: "Изменено: {n}",
+    bulk_skipped: "пропущено: {n}",
+    bulk_merged: "Обращения объединены в {n}",
+    merge_confirm_other: "У обращений разные клиенты. Объединить всё равно?",
+    merge_err_self: "Нельзя объединить обращение с самим собой",
+    merge_err_merged: "Обращение уже объединено с другим",
+    merge_err_closed: "Закрытое обращение не может принять другие",
+    rel_title: "Связанные обращения",
+    rel_none: "Связей нет",
+    rel_number: "Номер обращения, например #1042",
+    rel_add: "Связать",
+    rel_remove: "Убрать связь",
+    rel_merged_into: "Это обращение объединено с",
+    rel_merged_from: "Присоединены",
+    rel_err_unknown: "Обращения с таким номером нет",
+    rel_err_self: "Нельзя связать обращение с самим собой",
+    rel_err_taken: "Эти обращения уже связаны",
 };
 
 /// English texts.
@@ -1973,6 +2377,66 @@ pub static EN: Texts = Texts {
     home_intro: "Customer support: every request in one queue.",
     home_request_link: "Submit a request",
     home_agent_link: "Agent sign-in",
+    // ---- accounts (issue 6, point 1) ----
+    users_title: "Users",
+    users_invite: "Invite a user",
+    users_name: "Name",
+    users_role: "Role",
+    users_groups: "Groups",
+    users_status: "Status",
+    users_send_invite: "Send invitation",
+    users_invite_sent: "Invitation sent.",
+    users_resend: "Send again",
+    users_revoke: "Withdraw",
+    users_deactivate: "Deactivate",
+    users_reactivate: "Reactivate",
+    users_you: "you",
+    role_agent: "Agent",
+    role_manager: "Manager",
+    role_admin: "Admin",
+    account_active: "Active",
+    account_invited: "Invited",
+    account_deactivated: "Deactivated",
+    audit_title: "Audit log",
+    audit_at: "When",
+    audit_actor: "Who",
+    audit_action: "Action",
+    audit_target: "Target",
+    audit_details: "Details",
+    audit_all_actors: "Everyone",
+    audit_all_actions: "All actions",
+    audit_filter: "Show",
+    audit_newer: "← Newer",
+    audit_older: "Older →",
+    audit_empty: "No entries.",
+    audit_invite_sent: "Invitation sent",
+    audit_invite_resent: "Invitation sent again",
+    audit_invite_revoked: "Invitation withdrawn",
+    audit_invite_accepted: "Invitation accepted",
+    audit_role_changed: "Role changed",
+    audit_agent_deactivated: "User deactivated",
+    audit_agent_reactivated: "User reactivated",
+    audit_password_reset: "Password reset",
+    audit_group_routing_changed: "Group routing changed",
+    audit_agent_profile_changed: "Agent profile changed",
+    invite_title: "Set your password",
+    invite_intro: "Welcome, {n}! Choose a password to sign in",
+    reset_new_title: "Choose a new password",
+    reset_new_intro: "{n}, choose a new password; your other sessions will end",
+    new_password: "New password",
+    password_hint: "At least 10 characters, not your email address.",
+    set_password: "Save and sign in",
+    link_invalid_title: "This link does not work",
+    link_invalid_text: "The link is unknown, already used or expired. Ask for a new one.",
+    reset_title: "Reset password",
+    reset_intro: "Enter the email you sign in with. If the address is known, we will send a link to set a new password.",
+    reset_send: "Send link",
+    reset_sent: "If the address is known, a link was sent to it. It works for one hour.",
+    login_forgot: "Forgot your password?",
+    field_too_short: "Too short: at least 10 characters",
+    field_equals_email: "The password must not be your email address",
+    field_last_admin: "The last active admin must stay an active admin",
+    field_self: "You cannot deactivate yourself",
 
     err_unauthenticated: "Please sign in to continue.",
     err_forbidden: "You are not allowed to do this.",
@@ -2446,6 +2910,8 @@ pub static EN: Texts = Texts {
     team_match_language: "Match language",
     team_match_skills: "Match skills",
     team_prefer_previous: "Previous agent",
+    team_restricted: "Restricted (members only)",
+    field_not_member: "This agent is not a member of the ticket's restricted group.",
     team_agent: "Agent",
     team_presence: "Presence",
     team_open: "Open tickets",
@@ -2462,6 +2928,37 @@ pub static EN: Texts = Texts {
     profile_organisation: "Organisation",
     profile_region: "Region",
     profile_save: "Save profile",
+    // ---- contacts (issue 6, point 6) ----
+    h_contact_merged: "customer merged from duplicate “{n}”",
+    contact_name: "Name",
+    contact_unnamed: "No name",
+    contact_handles: "Handles",
+    contact_kind_email: "Email",
+    contact_kind_phone: "Phone",
+    contact_add_handle: "Add handle",
+    contact_remove_handle: "Remove",
+    contact_notes: "Notes about the customer (agents only)",
+    contact_tickets: "Customer's tickets",
+    contact_open_count: "open: {n}",
+    contact_total_count: "total: {n}",
+    contact_no_tickets: "No tickets",
+    contact_show_all: "Show all",
+    contact_open_page: "Contact page",
+    contact_edit: "Edit",
+    contact_save: "Save",
+    contact_cancel: "Cancel",
+    contact_page_title: "Contact",
+    contact_last_activity: "Last activity",
+    contact_merge_title: "Merge a duplicate",
+    contact_merge_hint: "Find another contact of the same customer by name, email or phone. Its tickets, handles and notes move here and the duplicate is removed.",
+    contact_merge_search: "Name, email or phone",
+    contact_merge_find: "Find",
+    contact_merge_none: "No contacts found",
+    contact_merge_pick: "Merge into this contact",
+    contact_merge_confirm: "Confirm: “{n}” is merged into this contact and removed",
+    contact_merge_yes: "Merge",
+    contact_merged: "Merged; tickets moved: {n}",
+    field_other_contact: "This address or number belongs to another contact — merge the two on the contact page",
 
     // ---- classifier suggestions (issue 4) ----
     suggest_title: "Suggestion",
@@ -2511,6 +3008,12 @@ pub static EN: Texts = Texts {
     pref_customer_replied: "The customer replied on my ticket",
     pref_mentioned: "I was mentioned in a note",
     pref_sla: "SLA warnings and breaches",
+    settings_display_title: "Language and time zone",
+    settings_display_hint: "Dates and times everywhere are shown in your time zone; until you choose one, in your browser's.",
+    settings_time_zone: "Time zone",
+    settings_time_zone_placeholder: "e.g. Europe/London",
+    settings_save: "Save",
+    settings_time_zone_saved: "Time zone {n} saved",
     sla_no_move: "do not move",
     cal_title: "Calendars",
     cal_intro: "Business hours SLA deadlines count in: hours per weekday in the calendar's time zone, holidays and moved working days.",
@@ -2608,6 +3111,42 @@ pub static EN: Texts = Texts {
     canned_applied: "Macro “{n}” applied",
     canned_saved: "Response saved.",
     canned_deleted: "Response deleted.",
+    // ---- bulk, merge, links (issue 6, point 4) ----
+    h_merged_into: "merged this ticket into {n}",
+    h_merged_from: "merged {n} into this ticket",
+    h_linked: "linked this ticket with {n}",
+    h_unlinked: "removed the link with {n}",
+    bulk_select_all: "Select all on this page",
+    bulk_select_row: "Select {n}",
+    bulk_selected: "{n} selected",
+    bulk_assign: "Assignee",
+    bulk_assign_me: "me",
+    bulk_unassign: "nobody",
+    bulk_status: "Status",
+    bulk_keep: "— keep —",
+    bulk_add_tag: "Add tag",
+    bulk_remove_tag: "Remove tag",
+    bulk_apply: "Apply",
+    bulk_clear: "Clear selection",
+    bulk_merge_into: "Merge into",
+    bulk_merge: "Merge",
+    bulk_changed: "{n} changed",
+    bulk_skipped: "{n} skipped",
+    bulk_merged: "Tickets merged into {n}",
+    merge_confirm_other: "These tickets belong to different customers. Merge anyway?",
+    merge_err_self: "A ticket cannot be merged into itself",
+    merge_err_merged: "That ticket was already merged into another one",
+    merge_err_closed: "A closed ticket cannot take other tickets in",
+    rel_title: "Related tickets",
+    rel_none: "No related tickets",
+    rel_number: "Ticket number, e.g. #1042",
+    rel_add: "Link",
+    rel_remove: "Remove link",
+    rel_merged_into: "This ticket was merged into",
+    rel_merged_from: "Merged in",
+    rel_err_unknown: "No ticket has that number",
+    rel_err_self: "A ticket cannot be linked to itself",
+    rel_err_taken: "These tickets are already linked",
 };
 
 /// The table of a language.
@@ -2634,6 +3173,14 @@ impl Texts {
             "not_allowed" => self.field_not_allowed,
             "insecure" => self.field_insecure,
             "read_only" => self.mb_config_note,
+            "not_member" => self.field_not_member,
+            // ---- accounts (issue 6, point 1) ----
+            "too_short" => self.field_too_short,
+            "equals_email" => self.field_equals_email,
+            "last_admin" => self.field_last_admin,
+            "self" => self.field_self,
+            // ---- contacts (issue 6, point 6) ----
+            "other_contact" => self.field_other_contact,
             _ => self.field_invalid,
         }
     }

@@ -16,11 +16,14 @@
 //! and the portal work without WASM.
 
 pub mod api;
+pub mod display;
 pub mod dto;
 pub mod error;
 pub mod i18n;
 pub mod live;
 
+// ---- accounts (issue 6, point 1) ----
+mod account;
 mod agent;
 mod components;
 mod manage;
@@ -38,13 +41,14 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use lossless::ids::Lang;
 
-/// The language this page renders in: from the request on the server, from `<html lang>` in
-/// the browser (the server wrote it there), so both renders agree.
+/// The language this page renders in: from the request on the server (the signed-in agent's
+/// saved language first, [`display::request_lang`]), from `<html lang>` in the browser (the
+/// server wrote it there), so both renders agree.
 fn page_lang() -> Lang {
     #[cfg(feature = "ssr")]
     {
         use_context::<axum::http::request::Parts>()
-            .map(|p| i18n::lang_from_headers(&p.headers))
+            .map(|p| display::request_lang(&p))
             .unwrap_or_default()
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -66,7 +70,7 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
     let lang = page_lang();
     view! {
         <!DOCTYPE html>
-        <html lang=lang.code()>
+        <html lang=lang.code() data-tz=display::page_zone()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -89,6 +93,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let lang = page_lang();
     provide_context(UiLang(lang));
+    provide_context(display::PageZone::new());
     let t = i18n::texts(lang);
     view! {
         <Title formatter=move |page: String| if page.is_empty() { t.app_name.to_owned() } else { format!("{page} · {}", t.app_name) }/>
@@ -102,6 +107,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("search") view=agent::SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("canned") view=agent::CannedPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=agent::SettingsPage ssr=SsrMode::Async/>
+                    // ---- contacts (issue 6, point 6) ----
+                    <Route path=path!("contacts/:id") view=agent::ContactPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/manage") view=manage::ManageLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=manage::ManageIndex ssr=SsrMode::Async/>
@@ -110,8 +117,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sla") view=manage::SlaPoliciesPage ssr=SsrMode::Async/>
                     <Route path=path!("calendars") view=manage::CalendarsPage ssr=SsrMode::Async/>
                     <Route path=path!("team") view=manage::TeamPage ssr=SsrMode::Async/>
+                    // ---- accounts (issue 6, point 1) ----
+                    <Route path=path!("users") view=manage::UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("audit") view=manage::AuditPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <Route path=path!("/portal/t/:token") view=portal::PortalPage ssr=SsrMode::Async/>
+                // ---- accounts (issue 6, point 1) ----
+                <Route path=path!("/invite/:token") view=account::InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/reset") view=account::ResetRequestPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset/:token") view=account::ResetPasswordPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

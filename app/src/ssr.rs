@@ -33,6 +33,9 @@ pub struct AppContext {
     pub channels: std::sync::Arc<dyn lossless::email::admin::ChannelAdmin>,
     /// The remote model for ticket suggestions (`llm_endpoint`; `None`: local model only).
     pub classifier: Option<std::sync::Arc<dyn lossless::services::classify::RemoteClassifier>>,
+    /// The configured public base URL (`public_url`) of links mailed to people (invitations,
+    /// password resets); never taken from the request's `Host`.
+    pub public_url: std::sync::Arc<str>,
 }
 
 /// Name of the agent session cookie.
@@ -117,7 +120,7 @@ pub async fn check_credentials(
     let found = match EmailAddress::parse(email) {
         Ok(e) => ports
             .store
-            .agent_by_email(&e)
+            .active_agent_by_email(&e)
             .await
             .map_err(|e| internal(&e))?,
         Err(_) => None,

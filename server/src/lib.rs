@@ -295,12 +295,13 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
             cfg.sign_in_per_minute,
             cfg.sign_in_per_minute,
         )),
-        public_url,
+        public_url: Arc::clone(&public_url),
         app: lossless_app::ssr::AppContext {
             ports: ports.clone(),
             secure_cookies: cfg.secure_cookies,
             channels: channels.clone(),
             classifier: remote_classifier(&cfg),
+            public_url: Arc::clone(&public_url),
         },
     };
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -11,6 +11,8 @@
 //!   someone else before "assigned to you" went out, or is no longer theirs when "the
 //!   customer replied" would go out;
 //! - texts are rendered in the recipient's language when the job runs;
+//! - nobody is alerted about a ticket they may not see ([`crate::visibility`]): the job
+//!   drops such an alert when it runs;
 //! - only the agent reads or changes their own preferences.
 
 use super::{EmailOut, JobOutcome, Ports};
@@ -87,7 +89,9 @@ pub(super) async fn run(
         AlertKind::Assigned | AlertKind::CustomerReplied => ticket.assignee == Some(agent),
         AlertKind::Mentioned => true,
     };
-    if !still {
+    // Nobody hears of a ticket they may not see (a restricted group they are not in).
+    let restricted = p.store.restricted_groups().await?;
+    if !still || !super::visibility::agent_sees(p, &restricted, &recipient, &ticket).await? {
         return Ok(JobOutcome::Done);
     }
     let text = alert_text(recipient.lang, alert, &ticket.number, &ticket.subject, by);

@@ -124,7 +124,7 @@ pub async fn render_for_ticket(
     let (me, _) = agent_of(actor)?;
     actor.require(Permission::ReplyTicket)?;
     let canned = visible(p, me, id).await?;
-    let t = p.store.ticket(ticket).await?.ok_or(DomainError::NotFound)?;
+    let t = super::visibility::ticket_for(p, actor, ticket).await?;
     let contact = p.store.contact(t.contact_id).await?;
     let agent = p.store.agent(me).await?;
     let group = match t.group {

@@ -203,6 +203,7 @@ pub async fn suggest_for_ticket(
         .ticket_context(ticket_id)
         .await?
         .ok_or(DomainError::NotFound)?;
+    super::visibility::require_sees(p, actor, &ctx.ticket).await?;
     let subject = ctx.ticket.subject;
     let body = ctx.body;
     let model = current_model(p).await?;

@@ -22,6 +22,7 @@ use crate::ticket::{HistoryEntry, Priority, Status, Ticket, TicketDraft, TicketE
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+pub mod accounts;
 pub mod alerts;
 pub mod board;
 pub mod canned;
@@ -31,6 +32,14 @@ pub mod search;
 pub mod sla;
 pub mod team;
 pub mod viewers;
+// ---- bulk, merge, links (issue 6, point 4) ----
+pub mod merge;
+// ---- group visibility (issue 6, 1b) ----
+pub mod visibility;
+// ---- display preferences (issue 6, point 10) ----
+pub mod prefs;
+// ---- contacts (issue 6, point 6) ----
+pub mod contacts;
 
 /// The ports a service call needs.
 #[derive(Clone)]
@@ -95,7 +104,8 @@ pub async fn submit_request(
 /// A queue for an agent.
 pub async fn queue(p: &Ports, actor: &Actor, q: &QueueQuery) -> Result<Vec<QueueRow>, DomainError> {
     actor.require(Permission::ViewQueue)?;
-    Ok(p.store.queue(q).await?)
+    let hidden = visibility::hidden_groups(p, actor).await?;
+    Ok(p.store.queue_except(q, hidden).await?)
 }
 
 /// The team as agents see it: names for assignee pickers, history lines and group views.
@@ -148,6 +158,7 @@ pub async fn agent_ticket(
         .ticket_by_number(number)
         .await?
         .ok_or(DomainError::NotFound)?;
+    visibility::require_sees(p, actor, &ticket).await?;
     let contact = p.store.contact(ticket.contact_id).await?;
     let messages = p.store.messages(ticket.id, true).await?;
     let history = p.store.history(ticket.id).await?;
@@ -172,6 +183,10 @@ pub async fn attachment_bytes(
     sha256: &str,
 ) -> Result<Vec<u8>, DomainError> {
     actor.require(Permission::ViewQueue)?;
+    let hidden = visibility::hidden_groups(p, actor).await?;
+    if !hidden.is_empty() && !p.store.attachment_seen_outside(sha256, hidden).await? {
+        return Err(DomainError::NotFound);
+    }
     p.store
         .attachment_blob(sha256)
         .await?
@@ -185,6 +200,12 @@ pub async fn raw_email(
     message: crate::ids::MessageId,
 ) -> Result<Vec<u8>, DomainError> {
     actor.require(Permission::ViewQueue)?;
+    let ticket = p
+        .store
+        .message_ticket(message)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    visibility::ticket_for(p, actor, ticket).await?;
     p.store
         .message_raw_email(message)
         .await?
@@ -305,8 +326,15 @@ async fn commit(
     Ok(stored)
 }
 
-async fn load_at(p: &Ports, id: TicketId, version: i64) -> Result<Ticket, DomainError> {
-    let t = p.store.ticket(id).await?.ok_or(DomainError::NotFound)?;
+/// The ticket an agent changes, `NotFound` when they may not see it, `Conflict` when it
+/// moved on from `version`.
+async fn load_at(
+    p: &Ports,
+    actor: &Actor,
+    id: TicketId,
+    version: i64,
+) -> Result<Ticket, DomainError> {
+    let t = visibility::ticket_for(p, actor, id).await?;
     if t.version != version {
         return Err(DomainError::Conflict);
     }
@@ -338,7 +366,7 @@ async fn agent_writes(
         AgentWrites::Note => alerts::mentioned(p, &body).await?,
         AgentWrites::Reply => Default::default(),
     };
-    let before = load_at(p, id, version).await?;
+    let before = load_at(p, actor, id, version).await?;
     let mut after = before.clone();
     let now = crate::ports::to_micros(p.clock.now());
     let (events, message) = match kind {
@@ -416,7 +444,7 @@ pub async fn change_ticket(
             actor.require(Permission::AssignTicket)?;
         }
     }
-    let before = load_at(p, id, version).await?;
+    let before = load_at(p, actor, id, version).await?;
     let mut t = before.clone();
     let now = crate::ports::to_micros(p.clock.now());
     let mut events = Vec::new();
@@ -443,6 +471,12 @@ pub async fn change_ticket(
     }
     for tag in &change.remove_tags {
         events.extend(t.untag(tag, now));
+    }
+    if let (Some(owner), true) = (
+        t.assignee,
+        change.assignee.is_some() || change.group.is_some(),
+    ) {
+        visibility::require_may_own(p, owner, t.group).await?;
     }
     let change = Change::new(t, actor.as_ref(), events, Vec::new());
     commit(p, &before, change, None).await
@@ -594,6 +628,9 @@ pub async fn run_job_with(
             alert,
             by,
         } => alerts::run(p, email, job, *ticket_id, *agent, *alert, by).await,
+        JobKind::AccountMail { to, subject, body } => {
+            accounts::send_mail(email, job, to, subject, body).await
+        }
     }
 }
 

@@ -599,6 +599,7 @@ async fn recipients(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    let restricted = p.store.restricted_groups().await?;
     let mut out = Vec::new();
     for intent in intents {
         let ids: Vec<AgentId> = match intent.target {
@@ -627,6 +628,9 @@ async fn recipients(
             let Some(agent) = agents.get(&id) else {
                 continue;
             };
+            if !super::visibility::agent_sees(p, &restricted, agent, ticket).await? {
+                continue;
+            }
             out.push(NewNotification {
                 agent: id,
                 ticket: Some(ticket.id),

@@ -7,8 +7,9 @@
 //!
 //! Invariants:
 //! - only agents search (`ViewQueue`); a customer gets `Forbidden`. Agents see every ticket
-//!   (as in the queue), internal notes included; nothing else ever asks the store to search
-//!   notes;
+//!   they may see in the queue (restricted groups' tickets only as members or managers, see
+//!   [`crate::visibility`]; the named ticket too), internal notes included; nothing else ever
+//!   asks the store to search notes;
 //! - a query that does not parse is `Invalid` with the field of the filter (`q`,
 //!   `q.status`, … ; see [`crate::search::parse_query`]); one that names a group or agent that
 //!   does not exist is `Invalid` with `q.group` / `q.assignee` and code `not_found`; nothing
@@ -141,8 +142,13 @@ pub async fn search(
     actor.require(Permission::ViewQueue)?;
     let q = parse_query(input, &p.prefix).map_err(DomainError::Invalid)?;
     let limit = limit.clamp(1, MAX_LIMIT);
+    let sight = super::visibility::sight(p, actor).await?;
     let exact = match &q.number {
-        Some(n) => p.store.ticket_by_number(&n.resolve(&p.prefix)).await?,
+        Some(n) => p
+            .store
+            .ticket_by_number(&n.resolve(&p.prefix))
+            .await?
+            .filter(|t| sight.sees(t)),
         None => None,
     };
     let mut results = SearchResults {
@@ -154,9 +160,10 @@ pub async fn search(
     if q.text.is_empty() && !q.has_filters() {
         return Ok(results);
     }
-    let Some(s) = resolve(p, actor.agent_id(), &q, limit + 1).await? else {
+    let Some(mut s) = resolve(p, actor.agent_id(), &q, limit + 1).await? else {
         return Ok(results);
     };
+    s.hidden_groups = sight.hidden_groups().ok_or(DomainError::Forbidden)?;
     let mut hits = p.store.search_tickets(s).await?;
     let max = usize::try_from(limit).unwrap_or(usize::MAX);
     results.more = hits.len() > max;

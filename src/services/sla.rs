@@ -268,6 +268,9 @@ pub async fn ticket_sla(
     id: TicketId,
 ) -> Result<TicketSlaView, DomainError> {
     actor.require(Permission::ViewQueue)?;
+    if let Some(t) = p.store.ticket(id).await? {
+        super::visibility::require_sees(p, actor, &t).await?;
+    }
     Ok(TicketSlaView {
         sla: p.store.ticket_sla(id).await?,
         measurements: p.store.sla_measurements(id).await?,
@@ -472,6 +475,7 @@ async fn notifications(
         Some(g) => p.store.group_members(g).await?,
         None => Vec::new(),
     };
+    let restricted = p.store.restricted_groups().await?;
     let mut out = Vec::new();
     for e in wanted {
         let to: BTreeSet<AgentId> = match e {
@@ -496,7 +500,9 @@ async fn notifications(
             }
         };
         for id in to {
-            if let Some(agent) = agents.get(&id) {
+            if let Some(agent) = agents.get(&id)
+                && super::visibility::agent_sees(p, &restricted, agent, ticket).await?
+            {
                 out.push(NewNotification {
                     agent: id,
                     ticket: Some(ticket.id),

@@ -10,6 +10,8 @@
 //! - Presence shown to anyone is the effective one ([`AgentStatus::effective`] as of the
 //!   clock's now): an online agent idle for [`crate::team::AWAY_AFTER_IDLE_MINUTES`] is away.
 //! - Live hints go out only after the store call returned `Ok`.
+//! - Group routing and agent profile saves write their audit entry (before/after) in the
+//!   same store transaction (see [`crate::account`]).
 
 use super::Ports;
 use crate::actor::{Actor, Permission};
@@ -249,7 +251,18 @@ pub async fn save_group_routing(
     routing: GroupRouting,
 ) -> Result<GroupRouting, DomainError> {
     actor.require(Permission::ManageTeam)?;
-    p.store.save_group_routing(routing.clone()).await?;
+    let before = p.store.group_routing(routing.group).await?;
+    let audit = crate::account::NewAuditEntry {
+        at: to_micros(p.clock.now()),
+        actor: actor.agent_id(),
+        action: crate::account::AuditAction::GroupRoutingChanged,
+        target_kind: "group".to_owned(),
+        target_id: routing.group.0.to_string(),
+        details: serde_json::json!({ "before": before, "after": routing }),
+    };
+    p.store
+        .save_group_routing_audited(routing.clone(), audit)
+        .await?;
     Ok(routing)
 }
 
@@ -323,10 +336,22 @@ pub async fn save_agent_profile(
         .into_iter()
         .find(|s| s.agent == input.agent)
         .unwrap_or_else(|| default_status(input.agent));
+    let profile = |s: &AgentStatus| serde_json::json!({ "capacity": s.capacity, "languages": s.languages, "skills": s.skills });
+    let before = profile(&status);
     status.capacity = input.capacity;
     status.languages = input.languages;
     status.skills = skills;
-    p.store.save_agent_profile(status.clone()).await?;
+    let audit = crate::account::NewAuditEntry::agent(
+        to_micros(p.clock.now()),
+        actor.agent_id(),
+        crate::account::AuditAction::AgentProfileChanged,
+        input.agent,
+        before,
+        profile(&status),
+    );
+    p.store
+        .save_agent_profile_audited(status.clone(), audit)
+        .await?;
     Ok(status)
 }
 

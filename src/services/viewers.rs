@@ -11,6 +11,8 @@
 //!   itself is in the shared store, so every node answers the same.
 //! - The viewers listed never include the asking agent, and only those that count at the
 //!   clock's now ([`viewers::current`]).
+//! - A ticket the agent may not see ([`crate::visibility`]) is `NotFound` for reports and
+//!   reads, and left out of [`viewed_tickets`].
 
 use super::Ports;
 use crate::actor::{Actor, Permission};
@@ -51,6 +53,7 @@ pub async fn report_viewing(
     report: ViewerReport,
 ) -> Result<Vec<TicketViewer>, DomainError> {
     let agent = me(actor)?;
+    super::visibility::ticket_for(p, actor, ticket).await?;
     let now = to_micros(p.clock.now());
     let change = p.store.report_viewer(ticket, agent, report, now).await?;
     if viewers::shows_differently(&change, now) {
@@ -70,6 +73,7 @@ pub async fn ticket_viewers(
     ticket: TicketId,
 ) -> Result<Vec<TicketViewer>, DomainError> {
     let agent = me(actor)?;
+    super::visibility::ticket_for(p, actor, ticket).await?;
     others(p, agent, ticket).await
 }
 
@@ -136,6 +140,20 @@ pub async fn viewed_tickets(
                 activity,
             });
         }
+    }
+    // Tickets the agent may not see (a restricted group) are left out; only rows someone
+    // views are looked at, and only when something is hidden.
+    let sight = super::visibility::sight(p, actor).await?;
+    if sight.hidden_groups().is_none_or(|h| !h.is_empty()) {
+        let mut seen = BTreeMap::new();
+        for (id, list) in out {
+            if let Some(t) = p.store.ticket(id).await?
+                && sight.sees(&t)
+            {
+                seen.insert(id, list);
+            }
+        }
+        return Ok(seen);
     }
     Ok(out)
 }

@@ -47,6 +47,7 @@ pub fn LoginPage() -> impl IntoView {
                     {t.sign_in}
                 </button>
             </ActionForm>
+            <p><a href="/reset" data-testid="login-forgot">{t.login_forgot}</a></p>
         </main>
     }
 }

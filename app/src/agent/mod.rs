@@ -8,7 +8,11 @@
 
 mod canned;
 mod collision;
+// ---- contacts (issue 6, point 6) ----
+mod contact;
 mod login;
+// ---- bulk, merge, links (issue 6, point 4) ----
+mod merge;
 mod queue;
 mod search;
 mod settings;
@@ -19,13 +23,14 @@ mod team;
 mod ticket;
 
 pub use canned::CannedPage;
+pub use contact::ContactPage;
 pub use login::LoginPage;
 pub use queue::QueuePage;
 pub use search::SearchPage;
 pub use settings::SettingsPage;
 pub(crate) use sla::span_text as sla_span_text;
 pub(crate) use sla::{SlaBadgeView, provide_sla_clock};
-pub(crate) use team::{ContactProfilePanel, presence_text};
+pub(crate) use team::presence_text;
 pub use ticket::TicketPage;
 pub(crate) use ticket::describe as describe_event;
 
@@ -108,6 +113,8 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
     let t = use_texts();
     let live = provide_live();
     shortcuts::provide_shortcuts();
+    crate::display::adopt_browser_zone();
+    crate::display::follow_saved_lang();
     provide_context(DirectoryResource(Resource::new(
         || (),
         |_| team_directory(),
@@ -115,6 +122,7 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let name = me.name.clone();
     let manager = can_manage(me.role);
+    let admin = me.role == lossless::actor::Role::Admin;
     provide_context(me);
     view! {
         <header class="topbar agent">
@@ -129,6 +137,9 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
                 {manager.then(|| view! { <a href="/manage/sla" data-testid="nav-sla">{t.sla_policies_title}</a> })}
                 {manager.then(|| view! { <a href="/manage/calendars" data-testid="nav-calendars">{t.cal_title}</a> })}
                 {manager.then(|| view! { <a href="/manage/team" data-testid="nav-team">{t.nav_team}</a> })}
+                // ---- accounts (issue 6, point 1) ----
+                {admin.then(|| view! { <a href="/manage/users" data-testid="nav-users">{t.users_title}</a> })}
+                {manager.then(|| view! { <a href="/manage/audit" data-testid="nav-audit">{t.audit_title}</a> })}
             </nav>
             <span
                 class="live-dot"

@@ -32,9 +32,18 @@ pub fn QueuePage() -> impl IntoView {
     let live = use_live();
     let dir = use_directory();
     super::sla::provide_sla_clock();
+    // Bulk actions (issue 6, point 4): their completions refetch the rows.
+    let sel = super::merge::BulkSelection::new();
     let rows = Resource::new(
-        move || (filter.get(), live.hint.get().seq),
-        |(f, _)| {
+        move || {
+            (
+                filter.get(),
+                live.hint.get().seq,
+                sel.bulk.version().get(),
+                sel.merge.version().get(),
+            )
+        },
+        |(f, ..)| {
             list_queue(
                 f.view.as_query(),
                 f.status.map(Status::as_str).unwrap_or_default().to_owned(),
@@ -62,7 +71,7 @@ pub fn QueuePage() -> impl IntoView {
                     <p class="empty" data-testid="queue-empty">{t.queue_empty}</p>
                 })),
                 Ok(q) => Either::Left(Either::Right(
-                    view! { <QueueTable rows=q.rows served=q.now dir/> },
+                    view! { <QueueTable rows=q.rows served=q.now dir sel/> },
                 )),
                 Err(e) => Either::Right(view! { <ErrorNote error=e/> }),
             }
@@ -83,6 +92,12 @@ pub fn QueuePage() -> impl IntoView {
                 <Filters filter/>
             </div>
             <super::search::SavedViewsNav current=None refresh=0/>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let dir = directory(dir).await;
+                    view! { <super::merge::BulkBar sel rows dir/> }
+                })}
+            </Transition>
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{table}</Transition>
         </main>
     }
@@ -184,8 +199,14 @@ fn Filters(filter: Memo<QueueFilter>) -> impl IntoView {
 }
 
 #[component]
-fn QueueTable(rows: Vec<AgentQueueRow>, served: DateTime<Utc>, dir: Directory) -> impl IntoView {
+fn QueueTable(
+    rows: Vec<AgentQueueRow>,
+    served: DateTime<Utc>,
+    dir: Directory,
+    sel: super::merge::BulkSelection,
+) -> impl IntoView {
     let t = use_texts();
+    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
     let body = rows
         .into_iter()
         .map(|r| {
@@ -206,6 +227,7 @@ fn QueueTable(rows: Vec<AgentQueueRow>, served: DateTime<Utc>, dir: Directory) -
                     class:kb-selected=selected
                     data-selected=move || selected.get().to_string()
                 >
+                    <super::merge::RowPick sel id=r.id number=r.number.clone()/>
                     <td class="num">
                         <a class="cell" href=href.clone()>{r.number.clone()}</a>
                         <super::collision::ViewedMark ticket=r.id/>
@@ -225,6 +247,7 @@ fn QueueTable(rows: Vec<AgentQueueRow>, served: DateTime<Utc>, dir: Directory) -
         <table class="queue-table" data-testid="queue-table">
             <thead>
                 <tr>
+                    <super::merge::PickAll sel ids/>
                     <th class="num">{t.col_number}</th>
                     <th>{t.col_subject}</th>
                     <th>{t.col_contact}</th>

@@ -109,6 +109,8 @@ pub(crate) fn SlaBadgeView(
     let t = use_texts();
     let clock = use_context::<SlaClock>();
     let due = badge.due_at.map(|d| d.to_rfc3339());
+    // The deadline itself, in the reader's zone (the badge counts down to it).
+    let due_title = badge.due_at.map(format_time);
     let shown = Memo::new(move |_| {
         let now = clock.and_then(|c| c.0.get()).unwrap_or(served);
         badge_state(&badge, breached_at, now, t)
@@ -119,6 +121,7 @@ pub(crate) fn SlaBadgeView(
             data-testid="sla-badge"
             data-state=move || shown.get().0
             data-due=due
+            title=due_title
         >
             {move || shown.get().1}
         </span>

@@ -1,5 +1,5 @@
 //! The agent's own team controls (issue 4): the presence selector and the notification bell
-//! in the header, and the customer's profile in the ticket page's side panel.
+//! in the header. (The customer's profile beside a ticket is [`super::contact`].)
 //!
 //! Invariants:
 //! - Header data loads in the browser only ([`LocalResource`]) and is read only once the
@@ -10,20 +10,13 @@
 //!   presence selector on presence hints; both after their own actions.
 //! - The selector shows the presence the agent set; when that is "online" but the server sees
 //!   the agent as idle (effective "away"), it is marked `idle` with an explanation.
-//! - The profile form shows field errors (422) next to their fields and keeps what was typed;
-//!   a save replaces the form with what was stored (trimmed).
 
-use crate::api::team::{
-    ContactProfileView, MarkNotificationsRead, SaveContactProfile, SetPresence, contact_profile,
-    my_notifications, my_presence,
-};
-use crate::components::{field_error, use_texts};
+use crate::api::team::{MarkNotificationsRead, SetPresence, my_notifications, my_presence};
+use crate::components::use_texts;
 use crate::dto::format_time;
-use crate::error::AppError;
 use crate::i18n::{Texts, fill};
 use crate::live::use_live;
 use leptos::prelude::*;
-use lossless::ids::TicketId;
 use lossless::team::Presence;
 
 /// `true` once the component runs in the browser after hydration (effects never run on the
@@ -189,120 +182,5 @@ pub fn NotificationBell() -> impl IntoView {
                 {list}
             </div>
         </div>
-    }
-}
-
-/// The customer's profile (VIP, organisation, region) in the ticket's side panel.
-#[component]
-pub fn ContactProfilePanel(ticket: TicketId) -> impl IntoView {
-    let t = use_texts();
-    let save = ServerAction::<SaveContactProfile>::new();
-    let form = RwSignal::new(None::<ContactProfileView>);
-    let errors = RwSignal::new(None::<AppError>);
-    let saved = RwSignal::new(false);
-    let loaded = LocalResource::new(move || contact_profile(ticket));
-    Effect::new(move |_| match loaded.get() {
-        Some(Ok(p)) => form.set(Some(p)),
-        Some(Err(e)) => errors.set(Some(e)),
-        None => {}
-    });
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(p)) => {
-            form.set(Some(p));
-            errors.set(None);
-            saved.set(true);
-        }
-        Some(Err(e)) => {
-            errors.set(Some(e));
-            saved.set(false);
-        }
-        None => {}
-    });
-    let edit = move |f: fn(&mut ContactProfileView, String), v: String| {
-        saved.set(false);
-        form.update(|p| {
-            if let Some(p) = p {
-                f(p, v);
-            }
-        });
-    };
-    let text = move |get: fn(&ContactProfileView) -> String| {
-        move || form.with(|p| p.as_ref().map(get).unwrap_or_default())
-    };
-    let general = move || {
-        errors.with(|e| {
-            e.as_ref()
-                .filter(|e| e.field_code("organisation").is_none() && e.field_code("region").is_none())
-                .map(|e| view! { <p class="error" role="alert" data-code=e.code()>{e.message(t)}</p> })
-        })
-    };
-    view! {
-        <form
-            class="contact-profile"
-            data-testid="contact-profile"
-            on:submit=move |ev| {
-                ev.prevent_default();
-                if let Some(p) = form.get_untracked() {
-                    save.dispatch(SaveContactProfile {
-                        ticket_id: ticket,
-                        organisation: p.organisation,
-                        vip: p.vip,
-                        region: p.region,
-                    });
-                }
-            }
-        >
-            <h3>{t.profile_title}</h3>
-            <label class="check">
-                <input
-                    type="checkbox"
-                    name="vip"
-                    data-testid="profile-vip"
-                    prop:checked=move || form.with(|p| p.as_ref().is_some_and(|p| p.vip))
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        saved.set(false);
-                        form.update(|p| if let Some(p) = p { p.vip = on; });
-                    }
-                />
-                <span>{t.profile_vip}</span>
-            </label>
-            <label>
-                <span>{t.profile_organisation}</span>
-                <input
-                    type="text"
-                    name="organisation"
-                    maxlength="100"
-                    data-testid="profile-organisation"
-                    prop:value=text(|p| p.organisation.clone())
-                    on:input=move |ev| edit(|p, v| p.organisation = v, event_target_value(&ev))
-                />
-                {field_error(errors, "organisation")}
-            </label>
-            <label>
-                <span>{t.profile_region}</span>
-                <input
-                    type="text"
-                    name="region"
-                    maxlength="100"
-                    data-testid="profile-region"
-                    prop:value=text(|p| p.region.clone())
-                    on:input=move |ev| edit(|p, v| p.region = v, event_target_value(&ev))
-                />
-                {field_error(errors, "region")}
-            </label>
-            {general}
-            <div class="row">
-                <button
-                    type="submit"
-                    class="secondary"
-                    data-testid="profile-save"
-                    disabled=move || form.with(Option::is_none) || save.pending().get()
-                >
-                    {t.profile_save}
-                </button>
-                <span class="saved" data-testid="profile-saved" class:hidden=move || !saved.get()>{t.saved}</span>
-            </div>
-        </form>
     }
 }

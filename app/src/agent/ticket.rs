@@ -427,7 +427,8 @@ fn TicketView(
                         {select("group", "group-select", current_group, group_opts)}
                     </label>
                 </div>
-                <super::ContactProfilePanel ticket=ticket_id/>
+                <super::merge::RelatedPanel ticket=ticket_id/>
+                <super::contact::ContactPanel ticket=ticket_id/>
                 <super::suggest::TicketSuggestion ticket=ticket_id/>
             </aside>
         </div>
@@ -499,11 +500,21 @@ pub(crate) fn describe(event: &TicketEvent, t: &Texts, dir: &Directory) -> Strin
         TicketEvent::ReopenedByReply => t.h_reopened_by_reply.to_owned(),
         TicketEvent::FollowUpOf { number, .. } => fill(t.h_follow_up_of, &number.to_string()),
         TicketEvent::ContinuedIn { number, .. } => fill(t.h_continued_in, &number.to_string()),
+        TicketEvent::MergedInto { number, .. } => fill(t.h_merged_into, &number.to_string()),
+        TicketEvent::MergedFrom { number, .. } => fill(t.h_merged_from, &number.to_string()),
+        TicketEvent::Linked { number, .. } => fill(t.h_linked, &number.to_string()),
+        TicketEvent::Unlinked { number, .. } => fill(t.h_unlinked, &number.to_string()),
         TicketEvent::RuleFired { name, .. } => fill(t.h_rule_fired, name),
         TicketEvent::NoAgentAvailable { group } => {
             fill(t.h_no_agent_available, &dir.group_name(*group))
         }
         TicketEvent::RuleNotified { count } => fill(t.h_rule_notified, &count.to_string()),
+        TicketEvent::ContactMerged {
+            from_name, from, ..
+        } => match from_name.trim() {
+            "" => fill(t.h_contact_merged, &format!("#{from}")),
+            name => fill(t.h_contact_merged, name),
+        },
         TicketEvent::RuleStatusSkipped { from, to } => fill(
             t.h_rule_status_skipped,
             &format!("{} → {}", t.status(*from), t.status(*to)),

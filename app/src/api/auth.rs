@@ -12,6 +12,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let cx = app_context()?;
     let agent = check_credentials(&cx.ports, &email, &password).await?;
     start_session(&cx, &agent).await?;
+    crate::display::adopt_lang_at_sign_in(&cx, &agent).await;
     leptos_axum::redirect("/agent");
     Ok(())
 }
@@ -40,8 +41,10 @@ pub async fn current_agent() -> Result<Option<Me>, AppError> {
     }))
 }
 
-/// Stores the UI language (`ru` or `en`) in the `lang` cookie. Posted by a plain form, so the
-/// browser follows the redirect back to the page it came from and renders it in the new language.
+/// Stores the UI language (`ru` or `en`) in the `lang` cookie and, for a signed-in agent, as
+/// their saved language (which wins over the cookie on any browser). Posted by a plain form,
+/// so the browser follows the redirect back to the page it came from and renders it in the
+/// new language.
 #[server]
 pub async fn set_lang(lang: String) -> Result<(), AppError> {
     use crate::ssr::{app_context, lang_cookie, set_cookie};
@@ -50,6 +53,7 @@ pub async fn set_lang(lang: String) -> Result<(), AppError> {
         "en" => lossless::ids::Lang::En,
         _ => return Err(AppError::invalid("lang", "invalid")),
     };
+    crate::display::save_signed_in_lang(lang).await?;
     set_cookie(&lang_cookie(lang, app_context()?.secure_cookies));
     // Back to the page the form was on (its path only: never another site).
     let headers = crate::ssr::request_headers().await?;

@@ -7,6 +7,8 @@
 //! `Unauthenticated` without a live session; ticket mutations carry the `version` the page
 //! was rendered from, so a lost race is a `Conflict`, never a silent overwrite.
 
+// ---- accounts (issue 6, point 1) ----
+pub mod accounts;
 pub mod alerts;
 pub mod auth;
 pub mod board;
@@ -20,6 +22,12 @@ pub mod sla;
 pub mod team;
 pub mod tickets;
 pub mod viewers;
+// ---- bulk, merge, links (issue 6, point 4) ----
+pub mod merge;
+// ---- display preferences (issue 6, point 10) ----
+pub mod prefs;
+// ---- contacts (issue 6, point 6) ----
+pub mod contacts;
 
 /// Runs a server function's body and gives a refusal its HTTP status (401, 403, 404, 422,
 /// 429, 500), so the wire says what the JSON code says.

@@ -72,6 +72,8 @@ pub struct GroupRoutingRow {
     pub match_skills: bool,
     /// Back to the customer's previous agent.
     pub prefer_previous_agent: bool,
+    /// Tickets visible to members and managers only (see `lossless::visibility`).
+    pub restricted: bool,
 }
 
 /// One agent on the team screen.
@@ -231,6 +233,8 @@ pub async fn team_screen() -> Result<TeamOverview, AppError> {
     with_status(async {
         let (cx, _, actor) = crate::ssr::require_manager().await?;
         let groups = lossless::services::team::group_routings(&cx.ports, &actor).await?;
+        let restricted =
+            lossless::services::visibility::restricted_groups(&cx.ports, &actor).await?;
         let board = lossless::services::team::team_board(&cx.ports, &actor).await?;
         Ok(TeamOverview {
             groups: groups
@@ -242,6 +246,7 @@ pub async fn team_screen() -> Result<TeamOverview, AppError> {
                     match_language: r.match_language,
                     match_skills: r.match_skills,
                     prefer_previous_agent: r.prefer_previous_agent,
+                    restricted: restricted.contains(&g.id),
                 })
                 .collect(),
             agents: board
@@ -262,7 +267,7 @@ pub async fn team_screen() -> Result<TeamOverview, AppError> {
     .await
 }
 
-/// Saves a group's routing (managers).
+/// Saves a group's routing and, when given, whether it is restricted (managers).
 #[server]
 pub async fn save_group_routing(
     group: GroupId,
@@ -270,6 +275,7 @@ pub async fn save_group_routing(
     match_language: bool,
     match_skills: bool,
     prefer_previous_agent: bool,
+    #[server(default)] restricted: Option<bool>,
 ) -> Result<(), AppError> {
     with_status(async {
         let (cx, _, actor) = crate::ssr::require_manager().await?;
@@ -281,6 +287,12 @@ pub async fn save_group_routing(
             prefer_previous_agent,
         };
         lossless::services::team::save_group_routing(&cx.ports, &actor, routing).await?;
+        if let Some(restricted) = restricted {
+            lossless::services::visibility::set_group_restricted(
+                &cx.ports, &actor, group, restricted,
+            )
+            .await?;
+        }
         Ok(())
     })
     .await

@@ -1,5 +1,7 @@
 //! Agent-side tickets: the queue, one ticket, replies, notes, field changes, the team directory.
 
+#[cfg(feature = "ssr")]
+use super::with_status;
 use crate::dto::{AgentQueue, AgentTicket, Directory, Saved};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -17,35 +19,41 @@ pub async fn list_queue(
 ) -> Result<AgentQueue, AppError> {
     use crate::dto::{QUEUE_LIMIT, QueueFilter, ViewKey};
     use lossless::ports::{QueueQuery, QueueView};
-    let (cx, agent, actor) = crate::ssr::require_agent().await?;
-    let f = QueueFilter::from_query(&view, &status, &priority);
-    let view = match f.view {
-        ViewKey::All => QueueView::All,
-        ViewKey::Mine => QueueView::Mine(agent.id),
-        ViewKey::Unassigned => QueueView::Unassigned,
-        ViewKey::Group(g) => QueueView::Group(g),
-        ViewKey::AtRisk => QueueView::AtRisk {
-            until: cx.ports.clock.now() + chrono::Duration::minutes(AT_RISK_MINUTES),
-        },
-    };
-    let q = QueueQuery {
-        view,
-        statuses: f.status.into_iter().collect(),
-        priorities: f.priority.into_iter().collect(),
-        limit: QUEUE_LIMIT,
-    };
-    let rows = lossless::services::queue(&cx.ports, &actor, &q).await?;
-    Ok(AgentQueue::from_rows(rows, cx.ports.clock.now()))
+    with_status(async {
+        let (cx, agent, actor) = crate::ssr::require_agent().await?;
+        let f = QueueFilter::from_query(&view, &status, &priority);
+        let view = match f.view {
+            ViewKey::All => QueueView::All,
+            ViewKey::Mine => QueueView::Mine(agent.id),
+            ViewKey::Unassigned => QueueView::Unassigned,
+            ViewKey::Group(g) => QueueView::Group(g),
+            ViewKey::AtRisk => QueueView::AtRisk {
+                until: cx.ports.clock.now() + chrono::Duration::minutes(AT_RISK_MINUTES),
+            },
+        };
+        let q = QueueQuery {
+            view,
+            statuses: f.status.into_iter().collect(),
+            priorities: f.priority.into_iter().collect(),
+            limit: QUEUE_LIMIT,
+        };
+        let rows = lossless::services::queue(&cx.ports, &actor, &q).await?;
+        Ok(AgentQueue::from_rows(rows, cx.ports.clock.now()))
+    })
+    .await
 }
 
 /// One ticket by its number (`LL-1042`), with the merged timeline.
 #[server]
 pub async fn get_ticket(number: String) -> Result<AgentTicket, AppError> {
-    let (cx, _, actor) = crate::ssr::require_agent().await?;
-    let number = lossless::ids::TicketNumber::parse(&number).map_err(|_| AppError::NotFound)?;
-    Ok(lossless::services::agent_ticket(&cx.ports, &actor, &number)
-        .await?
-        .into())
+    with_status(async {
+        let (cx, _, actor) = crate::ssr::require_agent().await?;
+        let number = lossless::ids::TicketNumber::parse(&number).map_err(|_| AppError::NotFound)?;
+        Ok(lossless::services::agent_ticket(&cx.ports, &actor, &number)
+            .await?
+            .into())
+    })
+    .await
 }
 
 /// Agents and groups (names, pickers, group views).
@@ -81,17 +89,23 @@ pub async fn reply_ticket(
     version: i64,
     body: String,
 ) -> Result<Saved, AppError> {
-    let (cx, _, actor) = crate::ssr::require_agent().await?;
-    let t = lossless::services::reply(&cx.ports, &actor, ticket_id, version, &body).await?;
-    Ok(Saved { version: t.version })
+    with_status(async {
+        let (cx, _, actor) = crate::ssr::require_agent().await?;
+        let t = lossless::services::reply(&cx.ports, &actor, ticket_id, version, &body).await?;
+        Ok(Saved { version: t.version })
+    })
+    .await
 }
 
 /// An internal note, made from `version`.
 #[server]
 pub async fn add_note(ticket_id: TicketId, version: i64, body: String) -> Result<Saved, AppError> {
-    let (cx, _, actor) = crate::ssr::require_agent().await?;
-    let t = lossless::services::add_note(&cx.ports, &actor, ticket_id, version, &body).await?;
-    Ok(Saved { version: t.version })
+    with_status(async {
+        let (cx, _, actor) = crate::ssr::require_agent().await?;
+        let t = lossless::services::add_note(&cx.ports, &actor, ticket_id, version, &body).await?;
+        Ok(Saved { version: t.version })
+    })
+    .await
 }
 
 /// Changes one field, made from `version`. `field` is `status|priority|assignee|group`;
@@ -103,11 +117,14 @@ pub async fn change_ticket(
     field: String,
     value: String,
 ) -> Result<Saved, AppError> {
-    let (cx, _, actor) = crate::ssr::require_agent().await?;
-    let change = parse_change(&field, &value)?;
-    let t =
-        lossless::services::change_ticket(&cx.ports, &actor, ticket_id, version, &change).await?;
-    Ok(Saved { version: t.version })
+    with_status(async {
+        let (cx, _, actor) = crate::ssr::require_agent().await?;
+        let change = parse_change(&field, &value)?;
+        let t = lossless::services::change_ticket(&cx.ports, &actor, ticket_id, version, &change)
+            .await?;
+        Ok(Saved { version: t.version })
+    })
+    .await
 }
 
 /// Parses one field change from the ticket page's controls (parse at the edge).

@@ -14,6 +14,11 @@ mod dashboard;
 mod rules;
 mod sla;
 mod team;
+// ---- accounts (issue 6, point 1) ----
+mod audit;
+mod users;
+pub use audit::AuditPage;
+pub use users::UsersPage;
 
 pub use channels::ChannelsPage;
 pub use dashboard::DashboardPage;

@@ -72,6 +72,7 @@ pub fn TeamPage() -> impl IntoView {
                                 <th>{t.team_match_language}</th>
                                 <th>{t.team_match_skills}</th>
                                 <th>{t.team_prefer_previous}</th>
+                                <th>{t.team_restricted}</th>
                                 <th></th>
                             </tr>
                         </thead>
@@ -158,6 +159,7 @@ fn GroupRow(row: GroupRoutingRow, saves: RwSignal<u64>) -> impl IntoView {
     let match_language = RwSignal::new(row.match_language);
     let match_skills = RwSignal::new(row.match_skills);
     let prefer_previous = RwSignal::new(row.prefer_previous_agent);
+    let restricted = RwSignal::new(row.restricted);
     let dirty = RwSignal::new(false);
     let save = ServerAction::<SaveGroupRouting>::new();
     let errors = RwSignal::new(None::<AppError>);
@@ -203,6 +205,7 @@ fn GroupRow(row: GroupRoutingRow, saves: RwSignal<u64>) -> impl IntoView {
             <td>{check(match_language, dirty, "routing-language", t.team_match_language)}</td>
             <td>{check(match_skills, dirty, "routing-skills", t.team_match_skills)}</td>
             <td>{check(prefer_previous, dirty, "routing-previous", t.team_prefer_previous)}</td>
+            <td>{check(restricted, dirty, "routing-restricted", t.team_restricted)}</td>
             <td class="actions">
                 <button
                     type="button"
@@ -215,6 +218,7 @@ fn GroupRow(row: GroupRoutingRow, saves: RwSignal<u64>) -> impl IntoView {
                             match_language: match_language.get_untracked(),
                             match_skills: match_skills.get_untracked(),
                             prefer_previous_agent: prefer_previous.get_untracked(),
+                            restricted: Some(restricted.get_untracked()),
                         });
                     }
                 >

@@ -161,5 +161,10 @@ pub fn router(state: AppState) -> Router {
             guard::sign_in_limit,
         ))
         .layer(axum::middleware::from_fn(guard::csrf))
+        // ---- display preferences (issue 6, point 10) ----
+        .layer(axum::middleware::from_fn_with_state(
+            state.app.clone(),
+            lossless_app::display::prefs_layer,
+        ))
         .with_state(state)
 }

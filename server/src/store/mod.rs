@@ -19,6 +19,8 @@
 //! - `viewers.rs` holds the issue 6 queries (who views or types on a ticket), compiled the
 //!   same way.
 //! - `canned.rs` holds the issue 6 canned-response queries, compiled the same way.
+//! - `contacts.rs` holds the issue 6 contact queries (full profile, edit, merge), compiled
+//!   the same way.
 //! - `search.rs` holds the issue 6 search queries (the full-text index written with every
 //!   message and contact, ticket and contact search, the backlog, saved views), compiled the
 //!   same way; its few dialect differences (FTS5 / tsvector) branch inside it.
@@ -196,7 +198,7 @@ impl Store for SqlStore {
 
     fn queue(&self, q: &QueueQuery) -> BoxFuture<'_, StoreResult<Vec<QueueRow>>> {
         let q = q.clone();
-        dispatch!(self.queue(q))
+        dispatch!(self.queue(q, Vec::new()))
     }
 
     fn messages(
@@ -796,10 +798,153 @@ impl Store for SqlStore {
         dispatch!(self.save_agent_prefs(agent, prefs))
     }
 
+    // ---- display preferences (issue 6, point 10) ----
+    fn display_prefs(
+        &self,
+        agent: AgentId,
+    ) -> BoxFuture<'_, StoreResult<lossless::display::DisplayPrefs>> {
+        dispatch!(self.display_prefs(agent))
+    }
+
+    fn save_display_prefs(
+        &self,
+        agent: AgentId,
+        prefs: lossless::display::DisplayPrefs,
+        only_unset: bool,
+    ) -> BoxFuture<'_, StoreResult<lossless::display::DisplayPrefs>> {
+        dispatch!(self.save_display_prefs(agent, prefs, only_unset))
+    }
+
     fn put_setting(&self, key: &str, value: &str) -> BoxFuture<'_, StoreResult<()>> {
         let key = key.to_owned();
         let value = value.to_owned();
         dispatch!(self.put_setting(key, value))
+    }
+
+    // ---- accounts (issue 6, point 1) ----
+
+    fn user_accounts(&self) -> BoxFuture<'_, StoreResult<Vec<lossless::account::UserAccount>>> {
+        dispatch!(self.user_accounts())
+    }
+
+    fn active_agent_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> BoxFuture<'_, StoreResult<Option<(Agent, String)>>> {
+        let email = email.clone();
+        dispatch!(self.active_agent_by_email(email))
+    }
+
+    fn create_invite(
+        &self,
+        invite: lossless::account::NewInvite,
+    ) -> BoxFuture<'_, StoreResult<Agent>> {
+        dispatch!(self.create_invite(invite))
+    }
+
+    fn issue_token(
+        &self,
+        agent: AgentId,
+        status: lossless::account::AccountStatus,
+        issue: lossless::account::IssueToken,
+    ) -> BoxFuture<'_, StoreResult<bool>> {
+        dispatch!(self.issue_token(agent, status, issue))
+    }
+
+    fn token_agent(
+        &self,
+        kind: lossless::account::TokenKind,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<Agent>>> {
+        let hash = hash.to_owned();
+        dispatch!(self.token_agent(kind, hash, now))
+    }
+
+    fn redeem_token(
+        &self,
+        kind: lossless::account::TokenKind,
+        hash: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+        action: lossless::account::AuditAction,
+    ) -> BoxFuture<'_, StoreResult<Option<Agent>>> {
+        let hash = hash.to_owned();
+        let password_hash = password_hash.to_owned();
+        dispatch!(self.redeem_token(kind, hash, now, password_hash, action))
+    }
+
+    fn set_agent_role(
+        &self,
+        agent: AgentId,
+        role: lossless::actor::Role,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<bool>> {
+        dispatch!(self.set_agent_role(agent, role, audit))
+    }
+
+    fn set_account_status(
+        &self,
+        agent: AgentId,
+        status: lossless::account::AccountStatus,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<bool>> {
+        dispatch!(self.set_account_status(agent, status, audit))
+    }
+
+    fn save_group_routing_audited(
+        &self,
+        routing: GroupRouting,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.save_group_routing_audited(routing, Some(audit)))
+    }
+
+    fn save_agent_profile_audited(
+        &self,
+        status: AgentStatus,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.save_agent_profile_audited(status, Some(audit)))
+    }
+
+    fn audit_log(
+        &self,
+        q: lossless::account::AuditQuery,
+    ) -> BoxFuture<'_, StoreResult<Vec<lossless::account::AuditEntry>>> {
+        dispatch!(self.audit_log(q))
+    }
+
+    // ---- contacts (issue 6) ----
+
+    fn contact_card(
+        &self,
+        id: ContactId,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::contact::ContactCard>>> {
+        dispatch!(self.contact_card(id))
+    }
+
+    fn contact_tickets(
+        &self,
+        id: ContactId,
+        limit: i64,
+    ) -> BoxFuture<'_, StoreResult<lossless::contact::ContactTickets>> {
+        dispatch!(self.contact_tickets(id, limit))
+    }
+
+    fn save_contact(
+        &self,
+        id: ContactId,
+        edit: lossless::contact::ContactEdit,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.save_contact(id, edit))
+    }
+
+    fn merge_contacts(
+        &self,
+        m: lossless::contact::ContactMerge,
+    ) -> BoxFuture<'_, StoreResult<Vec<Ticket>>> {
+        dispatch!(self.merge_contacts(m))
     }
 
     fn board_load(&self) -> BoxFuture<'_, StoreResult<Vec<lossless::ports::LoadCell>>> {
@@ -812,6 +957,87 @@ impl Store for SqlStore {
         limit: i64,
     ) -> BoxFuture<'_, StoreResult<Vec<QueueRow>>> {
         dispatch!(self.board_tickets(list, limit))
+    }
+
+    // ---- group visibility (issue 6, 1b) ----
+
+    fn restricted_groups(&self) -> BoxFuture<'_, StoreResult<Vec<GroupId>>> {
+        dispatch!(self.restricted_groups())
+    }
+
+    fn set_group_restricted(
+        &self,
+        group: GroupId,
+        restricted: bool,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.set_group_restricted(group, restricted))
+    }
+
+    fn queue_except(
+        &self,
+        q: &QueueQuery,
+        hidden: Vec<GroupId>,
+    ) -> BoxFuture<'_, StoreResult<Vec<QueueRow>>> {
+        let q = q.clone();
+        dispatch!(self.queue(q, hidden))
+    }
+
+    fn message_ticket(&self, message: MessageId) -> BoxFuture<'_, StoreResult<Option<TicketId>>> {
+        dispatch!(self.message_ticket(message))
+    }
+
+    fn attachment_seen_outside(
+        &self,
+        sha256: &str,
+        hidden: Vec<GroupId>,
+    ) -> BoxFuture<'_, StoreResult<bool>> {
+        let sha256 = sha256.to_owned();
+        dispatch!(self.attachment_seen_outside(sha256, hidden))
+    }
+
+    // ---- bulk, merge, links (issue 6, point 4) ----
+
+    fn merge_tickets(
+        &self,
+        plan: lossless::merge::MergePlan,
+        actor: lossless::actor::ActorRef,
+        jobs: Vec<NewJob>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Ticket>> {
+        dispatch!(self.merge_tickets(plan, actor, jobs, now))
+    }
+
+    fn merged_into(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Option<TicketId>>> {
+        dispatch!(self.merged_into(ticket))
+    }
+
+    fn ticket_relations(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<lossless::merge::Relations>> {
+        dispatch!(self.ticket_relations(ticket))
+    }
+
+    fn link_tickets(
+        &self,
+        a: &Ticket,
+        b: &Ticket,
+        actor: lossless::actor::ActorRef,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let (a, b) = (a.clone(), b.clone());
+        dispatch!(self.link_tickets(a, b, actor, now))
+    }
+
+    fn unlink_tickets(
+        &self,
+        a: &Ticket,
+        b: &Ticket,
+        actor: lossless::actor::ActorRef,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let (a, b) = (a.clone(), b.clone());
+        dispatch!(self.unlink_tickets(a, b, actor, now))
     }
 }
 

@@ -111,6 +111,36 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "queue",
         include_str!("../../migrations/postgres/0017_queue.sql"),
     ),
+    // ---- bulk, merge, links (issue 6, point 4) ----
+    (
+        18,
+        "merge",
+        include_str!("../../migrations/postgres/0018_merge.sql"),
+    ),
+    // ---- contacts (issue 6) ----
+    (
+        19,
+        "contacts",
+        include_str!("../../migrations/postgres/0019_contacts.sql"),
+    ),
+    // ---- accounts (issue 6, point 1) ----
+    (
+        20,
+        "accounts",
+        include_str!("../../migrations/postgres/0020_accounts.sql"),
+    ),
+    // ---- group visibility (issue 6, 1b) ----
+    (
+        21,
+        "restricted_groups",
+        include_str!("../../migrations/postgres/0021_restricted_groups.sql"),
+    ),
+    // ---- display preferences (issue 6, point 10) ----
+    (
+        22,
+        "display_prefs",
+        include_str!("../../migrations/postgres/0022_display_prefs.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.

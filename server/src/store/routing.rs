@@ -225,11 +225,23 @@ async fn update_one<'q>(
     pool: &DbPool,
     q: sqlx::query::Query<'q, super::Db, <super::Db as sqlx::Database>::Arguments>,
 ) -> StoreResult<()> {
+    update_one_audited(pool, q, None).await
+}
+
+/// [`update_one`] writing `audit` (accounts, issue 6) in the same transaction.
+async fn update_one_audited<'q>(
+    pool: &DbPool,
+    q: sqlx::query::Query<'q, super::Db, <super::Db as sqlx::Database>::Arguments>,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<()> {
     let mut tx = begin(pool).await.map_err(db_err)?;
     let done = q.execute(&mut *tx).await.map_err(db_err)?;
     if done.rows_affected() != 1 {
         tx.rollback().await.map_err(db_err)?;
         return Err(StoreError::NotFound);
+    }
+    if let Some(a) = &audit {
+        super::accounts::insert_audit(&mut tx, a).await?;
     }
     tx.commit().await.map_err(db_err)
 }
@@ -280,13 +292,22 @@ pub(crate) async fn agent_statuses(pool: &DbPool) -> StoreResult<Vec<AgentStatus
 }
 
 pub(crate) async fn save_agent_profile(pool: &DbPool, s: AgentStatus) -> StoreResult<()> {
-    update_one(
+    save_agent_profile_audited(pool, s, None).await
+}
+
+pub(crate) async fn save_agent_profile_audited(
+    pool: &DbPool,
+    s: AgentStatus,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<()> {
+    update_one_audited(
         pool,
         sqlx::query("UPDATE agents SET capacity = $2, languages = $3, skills = $4 WHERE id = $1")
             .bind(s.agent.0)
             .bind(i64::from(s.capacity.max(0)))
             .bind(codec::to_json(&s.languages)?)
             .bind(codec::to_json(&s.skills)?),
+        audit,
     )
     .await
 }
@@ -314,7 +335,15 @@ pub(crate) async fn group_routing(pool: &DbPool, group: GroupId) -> StoreResult<
 }
 
 pub(crate) async fn save_group_routing(pool: &DbPool, r: GroupRouting) -> StoreResult<()> {
-    update_one(
+    save_group_routing_audited(pool, r, None).await
+}
+
+pub(crate) async fn save_group_routing_audited(
+    pool: &DbPool,
+    r: GroupRouting,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<()> {
+    update_one_audited(
         pool,
         sqlx::query(
             "UPDATE groups SET strategy = $2, match_language = $3, match_skills = $4, \
@@ -325,6 +354,7 @@ pub(crate) async fn save_group_routing(pool: &DbPool, r: GroupRouting) -> StoreR
         .bind(r.match_language)
         .bind(r.match_skills)
         .bind(r.prefer_previous_agent),
+        audit,
     )
     .await
 }

@@ -168,6 +168,12 @@ const WRITE_CHUNK: usize = 200;
 /// Writes index documents `(id, ticket id, terms)` (the ticket id is for messages on
 /// PostgreSQL); `replace` drops entries the ids may already have (SQLite) or overwrites them
 /// (PostgreSQL). A few statements per [`WRITE_CHUNK`] documents.
+///
+/// Documents are written in ascending id order, whatever order they come in: FTS5 keeps a
+/// transaction's pending terms in rowid order and flushes them to a new segment (with merge
+/// work over the existing index) whenever a rowid arrives below the previous one. Written
+/// newest first, a 200-row statement took 1.2 s on an index of 330,000 messages; in
+/// ascending order, 0.5 ms.
 async fn write_docs(
     c: &mut Conn,
     docs: Docs,
@@ -178,7 +184,9 @@ async fn write_docs(
         Docs::Messages => "search_messages",
         Docs::Contacts => "search_contacts",
     };
-    for chunk in rows.chunks(WRITE_CHUNK) {
+    let mut sorted: Vec<&(i64, i64, String)> = rows.iter().collect();
+    sorted.sort_by_key(|(id, _, _)| *id);
+    for chunk in sorted.chunks(WRITE_CHUNK) {
         if sqlite() && replace {
             let mut b = Built::default();
             let ids = b.list(chunk.iter().map(|(id, _, _)| Arg::Int(*id)));
@@ -288,6 +296,12 @@ fn ticket_filters(b: &mut Built, q: &TicketSearch, skip_first_tag: bool) -> Stri
     if !q.groups.is_empty() {
         let l = b.list(q.groups.iter().map(|g| Arg::Int(g.0)));
         sql.push_str(&format!(" AND t.group_id IN {l}"));
+    }
+    if !q.hidden_groups.is_empty() {
+        let l = b.list(q.hidden_groups.iter().map(|g| Arg::Int(g.0)));
+        sql.push_str(&format!(
+            " AND (t.group_id IS NULL OR t.group_id NOT IN {l})"
+        ));
     }
     if !q.assignees.is_empty() {
         let agents: Vec<Arg> = q

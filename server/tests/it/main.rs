@@ -2,11 +2,15 @@
 //! databases, the HTTP surface of a real node, several nodes on one PostgreSQL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// ---- accounts (issue 6, point 1) ----
+mod accounts;
 mod alerts;
 mod board;
 mod canned;
 mod channels;
 mod classify;
+// ---- contacts (issue 6, point 6) ----
+mod contacts;
 mod email_arrivals;
 mod email_display;
 mod email_fault;
@@ -19,6 +23,8 @@ mod email_replies;
 mod email_tls;
 mod http;
 mod manage;
+// ---- bulk, merge, links (issue 6, point 4) ----
+mod merge;
 mod nodes;
 mod rules;
 mod rules_ui;
@@ -29,3 +35,7 @@ mod story;
 mod support;
 mod team;
 mod viewers;
+// ---- group visibility and the permission matrix (issue 6, 1b) ----
+mod permissions;
+// ---- display preferences (issue 6, point 10) ----
+mod prefs;
