@@ -25,7 +25,8 @@
 //!   row on both tickets in the same transaction; links never bump a ticket's version.
 
 use super::super::super::{db_err, db_err_ref};
-use super::{Conn, Db, DbPool, DbRow, begin, cas_update_ticket, codec, reader, ticket_from_row};
+use super::search::sqlite;
+use super::{Conn, DbPool, DbRow, begin, cas_update_ticket, codec, reader, ticket_from_row};
 use super::{insert_history, insert_jobs, insert_message};
 use chrono::{DateTime, Utc};
 use lossless::actor::ActorRef;
@@ -36,11 +37,6 @@ use lossless::merge::{MergePlan, RelatedTicket, Relations};
 use lossless::ports::{StoreError, StoreResult, to_micros};
 use lossless::ticket::{Ticket, TicketEvent};
 use sqlx::Row as _;
-
-/// Is this the SQLite build of the queries?
-fn sqlite() -> bool {
-    <Db as sqlx::Database>::NAME == "SQLite"
-}
 
 /// [`cas_update_ticket`] that tells a stale version (`Conflict`) from a missing ticket.
 async fn cas_or_refuse(c: &mut Conn, t: &Ticket, expected: i64) -> StoreResult<Ticket> {

@@ -750,10 +750,7 @@ pub(crate) async fn queue(
     // dashboard's status-led index (0015) and sorts every open ticket, 0.3–0.6 s at a million
     // tickets, instead of walking the queue-ordered partial index of 0017 (1–5 ms). So the
     // page names its index there; the other views already pick theirs.
-    let hint = if <Db as sqlx::Database>::NAME == "SQLite"
-        && q.statuses.is_empty()
-        && matches!(q.view, QueueView::All)
-    {
+    let hint = if search::sqlite() && q.statuses.is_empty() && matches!(q.view, QueueView::All) {
         " INDEXED BY tickets_working_queue_idx"
     } else {
         ""

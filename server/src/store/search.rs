@@ -49,7 +49,7 @@ use sqlx::Row as _;
 use std::collections::{HashMap, HashSet};
 
 /// Is this the SQLite build of the queries?
-fn sqlite() -> bool {
+pub(super) fn sqlite() -> bool {
     <Db as sqlx::Database>::NAME == "SQLite"
 }
 
