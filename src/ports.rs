@@ -359,6 +359,11 @@ pub trait Store: Send + Sync {
     fn mail_facts(&self, ticket: TicketId) -> BoxFuture<'_, StoreResult<Vec<MailFacts>>>;
     /// The stored bytes of an attachment by its hex sha-256 (`None`: not stored).
     fn attachment_blob(&self, sha256: &str) -> BoxFuture<'_, StoreResult<Option<Vec<u8>>>>;
+    /// Keeps uploaded bytes under their hex sha-256 (a customer's upload before the message
+    /// that holds it is stored). Idempotent: the same content twice keeps one blob. A blob no
+    /// message refers to grants nothing: attachments are served only through a message the
+    /// reader may see.
+    fn put_blob(&self, sha256: &str, bytes: Vec<u8>) -> BoxFuture<'_, StoreResult<()>>;
     /// The raw original (RFC 5322 bytes) of a message that came by email (`None`: it did
     /// not).
     fn message_raw_email(&self, message: MessageId) -> BoxFuture<'_, StoreResult<Option<Vec<u8>>>>;

@@ -258,6 +258,11 @@ impl Store for SqlStore {
         dispatch!(self.attachment_blob(sha256))
     }
 
+    fn put_blob(&self, sha256: &str, bytes: Vec<u8>) -> BoxFuture<'_, StoreResult<()>> {
+        let sha256 = sha256.to_owned();
+        dispatch!(self.put_blob(sha256, bytes))
+    }
+
     fn message_raw_email(&self, message: MessageId) -> BoxFuture<'_, StoreResult<Option<Vec<u8>>>> {
         dispatch!(self.message_raw_email(message))
     }

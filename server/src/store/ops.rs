@@ -1046,6 +1046,23 @@ pub(crate) async fn attachment_blob(pool: &DbPool, sha256: String) -> StoreResul
         .map_err(db_err)
 }
 
+pub(crate) async fn put_blob(pool: &DbPool, sha256: String, bytes: Vec<u8>) -> StoreResult<()> {
+    let size =
+        i64::try_from(bytes.len()).map_err(|_| StoreError::Backend("blob too large".into()))?;
+    let mut tx = begin(pool).await.map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO attachment_blobs (sha256, bytes, size) VALUES ($1, $2, $3) \
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(&sha256)
+    .bind(bytes)
+    .bind(size)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)
+}
+
 pub(crate) async fn message_raw_email(
     pool: &DbPool,
     message: MessageId,

@@ -2076,6 +2076,14 @@ pub async fn content_story(store: &SqlStore) {
         None
     );
     assert_eq!(store.attachment_blob(&"0".repeat(64)).await.unwrap(), None);
+    // An upload kept ahead of its message: stored once, readable by its hash.
+    let up = "1".repeat(64);
+    store.put_blob(&up, b"screenshot".to_vec()).await.unwrap();
+    store.put_blob(&up, b"screenshot".to_vec()).await.unwrap();
+    assert_eq!(
+        store.attachment_blob(&up).await.unwrap().as_deref(),
+        Some(&b"screenshot"[..])
+    );
 
     let facts = store.mail_facts(ta).await.unwrap();
     assert_eq!(facts.len(), 1);
