@@ -344,6 +344,9 @@ async fn walk_matches(
     q: &TicketSearch,
     limit: usize,
 ) -> StoreResult<Vec<(i64, Option<i64>)>> {
+    if !sqlite() && matches_are_rare(pool, q, limit).await? {
+        return gather_rare_matches(pool, q, limit).await;
+    }
     let mut out: Vec<(i64, Option<i64>)> = Vec::new();
     let mut seen: HashSet<i64> = HashSet::new();
     let mut before = i64::MAX;
@@ -409,6 +412,105 @@ async fn walk_matches(
         }
         batch = (batch * 2).min(MAX_BATCH);
     }
+}
+
+/// Microseconds PostgreSQL spends per matching row fetched through the GIN bitmap (heap
+/// visit and recheck), against about one per row stepped over by the backward walk; measured
+/// on 5 M indexed messages (BENCHMARKS.md, console search).
+const BITMAP_ROW_COST: f64 = 6.5;
+
+/// PostgreSQL: whether the text matches so few messages that collecting all of them through
+/// the GIN index beats walking the newest messages backwards until `limit` tickets matched.
+///
+/// The walk is what the planner picks for `ORDER BY message_id DESC LIMIT n` whatever the
+/// words, and it steps over about `rows / matches` messages per hit: a rare or absent word
+/// walks the whole table (seconds at 5 M messages). The bitmap costs per match. With the
+/// planner's estimate `e` of the matches and `rows` in the index, the walk costs about
+/// `rows · limit / e` and the bitmap `e · BITMAP_ROW_COST`; the cheaper one is taken (the
+/// worst case, at the crossover, is about `sqrt(rows · limit · BITMAP_ROW_COST)` row steps).
+async fn matches_are_rare(pool: &DbPool, q: &TicketSearch, limit: usize) -> StoreResult<bool> {
+    let rows: f64 = sqlx::query_scalar(
+        "SELECT reltuples::float8 FROM pg_class WHERE oid = 'search_messages'::regclass",
+    )
+    .fetch_optional(reader(pool))
+    .await
+    .map_err(db_err)?
+    .unwrap_or(-1.0);
+    if rows <= 0.0 {
+        return Ok(false);
+    }
+    let mut b = Built::default();
+    let text = b.param(Arg::Text(q.text.tsquery()));
+    let plan: Vec<String> = b
+        .query(format!(
+            "EXPLAIN SELECT 1 FROM search_messages s WHERE s.terms @@ CAST({text} AS tsquery)"
+        ))
+        .fetch_all(reader(pool))
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| r.try_get::<String, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(db_err)?;
+    let Some(estimate) = plan.first().and_then(|l| planned_rows(l)) else {
+        return Ok(false);
+    };
+    #[allow(clippy::cast_precision_loss)] // a page size: far below 2^52
+    let wanted = limit as f64;
+    Ok(estimate * estimate * BITMAP_ROW_COST < rows * wanted)
+}
+
+/// The `rows=` estimate of an `EXPLAIN` line.
+fn planned_rows(line: &str) -> Option<f64> {
+    let at = line.find(" rows=")? + " rows=".len();
+    let digits: String = line[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// PostgreSQL, rare words: every match through the GIN bitmap, the newest message per ticket,
+/// the newest tickets first — the same answer as the walk.
+async fn gather_rare_matches(
+    pool: &DbPool,
+    q: &TicketSearch,
+    limit: usize,
+) -> StoreResult<Vec<(i64, Option<i64>)>> {
+    let mut b = Built::default();
+    let text = b.param(Arg::Text(q.text.tsquery()));
+    let filters = ticket_filters(&mut b, q, false);
+    let n = b.param(Arg::Int(i64::try_from(limit).unwrap_or(MAX_BATCH)));
+    let tickets = if filters.is_empty() {
+        ""
+    } else {
+        " JOIN tickets t ON t.id = s.ticket_id"
+    };
+    let (messages, visibility) = if q.include_internal {
+        ("", "")
+    } else {
+        (
+            " JOIN messages m ON m.id = s.message_id",
+            " AND m.visibility = 'public'",
+        )
+    };
+    let rows = b
+        .query(format!(
+            "SELECT s.ticket_id AS ticket_id, max(s.message_id) AS message_id \
+             FROM search_messages s{tickets}{messages} \
+             WHERE s.terms @@ CAST({text} AS tsquery){visibility}{filters} \
+             GROUP BY s.ticket_id ORDER BY message_id DESC LIMIT {n}"
+        ))
+        .fetch_all(reader(pool))
+        .await
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let ticket: i64 = r.try_get("ticket_id").map_err(db_err)?;
+            let message: i64 = r.try_get("message_id").map_err(db_err)?;
+            Ok((ticket, Some(message)))
+        })
+        .collect()
 }
 
 /// The newest tickets passing the filters, at most `limit`.
@@ -760,4 +862,21 @@ pub(crate) async fn delete_view(pool: &DbPool, id: SavedViewId) -> StoreResult<(
         return Err(StoreError::NotFound);
     }
     tx.commit().await.map_err(db_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::planned_rows;
+
+    #[test]
+    fn the_estimate_is_read_from_the_plan_line() {
+        let line =
+            "Bitmap Heap Scan on search_messages s  (cost=60.17..16340.54 rows=4667 width=4)";
+        assert_eq!(planned_rows(line), Some(4667.0));
+        assert_eq!(
+            planned_rows("Gather  (cost=1000.00..235937.35 rows=285872 width=4)"),
+            Some(285_872.0)
+        );
+        assert_eq!(planned_rows("Result  (cost=0.00..0.01 width=4)"), None);
+    }
 }

@@ -406,6 +406,59 @@ async fn saved_views_are_shared_with_a_group_and_changed_by_owners_and_managers(
     .await;
 }
 
+/// PostgreSQL answers a rare word by collecting its matches through the GIN index and a
+/// common one by walking the newest messages (the choice follows the planner's estimate, which
+/// exists once the table was analyzed); both give the same tickets in the same order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rare_and_common_words_give_the_same_answer_whichever_way_postgres_looks() {
+    support::on_both_databases(|url| async move {
+        let s = node(&url, &[("email_poll", "0"), ("worker", "0")]).await;
+        let p = &s.ports;
+        let (ann_id, _) = role_cookie(&s, "ann@team.test", Role::Agent).await;
+        let ann = agent(ann_id, Role::Agent);
+        let mut made = Vec::new();
+        for i in 0..12 {
+            let rare = if i % 5 == 0 {
+                " редкостный"
+            } else {
+                ""
+            };
+            let t = web_form(
+                p,
+                &format!("Клиент {i}"),
+                &format!("client{i}@example.ru"),
+                &format!("Доставка {i}"),
+                &format!("Где моя доставка{rare}? Заказ {i}"),
+            )
+            .await;
+            made.push(t.number.to_string());
+        }
+        let queries = [
+            "доставка",
+            "редкостный",
+            "доставка редкостный",
+            "несуществующий",
+        ];
+        let mut before = Vec::new();
+        for q in queries {
+            before.push(numbers(&find(p, &ann, q).await));
+        }
+        let newest_first: Vec<String> = made.iter().rev().cloned().collect();
+        assert_eq!(before[0], newest_first);
+        let rare: Vec<String> = [10, 5, 0].iter().map(|i| made[*i].clone()).collect();
+        assert_eq!(before[1], rare);
+        assert_eq!(before[2], rare);
+        assert!(before[3].is_empty());
+        if url.starts_with("postgres") {
+            exec(&url, &["ANALYZE search_messages"]).await;
+        }
+        for (q, want) in queries.iter().zip(&before) {
+            assert_eq!(&numbers(&find(p, &ann, q).await), want, "{q} after ANALYZE");
+        }
+    })
+    .await;
+}
+
 /// Runs statements on the test database behind the store's back.
 async fn exec(url: &str, statements: &[&'static str]) {
     support::with_pool!(url, |pool| {
