@@ -118,6 +118,9 @@
     button.setAttribute("aria-expanded", v ? "true" : "false");
     if (v) badge.style.display = "none";
     post({ type: "lossless:visibility", open: v });
+    // Focus follows the widget: into the frame when it opens, back to the button when it closes.
+    if (v) frame.focus();
+    else if (document.activeElement === box || document.activeElement === frame) button.focus();
   }
 
   var api = {

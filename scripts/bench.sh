@@ -13,6 +13,8 @@
 #   2e. agent console at scale: the data generator fills SQLite and PostgreSQL with 1,000,000
 #      tickets and ~5 M ru/en messages (BENCH_CONSOLE_TICKETS), then the queue page is timed
 #      per view (bench --only-console);
+#   2f. widget chat: 1,000 visitor websockets sending chat messages, messages/s and send → ack
+#      latency on SQLite and PostgreSQL (bench --only-widget);
 #   3. idle RSS of the release server (SQLite, demo data, 5 s after start);
 #   4. WASM size raw and gzip.
 # Everything runs on loopback and stops by itself.
@@ -88,6 +90,16 @@ console_bench() {
     psql "$pg" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
 }
 
+widget_bench() {
+    local pg base_url db
+    pg=$("$ROOT/scripts/pg.sh" | tail -n1)
+    base_url=${pg%/*}
+    db="bench_widget_$(date +%s)"
+    psql "$pg" -qc "CREATE DATABASE $db" >/dev/null
+    timeout 1800 "$BENCH" --only-widget --pg "$base_url/$db" --out "$TMP/widget-rows.md"
+    psql "$pg" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+}
+
 idle_rss() {
     (cd "$TMP" && exec env LOSSLESS_ADDR="127.0.0.1:$PORT" \
         LOSSLESS_DATABASE_URL="sqlite://$TMP/idle.db" LOSSLESS_ADMIN_PASSWORD=bench-password \
@@ -121,6 +133,7 @@ step "bench: IMAP intake (10,000 mails)" imap_load
 step "bench: rule evaluation (200 rules)" rules_eval
 step "bench: SLA (recompute, sweep over 100,000 tickets)" sla_bench
 step "bench: agent console at 1,000,000 tickets (generator, queue page)" console_bench
+step "bench: widget chat (1,000 visitor websockets)" widget_bench
 step "bench: idle RSS" idle_rss
 step "bench: wasm size" wasm_size
 
@@ -137,6 +150,7 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
     cat "$TMP/rules-rows.md"
     cat "$TMP/sla-rows.md"
     cat "$TMP/console-rows.md"
+    cat "$TMP/widget-rows.md"
     echo "| idle RSS of the server (SQLite, demo data, after serving two pages) | — | $((RSS_KIB / 1024)) MiB ($RSS_KIB KiB) |"
     echo "| agent app WASM (wasm-release + wasm-opt -Oz) | — | $((WASM_RAW / 1024)) KiB raw, $((WASM_GZ / 1024)) KiB gzip, $((WASM_BR / 1024)) KiB brotli as served to browsers (+ $((JS_GZ / 1024)) KiB JS loader gzip) |"
 } >"$TMP/BENCHMARKS.md"

@@ -94,11 +94,14 @@ assets() {
         cp -a public/. "$STAGE/"
     fi
     # Precompressed copies: the server sends .br or .gz when the browser accepts them.
+    # The widget's loader, frame script and style too (served by server/src/http/widget_frame.rs).
     local pkg
-    for pkg in "$STAGE"/pkg/*.wasm "$STAGE"/pkg/*.js "$STAGE"/pkg/*.css; do
+    shopt -s nullglob
+    for pkg in "$STAGE"/pkg/*.wasm "$STAGE"/pkg/*.js "$STAGE"/pkg/*.css "$STAGE"/widget*.js "$STAGE"/widget*.css; do
         gzip -9 -k -f "$pkg"
         node -e 'const z=require("zlib"),fs=require("fs");const f=process.argv[1];fs.writeFileSync(f+".br",z.brotliCompressSync(fs.readFileSync(f),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11,[z.constants.BROTLI_PARAM_SIZE_HINT]:fs.statSync(f).size}}))' "$pkg"
     done
+    shopt -u nullglob
     # Swap in the new site in one go so no stale file from an older build survives.
     rm -rf "$SITE_DIR"
     mv "$STAGE" "$SITE_DIR"

@@ -205,11 +205,41 @@ pub enum AuditAction {
     GroupRoutingChanged,
     /// An agent's routing profile (capacity, languages, skills) changed (`/manage/team`).
     AgentProfileChanged,
+    // ---- configuration changes (see `crate::audit`) ----
+    /// An automation rule was created.
+    RuleCreated,
+    /// An automation rule was changed (also switched on or off).
+    RuleUpdated,
+    /// An automation rule was deleted.
+    RuleDeleted,
+    /// An SLA policy was created.
+    SlaPolicyCreated,
+    /// An SLA policy was changed (also switched on or off).
+    SlaPolicyUpdated,
+    /// An SLA policy was deleted.
+    SlaPolicyDeleted,
+    /// A business calendar was created.
+    SlaCalendarCreated,
+    /// A business calendar was changed (also holidays imported).
+    SlaCalendarUpdated,
+    /// A business calendar was deleted.
+    SlaCalendarDeleted,
+    /// A mailbox was added.
+    MailboxCreated,
+    /// A mailbox's settings changed.
+    MailboxUpdated,
+    /// A shared canned response (or macro) was created.
+    CannedCreated,
+    /// A shared canned response was changed (also: a personal one shared, or a shared one
+    /// made personal).
+    CannedUpdated,
+    /// A shared canned response was deleted.
+    CannedDeleted,
 }
 
 impl AuditAction {
     /// All actions (filters).
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::InviteSent,
         AuditAction::InviteResent,
         AuditAction::InviteRevoked,
@@ -220,6 +250,20 @@ impl AuditAction {
         AuditAction::PasswordReset,
         AuditAction::GroupRoutingChanged,
         AuditAction::AgentProfileChanged,
+        AuditAction::RuleCreated,
+        AuditAction::RuleUpdated,
+        AuditAction::RuleDeleted,
+        AuditAction::SlaPolicyCreated,
+        AuditAction::SlaPolicyUpdated,
+        AuditAction::SlaPolicyDeleted,
+        AuditAction::SlaCalendarCreated,
+        AuditAction::SlaCalendarUpdated,
+        AuditAction::SlaCalendarDeleted,
+        AuditAction::MailboxCreated,
+        AuditAction::MailboxUpdated,
+        AuditAction::CannedCreated,
+        AuditAction::CannedUpdated,
+        AuditAction::CannedDeleted,
     ];
     /// Stable text (stored).
     pub fn as_str(self) -> &'static str {
@@ -234,6 +278,20 @@ impl AuditAction {
             AuditAction::PasswordReset => "password_reset",
             AuditAction::GroupRoutingChanged => "group_routing_changed",
             AuditAction::AgentProfileChanged => "agent_profile_changed",
+            AuditAction::RuleCreated => "rule_created",
+            AuditAction::RuleUpdated => "rule_updated",
+            AuditAction::RuleDeleted => "rule_deleted",
+            AuditAction::SlaPolicyCreated => "sla_policy_created",
+            AuditAction::SlaPolicyUpdated => "sla_policy_updated",
+            AuditAction::SlaPolicyDeleted => "sla_policy_deleted",
+            AuditAction::SlaCalendarCreated => "sla_calendar_created",
+            AuditAction::SlaCalendarUpdated => "sla_calendar_updated",
+            AuditAction::SlaCalendarDeleted => "sla_calendar_deleted",
+            AuditAction::MailboxCreated => "mailbox_created",
+            AuditAction::MailboxUpdated => "mailbox_updated",
+            AuditAction::CannedCreated => "canned_created",
+            AuditAction::CannedUpdated => "canned_updated",
+            AuditAction::CannedDeleted => "canned_deleted",
         }
     }
     /// Parses stored text.

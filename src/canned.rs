@@ -151,13 +151,13 @@ impl Context {
             let first = |pick: fn(&Handle) -> Option<&str>| c.handles.iter().find_map(pick);
             if let Some(e) = first(|h| match h {
                 Handle::Email(e) => Some(e.as_str()),
-                Handle::Phone(_) => None,
+                Handle::Phone(_) | Handle::Visitor(_) => None,
             }) {
                 cx.set(Placeholder::CustomerEmail, e);
             }
             if let Some(p) = first(|h| match h {
                 Handle::Phone(p) => Some(p.as_str()),
-                Handle::Email(_) => None,
+                Handle::Email(_) | Handle::Visitor(_) => None,
             }) {
                 cx.set(Placeholder::CustomerPhone, p);
             }

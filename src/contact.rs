@@ -1,6 +1,19 @@
 //! Contacts (customers) and their handles. One person writing from several channels is one
 //! contact: handles are unique across contacts (the store enforces it), so intake finds the
 //! same contact again by any handle it knows.
+//!
+//! Email addresses and letter case (issue 6 follow-up): an [`EmailAddress`] keeps its local
+//! part as written (only the domain is lowercased), and that spelling is what is stored and
+//! shown. RFC 5321 §2.4 lets a server treat `Maria@x` and `maria@x` as different mailboxes,
+//! but no mail provider our customers use does, and customers type both; so the store
+//! *matches* email handles case-insensitively (`lower(value) = lower(…)`, at lookup time:
+//! intake finding a contact, a handle counting as taken on a contact edit or on attaching
+//! handles), and never rewrites stored values: the first spelling seen stays, a later
+//! spelling of the same address adds no second handle. Old data that already holds two
+//! contacts for two spellings keeps both (merge them on the contact page); intake picks the
+//! one whose handle was stored first. Letter case folding is SQL `lower()`: ASCII letters on
+//! SQLite, every letter on PostgreSQL (non-ASCII local parts are rare, and then exact on
+//! SQLite). Other handle kinds (phones, widget visitors) match exactly.
 
 use crate::ids::{ContactId, EmailAddress, PhoneE164};
 use serde::{Deserialize, Serialize};
@@ -13,6 +26,10 @@ pub enum Handle {
     Email(EmailAddress),
     /// A phone number.
     Phone(PhoneE164),
+    // ---- widget ----
+    /// An anonymous site-widget visitor (issue 7), named by a value derived from the hash of
+    /// their token (never the token itself).
+    Visitor(crate::widget::VisitorHandle),
 }
 
 impl Handle {
@@ -21,6 +38,7 @@ impl Handle {
         match self {
             Handle::Email(_) => "email",
             Handle::Phone(_) => "phone",
+            Handle::Visitor(_) => "visitor",
         }
     }
     /// The normalized value.
@@ -28,6 +46,7 @@ impl Handle {
         match self {
             Handle::Email(e) => e.as_str(),
             Handle::Phone(p) => p.as_str(),
+            Handle::Visitor(v) => v.as_str(),
         }
     }
     /// Rebuilds a handle from storage.
@@ -35,6 +54,9 @@ impl Handle {
         match kind {
             "email" => EmailAddress::parse(value).ok().map(Handle::Email),
             "phone" => PhoneE164::parse(value).ok().map(Handle::Phone),
+            "visitor" => crate::widget::VisitorHandle::parse(value)
+                .ok()
+                .map(Handle::Visitor),
             _ => None,
         }
     }

@@ -44,6 +44,9 @@ int_id!(/// Database id of a business calendar.
     SlaCalendarId);
 int_id!(/// Database id of a canned response (issue 6).
     CannedId);
+// ---- widget ----
+int_id!(/// Database id of a widget site (issue 7).
+    SiteId);
 
 /// Human ticket number: a configurable prefix and a never-reused sequence, e.g. `LL-1042`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -107,6 +107,19 @@ pub enum JobKind {
         /// Plain-text body (holds the one-time link).
         body: String,
     },
+    // ---- customer notices (issue 7, point 6) ----
+    /// Tell the customer on their channel that their ticket was taken into work, waits for
+    /// them, was resolved, or remind them (see [`crate::notices`]); keyed
+    /// [`crate::notices::CustomerNotice::job_key`], which is also the message's dedupe key.
+    CustomerNotice {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// Which notice.
+        notice: crate::notices::CustomerNotice,
+        /// The pending spell ("waiting" and reminders): when the ticket became pending.
+        #[serde(default)]
+        pending_since: Option<DateTime<Utc>>,
+    },
 }
 
 impl JobKind {
@@ -122,6 +135,7 @@ impl JobKind {
             JobKind::SlaEmail { .. } => "sla_email",
             JobKind::AgentAlert { .. } => "agent_alert",
             JobKind::AccountMail { .. } => "account_mail",
+            JobKind::CustomerNotice { .. } => "customer_notice",
         }
     }
 }

@@ -32,6 +32,7 @@
 
 pub mod account;
 pub mod actor;
+pub mod audit;
 pub mod canned;
 pub mod classify;
 pub mod contact;
@@ -61,5 +62,7 @@ pub mod display;
 // ---- site widget (issue 7) ----
 pub mod notices;
 pub mod widget;
+// ---- customer portal (issue 7, point 5) ----
+pub mod portal;
 
 pub use chrono::{DateTime, Utc};

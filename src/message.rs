@@ -122,6 +122,12 @@ pub struct MessageDraft {
     pub attachments: Vec<AttachmentMeta>,
     /// Idempotency key within the ticket.
     pub dedupe_key: Option<String>,
+    // ---- customer notices ----
+    /// Leaves by email even on a ticket of another channel (customer notices to a contact
+    /// with an address, see [`crate::notices::by_email`]); email tickets' public replies
+    /// always do.
+    #[serde(default)]
+    pub by_email: bool,
 }
 
 impl MessageDraft {
@@ -145,11 +151,17 @@ impl MessageDraft {
             body,
             attachments: Vec::new(),
             dedupe_key: None,
+            by_email: false,
         }
     }
     /// Sets the idempotency key.
     pub fn with_dedupe_key(mut self, key: String) -> Self {
         self.dedupe_key = Some(key);
+        self
+    }
+    /// Sends it by email whatever the ticket's channel (see [`MessageDraft::by_email`]).
+    pub fn sent_by_email(mut self) -> Self {
+        self.by_email = true;
         self
     }
 }

@@ -7,12 +7,30 @@
 //! - A notice is derived from a committed change and sent from a durable job whose key is
 //!   [`CustomerNotice::job_key`]: "taken" at most once per ticket, the others at most once
 //!   per ticket version, a reminder at most once per (pending spell, number).
-//! - A switched-off notice is never derived ([`CustomerNotices`]).
+//! - A switched-off notice is never sent ([`CustomerNotices`]). Every change is derived
+//!   with all switches on ([`notice_jobs`], pure, from the committed `before`/`after` in the
+//!   services' one commit path, `services::commit`, which every status and owner change
+//!   takes: agents' changes, bulk changes, replies, customers' portal and widget replies,
+//!   rules, SLA breach actions) and the job checks the site's switches when it runs
+//!   ([`switched_on`]): a switch turned off while a reminder waits stops it, and deriving
+//!   needs no store read. [`notices_for`] itself honours the switches it is given. Paths
+//!   that bypass `commit` call for no notice: a merge only closes its sources, email intake
+//!   only reopens.
+//! - A notice is sent only while it still fits the ticket ([`still_due`]): "taken" while in
+//!   work, "waiting" and reminders in the same pending spell that derived them (a customer's
+//!   answer ends the spell), "resolved" while resolved or closed. A job that no longer fits
+//!   is done without a message.
 //! - Reminders only while the ticket is pending: at most [`MAX_REMINDERS`], the first
-//!   [`REMINDER_AFTER`] after the ticket became pending, the next one the same time later.
+//!   [`REMINDER_AFTER`] after the ticket became pending (derived with the change), the next
+//!   one the same time later (enqueued by the previous reminder with its message).
+//! - The notice is a public system message keyed by its job key (portal, widget chat); it
+//!   also leaves by email for email tickets and for any other ticket whose contact has an
+//!   address, except live chats ([`by_email`]).
 
+use crate::contact::Handle;
 use crate::ids::{Lang, TicketId, TicketNumber};
-use crate::ticket::{Status, Ticket};
+use crate::job::{DEFAULT_MAX_ATTEMPTS, JobKind, NewJob};
+use crate::ticket::{Channel, Status, Ticket, TicketEvent};
 use crate::widget::CustomerNotices;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -93,6 +111,20 @@ impl CustomerNotice {
     }
 }
 
+/// Whether `body` is the text of a notice about ticket `number` in `lang` (mail subjects
+/// tell notices from the acknowledgement by it).
+pub fn is_notice_text(body: &str, lang: Lang, number: &TicketNumber) -> bool {
+    let body = body.trim();
+    [
+        CustomerNotice::Taken,
+        CustomerNotice::Waiting,
+        CustomerNotice::Resolved,
+        CustomerNotice::Reminder { n: 1 },
+    ]
+    .into_iter()
+    .any(|n| n.text(lang, number) == body)
+}
+
 /// The notices a committed change of `before` into `after` calls for, given the site's
 /// switches:
 /// - `Taken` when the ticket gets its first owner or leaves `New` for work (open or
@@ -132,6 +164,99 @@ pub fn next_reminder(
         CustomerNotice::Reminder { n },
         pending_since + REMINDER_AFTER * i32::try_from(n).unwrap_or(i32::MAX),
     ))
+}
+
+/// The notice jobs a committed change of `before` into `after` (as stored: its new
+/// `version`) with `events` at `now` implies, derived with all switches on (see the module
+/// invariants): one [`JobKind::CustomerNotice`] per notice of [`notices_for`], except
+/// "taken" when the change is an agent's public reply (the reply itself tells the customer
+/// someone works on it), and when the ticket became pending the first reminder, due
+/// [`REMINDER_AFTER`] later.
+pub fn notice_jobs(
+    before: &Ticket,
+    after: &Ticket,
+    events: &[TicketEvent],
+    now: DateTime<Utc>,
+) -> Vec<NewJob> {
+    let all = CustomerNotices::default();
+    let spell = (after.status == Status::Pending).then_some(now);
+    let replied = events.contains(&TicketEvent::AgentReplied);
+    let mut out: Vec<NewJob> = notices_for(before, after, all)
+        .into_iter()
+        .filter(|n| !(replied && *n == CustomerNotice::Taken))
+        .map(|notice| {
+            let since = match notice {
+                CustomerNotice::Waiting => spell,
+                _ => None,
+            };
+            notice_job(after.id, after.version, notice, since, now)
+        })
+        .collect();
+    if let (Some(since), true) = (spell, before.status != Status::Pending)
+        && let Some((notice, at)) = next_reminder(Status::Pending, since, 0, all)
+    {
+        out.push(notice_job(after.id, after.version, notice, Some(since), at));
+    }
+    out
+}
+
+/// The job sending `notice` about ticket `ticket` (at `version`; `pending_since` names the
+/// pending spell of "waiting" and reminders) at `run_at`, keyed [`CustomerNotice::job_key`].
+pub fn notice_job(
+    ticket: TicketId,
+    version: i64,
+    notice: CustomerNotice,
+    pending_since: Option<DateTime<Utc>>,
+    run_at: DateTime<Utc>,
+) -> NewJob {
+    NewJob {
+        key: notice.job_key(ticket, version, pending_since),
+        kind: JobKind::CustomerNotice {
+            ticket_id: ticket,
+            notice,
+            pending_since,
+        },
+        run_at,
+        max_attempts: DEFAULT_MAX_ATTEMPTS,
+    }
+}
+
+/// Whether the site's switches let `notice` go out.
+pub fn switched_on(notice: CustomerNotice, on: CustomerNotices) -> bool {
+    match notice {
+        CustomerNotice::Taken => on.taken,
+        CustomerNotice::Waiting => on.waiting,
+        CustomerNotice::Resolved => on.resolved,
+        CustomerNotice::Reminder { .. } => on.reminder,
+    }
+}
+
+/// Whether `notice` still fits `ticket` when its job runs. `pending_since` is the spell the
+/// job was derived in, `spell` when the ticket's current pending spell began (`None` when it
+/// never became pending).
+pub fn still_due(
+    notice: CustomerNotice,
+    ticket: &Ticket,
+    pending_since: Option<DateTime<Utc>>,
+    spell: Option<DateTime<Utc>>,
+) -> bool {
+    match notice {
+        CustomerNotice::Taken => matches!(ticket.status, Status::Open | Status::Pending),
+        CustomerNotice::Waiting | CustomerNotice::Reminder { .. } => {
+            ticket.status == Status::Pending && pending_since.is_some() && pending_since == spell
+        }
+        CustomerNotice::Resolved => matches!(ticket.status, Status::Resolved | Status::Closed),
+    }
+}
+
+/// Whether a notice leaves by email besides the thread, given the ticket's channel and its
+/// contact's handles: always on email tickets; on other channels when the contact has an
+/// address, except live chats (a widget ticket of a chat visitor reads it in the chat; the
+/// widget's offline form, whose contact is an address, gets mail).
+pub fn by_email(channel: Channel, handles: &[Handle]) -> bool {
+    let email = handles.iter().any(|h| matches!(h, Handle::Email(_)));
+    let visitor = handles.iter().any(|h| matches!(h, Handle::Visitor(_)));
+    channel == Channel::Email || (email && !(channel == Channel::Widget && visitor))
 }
 
 #[cfg(test)]
@@ -232,6 +357,136 @@ mod tests {
     }
 
     #[test]
+    fn a_change_derives_notice_jobs_with_all_switches_on_and_the_first_reminder() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let jobs = notice_jobs(
+            &ticket(Status::New, None),
+            &ticket(Status::Pending, Some(1)),
+            &[],
+            now,
+        );
+        let keys: Vec<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
+        let since = now.timestamp();
+        assert_eq!(
+            keys,
+            [
+                "notice:7:taken".to_owned(),
+                "notice:7:waiting:3".to_owned(),
+                format!("notice:7:reminder:{since}:1"),
+            ]
+        );
+        assert_eq!(jobs[0].run_at, now);
+        assert!(matches!(
+            jobs[1].kind,
+            JobKind::CustomerNotice { notice: CustomerNotice::Waiting, pending_since: Some(t), .. } if t == now
+        ));
+        assert_eq!(jobs[2].run_at, now + REMINDER_AFTER);
+        assert!(matches!(
+            jobs[2].kind,
+            JobKind::CustomerNotice { notice: CustomerNotice::Reminder { n: 1 }, pending_since: Some(t), .. } if t == now
+        ));
+        assert!(
+            notice_jobs(
+                &ticket(Status::Pending, Some(1)),
+                &ticket(Status::Pending, Some(2)),
+                &[],
+                now
+            )
+            .is_empty(),
+            "still pending: no new spell, no new reminders"
+        );
+        assert!(
+            notice_jobs(
+                &ticket(Status::New, None),
+                &ticket(Status::Open, None),
+                &[TicketEvent::AgentReplied],
+                now
+            )
+            .is_empty(),
+            "an agent's first reply speaks for itself"
+        );
+        let resolved = notice_jobs(
+            &ticket(Status::Open, Some(1)),
+            &ticket(Status::Resolved, Some(1)),
+            &[],
+            now,
+        );
+        assert!(matches!(
+            resolved.as_slice(),
+            [NewJob {
+                kind: JobKind::CustomerNotice {
+                    notice: CustomerNotice::Resolved,
+                    pending_since: None,
+                    ..
+                },
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn a_notice_goes_out_only_while_it_fits_and_its_switch_is_on() {
+        let since = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let later = since + Duration::hours(1);
+        let pending = ticket(Status::Pending, Some(1));
+        let open = ticket(Status::Open, Some(1));
+        let reminder = CustomerNotice::Reminder { n: 1 };
+        assert!(still_due(reminder, &pending, Some(since), Some(since)));
+        assert!(
+            !still_due(reminder, &open, Some(since), Some(since)),
+            "the customer answered"
+        );
+        assert!(
+            !still_due(reminder, &pending, Some(since), Some(later)),
+            "another spell has its own reminders"
+        );
+        assert!(!still_due(CustomerNotice::Waiting, &pending, None, None));
+        assert!(still_due(CustomerNotice::Taken, &open, None, None));
+        assert!(!still_due(
+            CustomerNotice::Taken,
+            &ticket(Status::Resolved, Some(1)),
+            None,
+            None
+        ));
+        assert!(still_due(
+            CustomerNotice::Resolved,
+            &ticket(Status::Closed, Some(1)),
+            None,
+            None
+        ));
+        assert!(!still_due(CustomerNotice::Resolved, &open, None, None));
+        let on = CustomerNotices::default();
+        let off = CustomerNotices {
+            taken: false,
+            reminder: false,
+            ..on
+        };
+        assert!(switched_on(CustomerNotice::Taken, on));
+        assert!(!switched_on(CustomerNotice::Taken, off));
+        assert!(!switched_on(reminder, off));
+        assert!(switched_on(CustomerNotice::Waiting, off));
+        assert!(switched_on(CustomerNotice::Resolved, off));
+    }
+
+    #[test]
+    fn notices_leave_by_email_except_in_live_chats() {
+        use crate::ids::EmailAddress;
+        use crate::widget::VisitorHandle;
+        let mail = Handle::Email(EmailAddress::parse("a@b.test").unwrap());
+        let visitor = Handle::Visitor(VisitorHandle::parse(&"a".repeat(32)).unwrap());
+        assert!(by_email(Channel::Email, &[]));
+        assert!(by_email(Channel::WebForm, std::slice::from_ref(&mail)));
+        assert!(!by_email(Channel::WebForm, &[]));
+        assert!(by_email(Channel::Api, std::slice::from_ref(&mail)));
+        assert!(
+            by_email(Channel::Widget, std::slice::from_ref(&mail)),
+            "the offline form"
+        );
+        assert!(!by_email(Channel::Widget, std::slice::from_ref(&visitor)));
+        assert!(!by_email(Channel::Widget, &[visitor, mail]), "a live chat");
+    }
+
+    #[test]
     fn job_keys_make_taken_once_and_the_rest_once_per_version() {
         let t = TicketId(7);
         let since = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
@@ -293,6 +548,8 @@ mod tests {
             assert!(en.contains("#LL-1042"), "{en}");
             assert!(ru.chars().any(|c| ('а'..='я').contains(&c)));
             assert!(en.is_ascii());
+            assert!(is_notice_text(&format!("{ru}\n"), Lang::Ru, &n));
+            assert!(!is_notice_text(&ru, Lang::En, &n));
         }
     }
 }

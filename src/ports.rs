@@ -567,7 +567,7 @@ pub trait Store: Send + Sync {
     ) -> BoxFuture<'_, StoreResult<()>>;
     /// The members of a group.
     fn group_members(&self, group: GroupId) -> BoxFuture<'_, StoreResult<Vec<AgentId>>>;
-    /// The members of a group as assignment candidates: status, open tickets assigned
+    /// The members of a group whose account is active as assignment candidates: status, open tickets assigned
     /// (new/open/pending, any group) and the sequence value of their last assignment in this
     /// group. [`Store::update_ticket`] (and every other write that assigns) advances a global
     /// assignment sequence and records it for (group, agent) whenever a ticket that has a
@@ -943,6 +943,82 @@ pub trait Store: Send + Sync {
         q: crate::account::AuditQuery,
     ) -> BoxFuture<'_, StoreResult<Vec<crate::account::AuditEntry>>>;
 
+    // ---- audit of configuration changes (issue 6 follow-up, see `crate::audit`) ----
+    // Each is the plain method plus `audit` written in the same transaction, its
+    // `target_id` set to the id stored; nothing is written when the change fails.
+
+    /// [`Store::save_rule`] and its audit entry, in one transaction.
+    fn save_rule_audited(
+        &self,
+        id: Option<crate::ids::RuleId>,
+        draft: crate::rules::RuleDraft,
+        now: DateTime<Utc>,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<crate::rules::Rule>>;
+    /// [`Store::delete_rule`] and its audit entry, in one transaction.
+    fn delete_rule_audited(
+        &self,
+        id: crate::ids::RuleId,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// [`Store::save_sla_policy`] and its audit entry, in one transaction.
+    fn save_sla_policy_audited(
+        &self,
+        id: Option<crate::ids::SlaPolicyId>,
+        draft: crate::sla::PolicyDraft,
+        now: DateTime<Utc>,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<crate::sla::Policy>>;
+    /// [`Store::delete_sla_policy`] and its audit entry, in one transaction.
+    fn delete_sla_policy_audited(
+        &self,
+        id: crate::ids::SlaPolicyId,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// [`Store::save_sla_calendar`] and its audit entry, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn save_sla_calendar_audited(
+        &self,
+        id: Option<crate::ids::SlaCalendarId>,
+        name: String,
+        calendar: crate::sla::Calendar,
+        is_default: bool,
+        now: DateTime<Utc>,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<crate::sla::StoredCalendar>>;
+    /// [`Store::delete_sla_calendar`] and its audit entry, in one transaction.
+    fn delete_sla_calendar_audited(
+        &self,
+        id: crate::ids::SlaCalendarId,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// [`Store::save_mailbox`] and its audit entry, in one transaction.
+    fn save_mailbox_audited(
+        &self,
+        settings: MailboxSettings,
+        source: MailboxSource,
+        is_new: bool,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<MailboxId>>;
+    /// [`Store::save_canned_response`] and its audit entry, in one transaction.
+    fn save_canned_response_audited(
+        &self,
+        id: Option<crate::ids::CannedId>,
+        owner: Option<AgentId>,
+        draft: crate::canned::CannedDraft,
+        now: DateTime<Utc>,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<crate::canned::CannedResponse>>;
+    /// [`Store::delete_canned_response`] and its audit entry, in one transaction.
+    fn delete_canned_response_audited(
+        &self,
+        id: crate::ids::CannedId,
+        audit: crate::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// Agents whose account is not active (invited or deactivated), by id: they are never
+    /// offered or accepted as assignees.
+    fn inactive_agents(&self) -> BoxFuture<'_, StoreResult<Vec<AgentId>>>;
+
     // ---- group visibility (issue 6, 1b) ----
 
     /// The restricted groups (see [`crate::visibility`]), by id.
@@ -1010,6 +1086,135 @@ pub trait Store: Send + Sync {
         actor: ActorRef,
         now: DateTime<Utc>,
     ) -> BoxFuture<'_, StoreResult<()>>;
+
+    // ---- widget (issue 7, widget-backend) ----
+
+    /// Every widget site, by id.
+    fn widget_sites(&self) -> BoxFuture<'_, StoreResult<Vec<crate::widget::Site>>>;
+    /// A widget site by id.
+    fn widget_site(
+        &self,
+        id: crate::ids::SiteId,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::widget::Site>>>;
+    /// A widget site by its public key (active or not).
+    fn widget_site_by_key(
+        &self,
+        key: &crate::widget::SiteKey,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::widget::Site>>>;
+    /// Creates a site under `key` (`id` `None`; active; `Duplicate("key")` when taken) or
+    /// replaces the settings of site `id` (its key stays; `NotFound` when there is none).
+    fn save_widget_site(
+        &self,
+        id: Option<crate::ids::SiteId>,
+        key: crate::widget::SiteKey,
+        settings: crate::widget::SiteSettings,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::widget::Site>>;
+    /// Switches a site on or off (`NotFound` when there is none).
+    fn set_widget_site_active(
+        &self,
+        id: crate::ids::SiteId,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// A visitor by the hash of their token.
+    fn widget_visitor(
+        &self,
+        token_hash: &str,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::widget::Visitor>>>;
+    /// Stores a new visitor of `site` with their anonymous contact (handle
+    /// [`crate::contact::Handle::Visitor`]) in one transaction; an existing visitor with
+    /// this hash is returned unchanged.
+    fn create_widget_visitor(
+        &self,
+        token_hash: &str,
+        site: crate::ids::SiteId,
+        lang: crate::ids::Lang,
+        page: crate::widget::Page,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::widget::Visitor>>;
+    /// Writes a visitor's changes and `seen_at = now` (`NotFound` when there is none).
+    fn update_widget_visitor(
+        &self,
+        token_hash: &str,
+        update: crate::widget::VisitorUpdate,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<crate::widget::Visitor>>;
+    /// Creates a widget ticket in one transaction (see [`crate::widget::NewWidgetTicket`]):
+    /// as [`Store::create_ticket`] (idempotent on the intake key), plus the site, tags,
+    /// the first message's attachments and dedupe key, and the visitor's link to it.
+    /// `Conflict` (nothing written) when the visitor's current ticket is no longer the
+    /// expected one.
+    fn create_widget_ticket(
+        &self,
+        c: crate::widget::NewWidgetTicket,
+    ) -> BoxFuture<'_, StoreResult<Created>>;
+    /// A ticket's message stored with this dedupe key (a resent chat message finds its
+    /// first copy).
+    fn message_by_key(
+        &self,
+        ticket: TicketId,
+        dedupe_key: &str,
+    ) -> BoxFuture<'_, StoreResult<Option<Message>>>;
+    /// The site a ticket came from.
+    fn ticket_site(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::ids::SiteId>>>;
+    /// The visitor whose current conversation a ticket is (the last seen, when several).
+    fn ticket_visitor(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<Option<crate::widget::Visitor>>>;
+    /// Remembers a visitor's upload (bytes stored with [`Store::put_blob`] first); a second
+    /// upload of the same file keeps the first description.
+    fn save_widget_upload(
+        &self,
+        token_hash: &str,
+        meta: crate::message::AttachmentMeta,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// The uploads of a visitor among `sha256s`, in the asked order (unknown ones left out).
+    fn widget_uploads(
+        &self,
+        token_hash: &str,
+        sha256s: Vec<String>,
+    ) -> BoxFuture<'_, StoreResult<Vec<crate::message::AttachmentMeta>>>;
+
+    // ---- customer portal (issue 7, point 5) ----
+
+    /// Stores a portal sign-in link (its hash) and its mail job in one transaction, unless
+    /// the link's address already got `per_hour` links in the hour before its `created_at`
+    /// (`false`: nothing written). Counting and inserting are serialized per contact.
+    fn issue_portal_link(
+        &self,
+        link: crate::portal::NewPortalLink,
+        per_hour: i64,
+    ) -> BoxFuture<'_, StoreResult<bool>>;
+    /// The contact a live (unused, unexpired at `now`) sign-in link opens, without using it.
+    fn portal_link_contact(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<ContactId>>>;
+    /// Uses a live sign-in link and starts a portal session (hash `session_hash`, until
+    /// `session_expires`) for its contact, in one transaction; `None` (nothing written) when
+    /// the link is unknown, used or expired. Two concurrent uses cannot both succeed.
+    fn redeem_portal_link(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        session_hash: &str,
+        session_expires: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<ContactId>>>;
+    /// The contact of a live portal session.
+    fn portal_session_contact(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<ContactId>>>;
+    /// Ends a portal session (nothing happens for an unknown one).
+    fn delete_portal_session(&self, session_hash: &str) -> BoxFuture<'_, StoreResult<()>>;
 }
 
 /// The time source.
@@ -1053,11 +1258,15 @@ pub trait LiveBus: Send + Sync {
     fn publish(&self, ev: LiveEvent);
 }
 
-/// Sends composed mail (the SMTP adapter). An error is the reason, for logs and for the
-/// message's delivery state; the job that called it is retried.
+/// Sends composed mail (the SMTP adapter). An error says why, for logs and for the
+/// message's delivery state, and whether it is permanent: the job that called it is then
+/// failed at once, otherwise retried.
 pub trait Mailer: Send + Sync {
     /// Hands one mail to the outgoing server; `Ok` once the server accepted it.
-    fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), String>>;
+    fn send(
+        &self,
+        mail: OutgoingEmail,
+    ) -> BoxFuture<'_, Result<(), crate::email::outbound::SendError>>;
     /// Is any outgoing server configured? (`false`: every send fails; optional mail such as
     /// alerts to agents is skipped rather than retried.)
     fn can_send(&self) -> bool {

@@ -149,15 +149,19 @@ pub enum Channel {
     Email,
     /// Created by an agent.
     Agent,
+    // ---- widget ----
+    /// The site widget (chat, offline request, callback; issue 7).
+    Widget,
 }
 
 impl Channel {
     /// All channels.
-    pub const ALL: [Channel; 4] = [
+    pub const ALL: [Channel; 5] = [
         Channel::WebForm,
         Channel::Api,
         Channel::Email,
         Channel::Agent,
+        Channel::Widget,
     ];
     /// Stable text.
     pub fn as_str(self) -> &'static str {
@@ -166,6 +170,7 @@ impl Channel {
             Channel::Api => "api",
             Channel::Email => "email",
             Channel::Agent => "agent",
+            Channel::Widget => "widget",
         }
     }
     /// Parses stored text.

@@ -856,6 +856,350 @@ impl Callback {
     }
 }
 
+// ---- visitors, sites as stored, chat helpers (widget-backend) ----
+
+/// A visitor is shown as typing for this long after their last typing report.
+pub const VISITOR_TYPING_SECS: i64 = 6;
+/// A visitor counts as online this long after the last sign of life from their socket.
+pub const VISITOR_ONLINE_SECS: i64 = 90;
+/// Longest page URL kept, in characters.
+pub const MAX_PAGE_URL_CHARS: usize = 2000;
+/// Longest page title kept, in characters.
+pub const MAX_PAGE_TITLE_CHARS: usize = 300;
+/// Longest client id of a sent message, in characters.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+/// Most attachments on one chat message.
+pub const MAX_MESSAGE_FILES: usize = 10;
+
+/// The hex sha-256 of a visitor token: how the store knows the visitor (the token itself is
+/// never stored).
+pub fn token_hash(token: &VisitorToken) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(token.as_str().as_bytes()))
+}
+
+/// The contact handle of an anonymous visitor: 32 hex characters derived from the token's
+/// hash (a second hash, so neither the token nor the stored key can be read back from it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct VisitorHandle(String);
+
+impl VisitorHandle {
+    /// The handle of the visitor whose token hashes to `token_hash`.
+    pub fn of(token_hash: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let h = hex(&Sha256::digest(format!("visitor:{token_hash}").as_bytes()));
+        Self(h.chars().take(32).collect())
+    }
+    /// Parses a stored handle (32 lowercase hex characters).
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let ok = raw.len() == 32
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ParseError("visitor"))
+        }
+    }
+    /// The handle text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for VisitorHandle {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, ParseError> {
+        Self::parse(&s)
+    }
+}
+impl From<VisitorHandle> for String {
+    fn from(h: VisitorHandle) -> String {
+        h.0
+    }
+}
+
+/// A site as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    /// Id.
+    pub id: crate::ids::SiteId,
+    /// The public key of the embed snippet.
+    pub key: SiteKey,
+    /// Settings as checked by [`check_site`].
+    pub settings: SiteSettings,
+    /// Switched on (an inactive site's widget does not load).
+    pub active: bool,
+    /// Created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The page a visitor is on, as the loader reports it (bounded; only `http(s)` URLs kept).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// The URL (`None`: not an `http(s)` URL, or not reported).
+    pub url: Option<String>,
+    /// The title (`None`: empty).
+    pub title: Option<String>,
+}
+
+impl Page {
+    /// Normalises a reported page: a URL that is not `http://` or `https://` is dropped (no
+    /// `javascript:` links in the agent's view), both are trimmed and cut to their limits.
+    pub fn parse(url: &str, title: &str) -> Self {
+        let cut = |s: &str, n: usize| -> Option<String> {
+            let t = s.trim();
+            (!t.is_empty()).then(|| t.chars().take(n).collect())
+        };
+        let lower = url.trim().to_ascii_lowercase();
+        let url = if lower.starts_with("https://") || lower.starts_with("http://") {
+            cut(url, MAX_PAGE_URL_CHARS)
+        } else {
+            None
+        };
+        let title = cut(
+            &title.replace(|c: char| c.is_control(), " "),
+            MAX_PAGE_TITLE_CHARS,
+        );
+        Self { url, title }
+    }
+}
+
+/// A visitor of a site as stored: their contact, current conversation and live state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visitor {
+    /// [`token_hash`] of their token (the key).
+    pub token_hash: String,
+    /// The site.
+    pub site: crate::ids::SiteId,
+    /// Their contact (handle [`crate::contact::Handle::Visitor`]).
+    pub contact: crate::ids::ContactId,
+    /// The current conversation.
+    pub ticket: Option<crate::ids::TicketId>,
+    /// The language they chose (or the site's first).
+    pub lang: Lang,
+    /// The bot questionnaire so far.
+    pub bot: BotRun,
+    /// The page they are on.
+    pub page: Page,
+    /// Typing until then.
+    pub typing_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Last sign of life.
+    pub seen_at: chrono::DateTime<chrono::Utc>,
+    /// First visit.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What changes on a visitor row (each `Some` is written; `seen_at` always is).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorUpdate {
+    /// New language.
+    pub lang: Option<Lang>,
+    /// New bot state.
+    pub bot: Option<BotRun>,
+    /// New page.
+    pub page: Option<Page>,
+    /// New typing mark (`Some(None)` clears it).
+    pub typing_until: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+/// The visitor whose current conversation a new widget ticket becomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorLink {
+    /// The visitor's [`token_hash`].
+    pub token_hash: String,
+    /// Their current ticket when the service decided to create a new one; the store
+    /// refuses (`Conflict`) when it changed meanwhile, so two first messages sent at once
+    /// make one conversation.
+    pub expected: Option<crate::ids::TicketId>,
+}
+
+/// A ticket from the widget, as the store writes it in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewWidgetTicket {
+    /// The ticket, contact, first message and intake key (channel `widget`).
+    pub ticket: crate::ports::CreateTicket,
+    /// The site.
+    pub site: crate::ids::SiteId,
+    /// Tags the ticket starts with (`callback`).
+    pub tags: std::collections::BTreeSet<String>,
+    /// Files of the first message.
+    pub attachments: Vec<crate::message::AttachmentMeta>,
+    /// The first message's dedupe key (a chat message's client id).
+    pub dedupe_key: Option<String>,
+    /// Makes the ticket the visitor's current conversation.
+    pub link: Option<VisitorLink>,
+}
+
+/// What an agent sees of a ticket's visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorPresence {
+    /// The page they are on.
+    pub page_url: Option<String>,
+    /// Its title.
+    pub page_title: Option<String>,
+    /// Last sign of life.
+    pub seen_at: chrono::DateTime<chrono::Utc>,
+    /// Typing right now.
+    pub typing: bool,
+    /// The widget is open somewhere right now.
+    pub online: bool,
+}
+
+impl Visitor {
+    /// What agents see of this visitor at `now`.
+    pub fn presence(&self, now: chrono::DateTime<chrono::Utc>) -> VisitorPresence {
+        let online = now - self.seen_at < chrono::Duration::seconds(VISITOR_ONLINE_SECS);
+        VisitorPresence {
+            page_url: self.page.url.clone(),
+            page_title: self.page.title.clone(),
+            seen_at: self.seen_at,
+            typing: online && self.typing_until.is_some_and(|t| now < t),
+            online,
+        }
+    }
+}
+
+/// The language of a visitor on a site: the asked one if the site offers it, else the
+/// site's first language (Russian when it lists none).
+pub fn visitor_lang(site: &SiteSettings, asked: Option<Lang>) -> Lang {
+    match asked {
+        Some(l) if site.languages.contains(&l) => l,
+        _ => site.languages.first().copied().unwrap_or(Lang::Ru),
+    }
+}
+
+/// Checks a chat message's client id (1–[`MAX_CLIENT_ID_CHARS`] of `A-Z a-z 0-9 - _ .`),
+/// the key that makes a resend land once.
+pub fn check_client_id(raw: &str) -> Result<String, FieldErrors> {
+    let t = raw.trim();
+    let mut errs = FieldErrors::default();
+    if t.is_empty() {
+        errs.push("client_id", "required");
+    } else if t.len() > MAX_CLIENT_ID_CHARS
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        errs.push("client_id", "invalid");
+    }
+    if errs.is_empty() {
+        Ok(t.to_owned())
+    } else {
+        Err(errs)
+    }
+}
+
+/// The subject of a ticket a chat starts: the first line of the visitor's first message
+/// (≤ [`MAX_SUBJECT_CHARS`]), else "Chat on the site".
+pub fn chat_subject(body: &str, lang: Lang) -> String {
+    let s = first_line(body);
+    if s.is_empty() {
+        match lang {
+            Lang::Ru => "Чат на сайте".to_owned(),
+            Lang::En => "Chat on the site".to_owned(),
+        }
+    } else {
+        s
+    }
+}
+
+/// The message dedupe key of a visitor's chat message (per ticket).
+pub fn message_key(client_id: &str) -> String {
+    format!("widget:{client_id}")
+}
+
+/// The intake idempotency key of the ticket a visitor's first message (or finished bot)
+/// creates: one ticket per (site, visitor, client id) however often it is resent.
+pub fn intake_key(site: crate::ids::SiteId, token_hash: &str, client_id: &str) -> String {
+    format!("{site}:{token_hash}:{client_id}")
+}
+
+#[cfg(test)]
+mod visitor_tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn handles_reveal_neither_token_nor_key() {
+        let t = VisitorToken::from_random(&[7u8; 16]).unwrap();
+        let h = token_hash(&t);
+        assert_eq!(h.len(), 64);
+        assert_ne!(h, t.as_str());
+        let v = VisitorHandle::of(&h);
+        assert_eq!(v.as_str().len(), 32);
+        assert!(!h.contains(v.as_str()));
+        assert!(!t.as_str().contains(v.as_str()));
+        assert_eq!(VisitorHandle::parse(v.as_str()).unwrap(), v);
+        assert_eq!(VisitorHandle::of(&h), v, "stable");
+        assert!(VisitorHandle::parse("XYZ").is_err());
+    }
+
+    #[test]
+    fn pages_keep_only_web_urls() {
+        let p = Page::parse("  https://shop.example/cart?x=1 ", " Cart\n");
+        assert_eq!(p.url.as_deref(), Some("https://shop.example/cart?x=1"));
+        assert_eq!(p.title.as_deref(), Some("Cart"));
+        assert_eq!(Page::parse("javascript:alert(1)", "").url, None);
+        assert_eq!(Page::parse("", "").title, None);
+        let long = format!("https://a.example/{}", "x".repeat(3000));
+        assert_eq!(
+            Page::parse(&long, "").url.unwrap().chars().count(),
+            MAX_PAGE_URL_CHARS
+        );
+    }
+
+    #[test]
+    fn client_ids_are_short_tokens() {
+        assert_eq!(check_client_id(" m-1.a_B ").unwrap(), "m-1.a_B");
+        assert!(check_client_id("").is_err());
+        assert!(check_client_id("a b").is_err());
+        assert!(check_client_id(&"a".repeat(65)).is_err());
+        assert_eq!(message_key("m1"), "widget:m1");
+    }
+
+    #[test]
+    fn presence_expires() {
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 5, 10, 0, 0).unwrap();
+        let v = Visitor {
+            token_hash: "h".into(),
+            site: crate::ids::SiteId(1),
+            contact: crate::ids::ContactId(1),
+            ticket: None,
+            lang: Lang::En,
+            bot: BotRun::default(),
+            page: Page::parse("https://a.example/", "A"),
+            typing_until: Some(t0 + chrono::Duration::seconds(VISITOR_TYPING_SECS)),
+            seen_at: t0,
+            created_at: t0,
+        };
+        let now = v.presence(t0 + chrono::Duration::seconds(1));
+        assert!(now.online && now.typing);
+        assert_eq!(now.page_url.as_deref(), Some("https://a.example/"));
+        let later = v.presence(t0 + chrono::Duration::seconds(VISITOR_TYPING_SECS + 1));
+        assert!(later.online && !later.typing);
+        let gone = v.presence(t0 + chrono::Duration::seconds(VISITOR_ONLINE_SECS));
+        assert!(!gone.online && !gone.typing);
+    }
+
+    #[test]
+    fn languages_fall_back_to_the_sites_first() {
+        let mut s = check_site(&SiteInput {
+            name: "Shop".into(),
+            colour: "#112233".into(),
+            languages: vec!["en".into(), "ru".into()],
+            allowed_origins: "https://shop.example".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(visitor_lang(&s, Some(Lang::Ru)), Lang::Ru);
+        assert_eq!(visitor_lang(&s, None), Lang::En);
+        s.languages = vec![Lang::En];
+        assert_eq!(visitor_lang(&s, Some(Lang::Ru)), Lang::En);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -118,6 +118,8 @@ pub fn HomePage() -> impl IntoView {
             <p>{t.home_intro}</p>
             <p class="home-links">
                 <a class="button" href="/request" rel="external">{t.home_request_link}</a>
+                // ---- customer portal (issue 7, point 5) ----
+                <a class="button secondary" href="/portal" data-testid="home-portal-link">{t.pt_home_title}</a>
                 <a class="button secondary" href="/agent/login">{t.home_agent_link}</a>
             </p>
         </main>

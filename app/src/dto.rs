@@ -63,9 +63,18 @@ pub struct Directory {
     pub agents: Vec<AgentRef>,
     /// Groups, by name.
     pub groups: Vec<GroupRef>,
+    /// Agents not offered as assignees (invited or switched off); their names still show.
+    #[serde(default)]
+    pub inactive: Vec<AgentId>,
 }
 
 impl Directory {
+    /// The agents a picker offers as assignees: active ones only (issue 6 follow-up).
+    pub fn assignable(&self) -> impl Iterator<Item = &AgentRef> {
+        self.agents
+            .iter()
+            .filter(|a| !self.inactive.contains(&a.id))
+    }
     /// An agent's name (`#id` when unknown, e.g. created after this page loaded).
     pub fn agent_name(&self, id: AgentId) -> String {
         self.agents
@@ -613,6 +622,25 @@ pub struct PortalMessage {
     pub body: String,
     /// When.
     pub at: DateTime<Utc>,
+    // ---- customer portal (issue 7, point 5) ----
+    /// Files attached to it.
+    #[serde(default)]
+    pub files: Vec<PortalFile>,
+}
+
+// ---- customer portal (issue 7, point 5) ----
+/// A file of a message the customer may see; downloaded through the portal by `sha256`
+/// (a content hash, not an id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalFile {
+    /// File name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Hex sha-256 of the content.
+    pub sha256: String,
+    /// The bytes are kept (`false`: over the size limit, described only).
+    pub stored: bool,
 }
 
 /// The customer's view of their ticket. Has no field for internal notes, agent identities or ids.
@@ -656,6 +684,17 @@ impl From<lossless::services::PortalView> for PortalTicket {
                     from_customer: m.direction == Direction::Inbound,
                     body: m.body,
                     at: m.created_at,
+                    files: m
+                        .attachments
+                        .into_iter()
+                        .filter(|a| !a.inline)
+                        .map(|a| PortalFile {
+                            name: a.filename,
+                            size: a.size,
+                            sha256: a.sha256,
+                            stored: a.stored,
+                        })
+                        .collect(),
                 })
                 .collect(),
         }

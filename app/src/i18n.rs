@@ -1583,6 +1583,311 @@ texts_table! {
     rel_err_self,
     /// Link refused: already linked.
     rel_err_taken,
+    // ---- widget (issue 7, widget-backend) ----
+    /// Channel name: the site widget.
+    channel_widget,
+    /// Contact handle kind: an anonymous visitor of the site widget.
+    contact_kind_visitor,
+    // ---- widget frame and visitor (issue 7, widget-frame) ----
+    /// Widget frame: close button.
+    wf_close,
+    /// Widget frame: loading.
+    wf_loading,
+    /// Widget frame: the chat could not start.
+    wf_unavailable,
+    /// Widget frame: the connection dropped.
+    wf_reconnecting,
+    /// Widget frame: request form intro when chat is off.
+    wf_offline_chat_off,
+    /// Widget frame: request form intro outside working hours.
+    wf_offline_hours,
+    /// Widget frame: request form intro when nobody is available.
+    wf_offline_nobody,
+    /// Widget frame: name field.
+    wf_name,
+    /// Widget frame: email field.
+    wf_email,
+    /// Widget frame: message field of the request form.
+    wf_message,
+    /// Widget frame: phone field.
+    wf_phone,
+    /// Widget frame: when to call.
+    wf_preferred_time,
+    /// Widget frame: example of a preferred time.
+    wf_preferred_time_hint,
+    /// Widget frame: callback topic.
+    wf_topic,
+    /// Widget frame: send a form.
+    wf_submit,
+    /// Widget frame: request form sent, `{n}` = number.
+    wf_request_sent,
+    /// Widget frame: open the callback form.
+    wf_callback_open,
+    /// Widget frame: callback form title.
+    wf_callback_title,
+    /// Widget frame: send the callback form.
+    wf_callback_submit,
+    /// Widget frame: callback form sent, `{n}` = number.
+    wf_callback_sent,
+    /// Widget frame: back to the chat.
+    wf_back,
+    /// Widget frame: answer a bot step.
+    wf_bot_next,
+    /// Widget frame: skip an optional bot step.
+    wf_bot_skip,
+    /// Widget frame: hand over to a person.
+    wf_bot_person,
+    /// Widget frame: bot answer field.
+    wf_bot_answer,
+    /// Widget frame: file field of a screenshot step.
+    wf_file,
+    /// Widget frame: attach a file to a chat message.
+    wf_attach,
+    /// Widget frame: chat message field.
+    wf_composer,
+    /// Widget frame: send a chat message.
+    wf_send,
+    /// Widget frame: an agent types.
+    wf_typing,
+    /// Widget frame: the visitor's own messages.
+    wf_you,
+    /// Widget frame: an agent without a name.
+    wf_support,
+    /// Widget frame: a file is uploading.
+    wf_uploading,
+    /// Widget frame: remove an attached file, `{n}` = name.
+    wf_remove_file,
+    /// Widget frame: a message or form was not sent.
+    wf_failed,
+    /// Widget frame: field error `required`.
+    wf_err_required,
+    /// Widget frame: field error `invalid`.
+    wf_err_invalid,
+    /// Widget frame: field error `too_long`.
+    wf_err_too_long,
+    /// Widget frame: the file is over the limit.
+    wf_err_too_large,
+    /// Widget frame: rate limited.
+    wf_err_rate,
+    /// Widget frame: unknown or inactive site.
+    wf_not_found,
+    /// Widget frame: the conversation's number, `{n}`.
+    wf_thread,
+    /// Ticket page: the widget visitor's box.
+    vis_title,
+    /// Ticket page: the page the visitor is on.
+    vis_page,
+    /// Ticket page: the visitor types.
+    vis_typing,
+    /// Ticket page: the visitor's widget is connected.
+    vis_online,
+    /// Ticket page: the visitor was last seen at `{n}`.
+    vis_seen,
+    // ---- widget sites admin (issue 7, notices) ----
+    /// Managers: the widget sites screen and its navigation link.
+    ws_title,
+    /// Widget sites: what the screen is for.
+    ws_intro,
+    /// Widget sites: add a site.
+    ws_new,
+    /// Widget sites: none yet.
+    ws_empty,
+    /// Widget sites: site name.
+    ws_name,
+    /// Widget sites: the public key.
+    ws_key,
+    /// Widget sites: on/off column.
+    ws_status,
+    /// Widget sites: the site is on.
+    ws_active,
+    /// Widget sites: the site is off.
+    ws_inactive,
+    /// Widget sites: switch a site on.
+    ws_activate,
+    /// Widget sites: switch a site off.
+    ws_deactivate,
+    /// Widget sites: edit a site.
+    ws_edit,
+    /// Widget sites: editor title for a stored site.
+    ws_edit_title,
+    /// Widget sites: accent colour.
+    ws_colour,
+    /// Widget sites: Russian greeting.
+    ws_greeting_ru,
+    /// Widget sites: English greeting.
+    ws_greeting_en,
+    /// Widget sites: languages offered.
+    ws_languages,
+    /// Widget sites: which language comes first.
+    ws_lang_default,
+    /// Widget sites: working hours (business calendar).
+    ws_calendar,
+    /// Widget sites: no calendar.
+    ws_calendar_none,
+    /// Widget sites: allowed origins.
+    ws_origins,
+    /// Widget sites: how to type origins.
+    ws_origins_hint,
+    /// Widget sites: group for the site's tickets.
+    ws_group,
+    /// Widget sites: no group, routing rules decide.
+    ws_group_none,
+    /// Widget sites: live chat on.
+    ws_chat,
+    /// Widget sites: callback form on.
+    ws_callback,
+    /// Widget sites: bot questions heading.
+    ws_bot,
+    /// Widget sites: what the bot does.
+    ws_bot_hint,
+    /// Widget sites: bot step key.
+    ws_bot_key,
+    /// Widget sites: what the step asks for.
+    ws_bot_ask,
+    /// Widget sites: free text step.
+    ws_ask_text,
+    /// Widget sites: order number step.
+    ws_ask_order,
+    /// Widget sites: screenshot step.
+    ws_ask_screenshot,
+    /// Widget sites: Russian question.
+    ws_bot_prompt_ru,
+    /// Widget sites: English question.
+    ws_bot_prompt_en,
+    /// Widget sites: the step is required.
+    ws_bot_required,
+    /// Widget sites: add a bot step.
+    ws_bot_add,
+    /// Widget sites: remove a bot step.
+    ws_bot_remove,
+    /// Widget sites: move a bot step up.
+    ws_bot_up,
+    /// Widget sites: move a bot step down.
+    ws_bot_down,
+    /// Widget sites: customer notices heading.
+    ws_notices,
+    /// Widget sites: notice when taken into work.
+    ws_notice_taken,
+    /// Widget sites: notice when waiting for the customer.
+    ws_notice_waiting,
+    /// Widget sites: notice when resolved.
+    ws_notice_resolved,
+    /// Widget sites: reminders while waiting.
+    ws_notice_reminder,
+    /// Widget sites: save the site.
+    ws_save,
+    /// Widget sites: close the editor.
+    ws_close,
+    /// Widget sites: saved.
+    ws_saved,
+    /// Widget sites: embed snippet heading.
+    ws_snippet,
+    /// Widget sites: where to put the snippet.
+    ws_snippet_hint,
+    /// Widget sites: copy the snippet.
+    ws_copy,
+    /// Widget sites: the snippet was copied.
+    ws_copied,
+    // ---- audit (configuration changes) ----
+    /// Audit action: rule created.
+    audit_rule_created,
+    /// Audit action: rule changed.
+    audit_rule_updated,
+    /// Audit action: rule deleted.
+    audit_rule_deleted,
+    /// Audit action: sla policy created.
+    audit_sla_policy_created,
+    /// Audit action: sla policy changed.
+    audit_sla_policy_updated,
+    /// Audit action: sla policy deleted.
+    audit_sla_policy_deleted,
+    /// Audit action: business calendar created.
+    audit_sla_calendar_created,
+    /// Audit action: business calendar changed.
+    audit_sla_calendar_updated,
+    /// Audit action: business calendar deleted.
+    audit_sla_calendar_deleted,
+    /// Audit action: mailbox added.
+    audit_mailbox_created,
+    /// Audit action: mailbox changed.
+    audit_mailbox_updated,
+    /// Field error: the agent is invited or switched off (cannot own tickets).
+    field_inactive,
+    /// Audit action: shared canned response created.
+    audit_canned_created,
+    /// Audit action: shared canned response changed.
+    audit_canned_updated,
+    /// Audit action: shared canned response deleted.
+    audit_canned_deleted,
+    // ---- customer portal sign-in (issue 7, point 5) ----
+    /// The portal's start page title.
+    pt_home_title,
+    /// Heading: sign-in by an email link.
+    pt_signin_title,
+    /// What the sign-in form does.
+    pt_signin_intro,
+    /// Button: mail me a link.
+    pt_signin_send,
+    /// The neutral answer to a link request.
+    pt_signin_sent,
+    /// Heading: find one request by number and email.
+    pt_lookup_title,
+    /// What the lookup form needs.
+    pt_lookup_intro,
+    /// Field: request number.
+    pt_lookup_number,
+    /// Button: open the request found.
+    pt_lookup_send,
+    /// The neutral answer of a failed lookup.
+    pt_lookup_not_found,
+    /// Heading of the sign-in link's page.
+    pt_link_title,
+    /// What the sign-in link's button does.
+    pt_link_intro,
+    /// Button: use the sign-in link.
+    pt_link_go,
+    /// Heading: the sign-in link opens nothing.
+    pt_link_dead_title,
+    /// Why a sign-in link may not work.
+    pt_link_dead_text,
+    /// Link: ask for a new sign-in link.
+    pt_link_dead_again,
+    /// Heading of the signed-in customer's list.
+    pt_list_title,
+    /// The list has no tickets.
+    pt_list_empty,
+    /// Column: number.
+    pt_col_number,
+    /// Column: subject.
+    pt_col_subject,
+    /// Column: status.
+    pt_col_status,
+    /// Column: channel.
+    pt_col_channel,
+    /// Column: last change.
+    pt_col_updated,
+    /// Button: end the portal session.
+    pt_sign_out,
+    /// Without a portal session.
+    pt_need_sign_in,
+    /// Link back to the list.
+    pt_back_to_list,
+    /// Field: files to attach.
+    pt_files_label,
+    /// Hint under the file field.
+    pt_files_hint,
+    /// A file described but not stored.
+    pt_file_not_kept,
+    /// Heading: the reply was not sent.
+    pt_err_title,
+    /// Files over the size limit (413).
+    pt_err_too_large,
+    /// Too many files.
+    pt_err_too_many,
+    /// The reply has no text.
+    pt_err_body,
+    /// Link back to the ticket.
+    pt_err_back,
 }
 
 /// Russian texts (default).
@@ -2365,6 +2670,161 @@ pub static RU: Texts = Texts {
     rel_err_unknown: "Обращения с таким номером нет",
     rel_err_self: "Нельзя связать обращение с самим собой",
     rel_err_taken: "Эти обращения уже связаны",
+    // ---- widget (issue 7, widget-backend) ----
+    channel_widget: "Виджет на сайте",
+    contact_kind_visitor: "Посетитель сайта",
+    // ---- widget frame and visitor (issue 7, widget-frame) ----
+    wf_close: "Закрыть",
+    wf_loading: "Загрузка…",
+    wf_unavailable: "Чат сейчас недоступен. Попробуйте позже.",
+    wf_reconnecting: "Нет связи. Переподключаемся…",
+    wf_offline_chat_off: "Оставьте сообщение — мы ответим на почту.",
+    wf_offline_hours: "Сейчас нерабочее время. Оставьте сообщение — мы ответим на почту.",
+    wf_offline_nobody: "Сейчас нет свободных операторов. Оставьте сообщение — мы ответим на почту.",
+    wf_name: "Ваше имя",
+    wf_email: "Электронная почта",
+    wf_message: "Сообщение",
+    wf_phone: "Телефон",
+    wf_preferred_time: "Когда позвонить",
+    wf_preferred_time_hint: "Например: сегодня после 18:00",
+    wf_topic: "Тема",
+    wf_submit: "Отправить",
+    wf_request_sent: "Спасибо! Обращение {n} принято. Мы ответим на почту.",
+    wf_callback_open: "Перезвоните мне",
+    wf_callback_title: "Мы вам перезвоним",
+    wf_callback_submit: "Заказать звонок",
+    wf_callback_sent: "Спасибо! Мы перезвоним. Номер заявки {n}.",
+    wf_back: "Назад",
+    wf_bot_next: "Далее",
+    wf_bot_skip: "Пропустить",
+    wf_bot_person: "Позвать оператора",
+    wf_bot_answer: "Ваш ответ",
+    wf_file: "Файл или скриншот",
+    wf_attach: "Прикрепить файл",
+    wf_composer: "Ваше сообщение",
+    wf_send: "Отправить",
+    wf_typing: "Оператор печатает…",
+    wf_you: "Вы",
+    wf_support: "Поддержка",
+    wf_uploading: "Загружаем файл…",
+    wf_remove_file: "Убрать {n}",
+    wf_failed: "Не отправлено. Проверьте связь и попробуйте ещё раз.",
+    wf_err_required: "Заполните это поле",
+    wf_err_invalid: "Проверьте значение",
+    wf_err_too_long: "Слишком длинно",
+    wf_err_too_large: "Файл слишком большой",
+    wf_err_rate: "Слишком много попыток. Подождите минуту.",
+    wf_not_found: "Этот чат недоступен.",
+    wf_thread: "Обращение {n}",
+    vis_title: "Посетитель сайта",
+    vis_page: "Сейчас на странице",
+    vis_typing: "Посетитель печатает…",
+    vis_online: "на сайте",
+    vis_seen: "был(а) на сайте {n}",
+    // ---- widget sites admin (issue 7, notices) ----
+    ws_title: "Виджет на сайте",
+    ws_intro: "Сайты, на которых стоит виджет чата: вид, языки, часы работы, вопросы бота и уведомления клиентам.",
+    ws_new: "Новый сайт",
+    ws_empty: "Сайтов пока нет.",
+    ws_name: "Название",
+    ws_key: "Ключ",
+    ws_status: "Состояние",
+    ws_active: "Включён",
+    ws_inactive: "Выключен",
+    ws_activate: "Включить",
+    ws_deactivate: "Выключить",
+    ws_edit: "Изменить",
+    ws_edit_title: "Настройки сайта",
+    ws_colour: "Цвет",
+    ws_greeting_ru: "Приветствие (русский)",
+    ws_greeting_en: "Приветствие (английский)",
+    ws_languages: "Языки",
+    ws_lang_default: "Язык по умолчанию",
+    ws_calendar: "Часы работы",
+    ws_calendar_none: "Круглосуточно",
+    ws_origins: "Где можно встроить",
+    ws_origins_hint: "По одному адресу на строку, например https://shop.example",
+    ws_group: "Группа",
+    ws_group_none: "По правилам маршрутизации",
+    ws_chat: "Живой чат",
+    ws_callback: "Обратный звонок",
+    ws_bot: "Вопросы бота",
+    ws_bot_hint: "Бот задаёт вопросы по порядку, пока не подключится оператор. Без вопросов посетитель сразу пишет оператору.",
+    ws_bot_key: "Ключ",
+    ws_bot_ask: "Что спрашиваем",
+    ws_ask_text: "Текст",
+    ws_ask_order: "Номер заказа",
+    ws_ask_screenshot: "Скриншот",
+    ws_bot_prompt_ru: "Вопрос (русский)",
+    ws_bot_prompt_en: "Вопрос (английский)",
+    ws_bot_required: "Обязательный",
+    ws_bot_add: "Добавить вопрос",
+    ws_bot_remove: "Убрать",
+    ws_bot_up: "Выше",
+    ws_bot_down: "Ниже",
+    ws_notices: "Уведомления клиенту",
+    ws_notice_taken: "«Обращение взято в работу»",
+    ws_notice_waiting: "«Ждём вашего ответа»",
+    ws_notice_resolved: "«Обращение решено»",
+    ws_notice_reminder: "Напоминания, пока ждём ответа (через 48 часов, не больше двух)",
+    ws_save: "Сохранить",
+    ws_close: "Закрыть",
+    ws_saved: "Сохранено",
+    ws_snippet: "Код для вставки",
+    ws_snippet_hint: "Вставьте этот код перед </body> на страницах сайта.",
+    ws_copy: "Скопировать",
+    ws_copied: "Скопировано",
+    // ---- audit (configuration changes) ----
+    audit_rule_created: "Правило создано",
+    audit_rule_updated: "Правило изменено",
+    audit_rule_deleted: "Правило удалено",
+    audit_sla_policy_created: "SLA-политика создана",
+    audit_sla_policy_updated: "SLA-политика изменена",
+    audit_sla_policy_deleted: "SLA-политика удалена",
+    audit_sla_calendar_created: "Рабочий календарь создан",
+    audit_sla_calendar_updated: "Рабочий календарь изменён",
+    audit_sla_calendar_deleted: "Рабочий календарь удалён",
+    audit_mailbox_created: "Почтовый ящик добавлен",
+    audit_mailbox_updated: "Почтовый ящик изменён",
+    field_inactive: "Сотрудник отключён или ещё не принял приглашение",
+    audit_canned_created: "Общий шаблон ответа создан",
+    audit_canned_updated: "Общий шаблон ответа изменён",
+    audit_canned_deleted: "Общий шаблон ответа удалён",
+    // ---- customer portal sign-in (issue 7, point 5) ----
+    pt_home_title: "Ваши обращения",
+    pt_signin_title: "Вход по ссылке из письма",
+    pt_signin_intro: "Укажите адрес почты, с которого вы писали нам, — мы пришлём ссылку для входа. Пароль не нужен.",
+    pt_signin_send: "Прислать ссылку",
+    pt_signin_sent: "Если этот адрес есть у нас, письмо со ссылкой для входа уже в пути. Ссылка действует 30 минут и открывается один раз.",
+    pt_lookup_title: "Найти обращение по номеру",
+    pt_lookup_intro: "Номер обращения и адрес почты, указанный в нём.",
+    pt_lookup_number: "Номер обращения",
+    pt_lookup_send: "Открыть обращение",
+    pt_lookup_not_found: "Обращение с таким номером и адресом не найдено.",
+    pt_link_title: "Вход в ваши обращения",
+    pt_link_intro: "Нажмите кнопку, чтобы открыть ваши обращения на этом устройстве.",
+    pt_link_go: "Открыть мои обращения",
+    pt_link_dead_title: "Ссылка не работает",
+    pt_link_dead_text: "Ссылка для входа неизвестна, уже использована или устарела. Запросите новую.",
+    pt_link_dead_again: "Запросить новую ссылку",
+    pt_list_title: "Мои обращения",
+    pt_list_empty: "Обращений пока нет.",
+    pt_col_number: "Номер",
+    pt_col_subject: "Тема",
+    pt_col_status: "Статус",
+    pt_col_channel: "Канал",
+    pt_col_updated: "Обновлено",
+    pt_sign_out: "Выйти",
+    pt_need_sign_in: "Войдите, чтобы увидеть свои обращения.",
+    pt_back_to_list: "← Все мои обращения",
+    pt_files_label: "Файлы",
+    pt_files_hint: "Можно приложить до 10 файлов.",
+    pt_file_not_kept: "не сохранён (слишком большой)",
+    pt_err_title: "Сообщение не отправлено",
+    pt_err_too_large: "Файлы слишком большие. Уменьшите их и попробуйте снова.",
+    pt_err_too_many: "Слишком много файлов: не больше 10 за раз.",
+    pt_err_body: "Напишите сообщение.",
+    pt_err_back: "Вернуться к обращению",
 };
 
 /// English texts.
@@ -3147,6 +3607,161 @@ pub static EN: Texts = Texts {
     rel_err_unknown: "No ticket has that number",
     rel_err_self: "A ticket cannot be linked to itself",
     rel_err_taken: "These tickets are already linked",
+    // ---- widget (issue 7, widget-backend) ----
+    channel_widget: "Site widget",
+    contact_kind_visitor: "Site visitor",
+    // ---- widget frame and visitor (issue 7, widget-frame) ----
+    wf_close: "Close",
+    wf_loading: "Loading…",
+    wf_unavailable: "The chat is not available right now. Please try again later.",
+    wf_reconnecting: "Connection lost. Reconnecting…",
+    wf_offline_chat_off: "Leave us a message and we will answer by email.",
+    wf_offline_hours: "We are outside working hours now. Leave a message and we will answer by email.",
+    wf_offline_nobody: "Nobody is available right now. Leave a message and we will answer by email.",
+    wf_name: "Your name",
+    wf_email: "Email",
+    wf_message: "Message",
+    wf_phone: "Phone",
+    wf_preferred_time: "When to call",
+    wf_preferred_time_hint: "For example: today after 6 pm",
+    wf_topic: "Topic",
+    wf_submit: "Send",
+    wf_request_sent: "Thank you! Request {n} is received. We will answer by email.",
+    wf_callback_open: "Call me back",
+    wf_callback_title: "We will call you back",
+    wf_callback_submit: "Request a call",
+    wf_callback_sent: "Thank you! We will call you back. Request {n}.",
+    wf_back: "Back",
+    wf_bot_next: "Next",
+    wf_bot_skip: "Skip",
+    wf_bot_person: "Talk to a person",
+    wf_bot_answer: "Your answer",
+    wf_file: "File or screenshot",
+    wf_attach: "Attach a file",
+    wf_composer: "Your message",
+    wf_send: "Send",
+    wf_typing: "Support is typing…",
+    wf_you: "You",
+    wf_support: "Support",
+    wf_uploading: "Uploading…",
+    wf_remove_file: "Remove {n}",
+    wf_failed: "Not sent. Check the connection and try again.",
+    wf_err_required: "Please fill this in",
+    wf_err_invalid: "Please check this value",
+    wf_err_too_long: "Too long",
+    wf_err_too_large: "The file is too large",
+    wf_err_rate: "Too many attempts. Please wait a minute.",
+    wf_not_found: "This chat is not available.",
+    wf_thread: "Request {n}",
+    vis_title: "Site visitor",
+    vis_page: "Now on the page",
+    vis_typing: "Visitor is typing…",
+    vis_online: "online",
+    vis_seen: "last seen {n}",
+    // ---- widget sites admin (issue 7, notices) ----
+    ws_title: "Site widget",
+    ws_intro: "Sites that embed the chat widget: look, languages, working hours, bot questions and customer notices.",
+    ws_new: "New site",
+    ws_empty: "No sites yet.",
+    ws_name: "Name",
+    ws_key: "Key",
+    ws_status: "State",
+    ws_active: "On",
+    ws_inactive: "Off",
+    ws_activate: "Switch on",
+    ws_deactivate: "Switch off",
+    ws_edit: "Edit",
+    ws_edit_title: "Site settings",
+    ws_colour: "Colour",
+    ws_greeting_ru: "Greeting (Russian)",
+    ws_greeting_en: "Greeting (English)",
+    ws_languages: "Languages",
+    ws_lang_default: "Default language",
+    ws_calendar: "Working hours",
+    ws_calendar_none: "Around the clock",
+    ws_origins: "Allowed origins",
+    ws_origins_hint: "One address per line, e.g. https://shop.example",
+    ws_group: "Group",
+    ws_group_none: "By the routing rules",
+    ws_chat: "Live chat",
+    ws_callback: "Callback",
+    ws_bot: "Bot questions",
+    ws_bot_hint: "The bot asks these in order before a person takes over. Without questions the visitor writes to a person straight away.",
+    ws_bot_key: "Key",
+    ws_bot_ask: "Asks for",
+    ws_ask_text: "Text",
+    ws_ask_order: "Order number",
+    ws_ask_screenshot: "Screenshot",
+    ws_bot_prompt_ru: "Question (Russian)",
+    ws_bot_prompt_en: "Question (English)",
+    ws_bot_required: "Required",
+    ws_bot_add: "Add a question",
+    ws_bot_remove: "Remove",
+    ws_bot_up: "Up",
+    ws_bot_down: "Down",
+    ws_notices: "Customer notices",
+    ws_notice_taken: "\"Taken into work\"",
+    ws_notice_waiting: "\"Waiting for your answer\"",
+    ws_notice_resolved: "\"Resolved\"",
+    ws_notice_reminder: "Reminders while we wait (after 48 hours, at most two)",
+    ws_save: "Save",
+    ws_close: "Close",
+    ws_saved: "Saved",
+    ws_snippet: "Embed code",
+    ws_snippet_hint: "Put this code before </body> on the site's pages.",
+    ws_copy: "Copy",
+    ws_copied: "Copied",
+    // ---- audit (configuration changes) ----
+    audit_rule_created: "Rule created",
+    audit_rule_updated: "Rule changed",
+    audit_rule_deleted: "Rule deleted",
+    audit_sla_policy_created: "SLA policy created",
+    audit_sla_policy_updated: "SLA policy changed",
+    audit_sla_policy_deleted: "SLA policy deleted",
+    audit_sla_calendar_created: "Business calendar created",
+    audit_sla_calendar_updated: "Business calendar changed",
+    audit_sla_calendar_deleted: "Business calendar deleted",
+    audit_mailbox_created: "Mailbox added",
+    audit_mailbox_updated: "Mailbox changed",
+    field_inactive: "This agent is switched off or has not accepted the invitation yet",
+    audit_canned_created: "Shared canned response created",
+    audit_canned_updated: "Shared canned response changed",
+    audit_canned_deleted: "Shared canned response deleted",
+    // ---- customer portal sign-in (issue 7, point 5) ----
+    pt_home_title: "Your requests",
+    pt_signin_title: "Sign in with an email link",
+    pt_signin_intro: "Enter the email address you wrote to us from and we will send you a sign-in link. No password needed.",
+    pt_signin_send: "Send me a link",
+    pt_signin_sent: "If we know this address, a mail with a sign-in link is on its way. The link works for 30 minutes and only once.",
+    pt_lookup_title: "Find a request by its number",
+    pt_lookup_intro: "The request number and the email address given in it.",
+    pt_lookup_number: "Request number",
+    pt_lookup_send: "Open the request",
+    pt_lookup_not_found: "No request with this number and address was found.",
+    pt_link_title: "Sign in to your requests",
+    pt_link_intro: "Press the button to open your requests on this device.",
+    pt_link_go: "Open my requests",
+    pt_link_dead_title: "This link does not work",
+    pt_link_dead_text: "The sign-in link is unknown, already used or expired. Ask for a new one.",
+    pt_link_dead_again: "Ask for a new link",
+    pt_list_title: "My requests",
+    pt_list_empty: "No requests yet.",
+    pt_col_number: "Number",
+    pt_col_subject: "Subject",
+    pt_col_status: "Status",
+    pt_col_channel: "Channel",
+    pt_col_updated: "Updated",
+    pt_sign_out: "Sign out",
+    pt_need_sign_in: "Sign in to see your requests.",
+    pt_back_to_list: "← All my requests",
+    pt_files_label: "Files",
+    pt_files_hint: "You can attach up to 10 files.",
+    pt_file_not_kept: "not kept (too large)",
+    pt_err_title: "Message not sent",
+    pt_err_too_large: "The files are too large. Make them smaller and try again.",
+    pt_err_too_many: "Too many files: at most 10 at once.",
+    pt_err_body: "Please write a message.",
+    pt_err_back: "Back to the request",
 };
 
 /// The table of a language.
@@ -3181,6 +3796,8 @@ impl Texts {
             "self" => self.field_self,
             // ---- contacts (issue 6, point 6) ----
             "other_contact" => self.field_other_contact,
+            // ---- assignable agents (issue 6 follow-up) ----
+            "inactive" => self.field_inactive,
             _ => self.field_invalid,
         }
     }
@@ -3232,6 +3849,7 @@ impl Texts {
             Channel::Api => self.channel_api,
             Channel::Email => self.channel_email,
             Channel::Agent => self.channel_agent,
+            Channel::Widget => self.channel_widget,
         }
     }
 

@@ -120,8 +120,15 @@ pub fn App() -> impl IntoView {
                     // ---- accounts (issue 6, point 1) ----
                     <Route path=path!("users") view=manage::UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=manage::AuditPage ssr=SsrMode::Async/>
+                    // ---- widget sites admin (issue 7, notices) ----
+                    <Route path=path!("widget") view=manage::WidgetSitesPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <Route path=path!("/portal/t/:token") view=portal::PortalPage ssr=SsrMode::Async/>
+                // ---- customer portal (issue 7, point 5) ----
+                <Route path=path!("/portal") view=portal::signin::PortalHome ssr=SsrMode::Async/>
+                <Route path=path!("/portal/login/:token") view=portal::signin::PortalLoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/portal/tickets") view=portal::tickets::PortalTicketsPage ssr=SsrMode::Async/>
+                <Route path=path!("/portal/tickets/:number") view=portal::tickets::PortalMyTicketPage ssr=SsrMode::Async/>
                 // ---- accounts (issue 6, point 1) ----
                 <Route path=path!("/invite/:token") view=account::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/reset") view=account::ResetRequestPage ssr=SsrMode::Async/>

@@ -39,8 +39,13 @@
 //!   The search index of that data is then built by the store's backlog step and the search
 //!   page's search is timed for typical queries (`support/bench_search.rs`).
 //!
+//! - **Widget chat** (with `--widget` / `--only-widget`): 1,000 visitor websockets on an
+//!   in-process node (SQLite, and the `--pg` database), each sending 5 chat messages one
+//!   after the other; messages/s and send → ack p50/p99 (`support/bench_widget.rs`).
+//!
 //! Usage: `bench [--pg URL] [--out FILE] [--imap] [--only-imap] [--rules] [--only-rules]
-//! [--sla] [--only-sla] [--console] [--only-console]`; prints a Markdown table.
+//! [--sla] [--only-sla] [--console] [--only-console] [--widget] [--only-widget]`; prints a
+//! Markdown table.
 
 // A measuring tool, not a request path: a failed setup step should stop it loudly.
 #![allow(clippy::expect_used, clippy::print_stdout)]
@@ -66,6 +71,8 @@ mod rules;
 mod search;
 #[path = "support/bench_sla.rs"]
 mod sla;
+#[path = "support/bench_widget.rs"]
+mod widget;
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -492,8 +499,18 @@ async fn main() {
             }
         }
     }
-    // `--only-rules` / `--only-sla` / `--only-console` skip the IMAP and intake measurements.
-    let only_other = only_rules || only_sla || only_console;
+    let only_widget = args.iter().any(|a| a == "--only-widget");
+    if only_widget || args.iter().any(|a| a == "--widget") {
+        for (name, db) in &dbs {
+            let s = node(db).await;
+            rows.push(widget::bench_widget(name, &s).await);
+            println!("{}", rows.last().map_or("", String::as_str));
+            s.stop().await;
+        }
+    }
+    // `--only-rules` / `--only-sla` / `--only-console` / `--only-widget` skip the IMAP and
+    // intake measurements.
+    let only_other = only_rules || only_sla || only_console || only_widget;
     let imap = !only_other && args.iter().any(|a| a == "--imap" || a == "--only-imap");
     let only_imap = only_other || args.iter().any(|a| a == "--only-imap");
     if imap {

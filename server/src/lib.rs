@@ -303,6 +303,8 @@ pub async fn start(cfg: Config) -> Result<Server, StartError> {
             classifier: remote_classifier(&cfg),
             public_url: Arc::clone(&public_url),
         },
+        // ---- customer portal (issue 7, point 5) ----
+        attachment_max_bytes: cfg.attachment_max_bytes,
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     if cfg.worker {

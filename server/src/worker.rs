@@ -2,7 +2,8 @@
 //! ([`lossless::services::run_job_with`], idempotent per job; effects inside our database commit
 //! together with the job's completion), then completes the rest or schedules a retry with
 //! backoff ([`lossless::job::backoff`], capped by the node's `job_max_backoff_seconds`); after
-//! `max_attempts` a job stays `failed` and visible.
+//! `max_attempts` a job stays `failed` and visible. A job whose effect can never happen
+//! ([`JobOutcome::Failed`]: an SMTP 5xx refusal) is `failed` at once, with the reason.
 //!
 //! Leases make every job run on exactly one node at a time: PostgreSQL claims with
 //! `FOR UPDATE SKIP LOCKED`, and a node that dies mid-job lets its lease expire so another
@@ -83,6 +84,11 @@ pub async fn round_capped(
                     .store
                     .complete_job(job.id, node, ports.clock.now())
                     .await
+            }
+            // ---- permanent failures (issue 6 follow-up): no retry ----
+            Ok(JobOutcome::Failed(reason)) => {
+                tracing::warn!(job = job.id.0, kind = job.kind.name(), error = %reason, "job failed for good");
+                ports.store.fail_job(job.id, node, &reason, None).await
             }
             Err(e) => {
                 tracing::warn!(job = job.id.0, kind = job.kind.name(), error = %e, "job failed");

@@ -330,9 +330,11 @@ pub trait ChannelAdmin: Send + Sync {
     /// became of it (`DeadLetter` again when it still does not parse).
     fn replay(&self, receipt: i64) -> BoxFuture<'_, Result<IngestOutcome, ChannelError>>;
     /// Saves a mailbox from the UI (validated; `ReadOnly` for a configuration-file mailbox)
-    /// and makes the running node pick it up (start, restart or stop its fetching).
+    /// and makes the running node pick it up (start, restart or stop its fetching). The
+    /// change is audited (see [`crate::audit`]) as done by `actor` (`None`: the system).
     fn save(
         &self,
+        actor: Option<crate::ids::AgentId>,
         settings: MailboxSettings,
         is_new: bool,
     ) -> BoxFuture<'_, Result<MailboxId, ChannelError>>;

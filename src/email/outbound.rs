@@ -23,7 +23,10 @@
 //!   contact again), so the conversation stays with everyone it started with (issue 3,
 //!   point 7). Mail the system writes on its own goes to the contact alone.
 //! - A failed attempt leaves the message `pending` with the error; only the last attempt
-//!   marks it `failed` ([`delivery_after_failure`]).
+//!   marks it `failed` ([`delivery_after_failure`]). A permanent refusal ([`SendError`] with
+//!   `permanent`: an SMTP 5xx reply, a mail that cannot be built) marks it `failed` at once
+//!   and fails its job without retry, the server's reply kept as the error; a temporary
+//!   one (4xx, no connection, TLS trouble, no SMTP server configured) is retried.
 
 use crate::actor::ActorRef;
 use crate::email::ingest::EmailSettings;
@@ -37,6 +40,49 @@ use serde::{Deserialize, Serialize};
 
 /// At most this many ids go into `References` (the newest ones).
 pub const MAX_REFERENCES: usize = 10;
+
+/// Why the [`Mailer`](crate::ports::Mailer) did not hand a mail over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    /// Trying again cannot help (an SMTP 5xx reply such as "550 user unknown", or a mail
+    /// that cannot be built): the job fails for good. `false`: a 4xx reply, no connection,
+    /// a TLS failure, no SMTP server — retried with backoff.
+    pub permanent: bool,
+    /// The reason (the server's reply where there is one), for logs, the job's `last_error`
+    /// and the message's delivery error.
+    pub reason: String,
+}
+
+impl SendError {
+    /// A failure worth retrying.
+    pub fn temporary(reason: impl Into<String>) -> Self {
+        Self {
+            permanent: false,
+            reason: reason.into(),
+        }
+    }
+
+    /// A refusal that retrying cannot change.
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Self {
+            permanent: true,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A failure described only in words is temporary (retried), as before permanence existed.
+impl From<String> for SendError {
+    fn from(reason: String) -> Self {
+        Self::temporary(reason)
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
 
 /// Where an outbound email stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,7 +132,7 @@ pub struct Delivery {
 
 /// Whether a message about to be stored on `ticket` leaves by email.
 pub fn delivers_by_email(ticket: &Ticket, m: &MessageDraft) -> bool {
-    ticket.channel == Channel::Email
+    (ticket.channel == Channel::Email || m.by_email)
         && m.direction == Direction::Outbound
         && m.visibility == Visibility::Public
 }
@@ -177,6 +223,10 @@ pub fn compose(
     settings: &EmailSettings,
 ) -> OutgoingEmail {
     let auto_submitted = message.author == ActorRef::System;
+    // A customer notice (crate::notices) is automatic but no acknowledgement: it keeps the
+    // thread's reply subject.
+    let notice = auto_submitted
+        && crate::notices::is_notice_text(&message.body, ticket.lang, &ticket.number);
     let cc = if auto_submitted { Vec::new() } else { cc };
     let strip = |s: &String| {
         s.trim()
@@ -197,7 +247,7 @@ pub fn compose(
             ticket.lang,
             &ticket.number,
             &ticket.subject,
-            auto_submitted,
+            auto_submitted && !notice,
         ),
         message_id: outgoing_message_id(
             ticket.id,
@@ -254,6 +304,8 @@ mod tests {
         assert!(!delivers_by_email(&t, &note));
         t.channel = Channel::WebForm;
         assert!(!delivers_by_email(&t, &reply));
+        assert!(delivers_by_email(&t, &reply.clone().sent_by_email()));
+        assert!(!delivers_by_email(&t, &note.sent_by_email()));
         let j = deliver_job(TicketId(1), MessageId(5), t0());
         assert_eq!(j.key, "deliver_email:5");
     }
@@ -297,6 +349,23 @@ mod tests {
         assert!(ack.cc.is_empty(), "automatic mail copies nobody");
         assert!(ack.subject.starts_with("[#LL-"), "{}", ack.subject);
         assert_eq!(ack.in_reply_to, None);
+        let mut notice = message(ActorRef::System);
+        notice.body = crate::notices::CustomerNotice::Resolved.text(t.lang, &t.number);
+        let notice = compose(
+            &t,
+            &notice,
+            EmailAddress::parse("ivan@customer.test").unwrap(),
+            vec![],
+            None,
+            &[],
+            &settings(),
+        );
+        assert!(notice.auto_submitted);
+        assert!(
+            notice.subject.starts_with("Re: [#LL-"),
+            "a notice keeps the reply subject: {}",
+            notice.subject
+        );
     }
 
     #[test]

@@ -15,9 +15,12 @@
 //! - audited here: `invite_sent`, `invite_resent`, `invite_revoked`, `invite_accepted`,
 //!   `role_changed`, `agent_deactivated`, `agent_reactivated`, `password_reset` (never the
 //!   password, its hash or a token); audited by [`super::team`] (`/manage/team`):
-//!   `group_routing_changed`, `agent_profile_changed`. Not audited yet: automation rules, SLA
-//!   policies and calendars, mailbox settings (their saves are store transactions in other
-//!   modules that would each need an audited variant like `save_group_routing_audited`);
+//!   `group_routing_changed`, `agent_profile_changed`; by [`super::rules`], [`super::sla`] and
+//!   the server's channel administration: creating, changing and deleting automation rules,
+//!   SLA policies, business calendars and mailboxes (entries built by [`crate::audit`],
+//!   written through the store's `*_audited` variants; never a mailbox password);
+//! - only active agents own tickets ([`require_assignable`]: `inactive` for an invited or
+//!   switched-off agent), and group strategies never pick one;
 //! - the invitation or reset mail is a durable job stored with the token;
 //! - an unknown, used, expired or voided token is one neutral `NotFound`;
 //! - a reset request answers `Ok(())` whether or not the address belongs to an active
@@ -442,8 +445,30 @@ pub async fn audit_log(
     Ok(p.store.audit_log(q).await?)
 }
 
-/// Runs an `account_mail` job: sends it through SMTP. A node without SMTP, or a refused send,
-/// fails the job (`Unavailable`), so it is retried and stays visible instead of vanishing.
+// ---- assignable agents (issue 6 follow-up) ----
+
+/// Refuses `agent` as a ticket's new owner unless its account is active: `Invalid` on
+/// `field` with code `invalid` (no such agent) or `inactive` (invited, not yet accepted, or
+/// deactivated). Every path that assigns to a named agent asks this (ticket page, bulk,
+/// macros, the dashboard; rules at save time; a rule whose agent was switched off later
+/// skips that assignment when it runs).
+pub async fn require_assignable(p: &Ports, agent: AgentId, field: &str) -> Result<(), DomainError> {
+    let code = if p.store.agent(agent).await?.is_none() {
+        "invalid"
+    } else if p.store.inactive_agents().await?.contains(&agent) {
+        "inactive"
+    } else {
+        return Ok(());
+    };
+    let mut e = FieldErrors::default();
+    e.push(field, code);
+    Err(DomainError::Invalid(e))
+}
+
+/// Runs an `account_mail` job: sends it through SMTP. A node without SMTP, or a temporary
+/// failure, fails the attempt (`Unavailable`), so it is retried and stays visible instead of
+/// vanishing; a permanent refusal (an SMTP 5xx reply) fails the job at once
+/// ([`JobOutcome::Failed`]).
 pub(super) async fn send_mail(
     email: Option<&EmailOut>,
     job: &Job,
@@ -472,10 +497,10 @@ pub(super) async fn send_mail(
         auto_submitted: true,
         body: body.to_owned(),
     };
-    email
-        .mailer
-        .send(mail)
-        .await
-        .map_err(DomainError::Unavailable)?;
-    Ok(JobOutcome::Done)
+    // A permanent refusal ("550 user unknown") fails the job for good; others are retried.
+    match email.mailer.send(mail).await {
+        Ok(()) => Ok(JobOutcome::Done),
+        Err(e) if e.permanent => Ok(JobOutcome::Failed(e.reason)),
+        Err(e) => Err(DomainError::Unavailable(e.reason)),
+    }
 }

@@ -166,12 +166,11 @@ async fn email_loaded(
         auto_submitted: true,
         body: format!("{text}\n\n{}: {}\n", ticket.number, ticket.subject),
     };
-    email
-        .mailer
-        .send(mail)
-        .await
-        .map_err(DomainError::Unavailable)?;
-    Ok(JobOutcome::Done)
+    match email.mailer.send(mail).await {
+        Ok(()) => Ok(JobOutcome::Done),
+        Err(e) if e.permanent => Ok(JobOutcome::Failed(e.reason)),
+        Err(e) => Err(DomainError::Unavailable(e.reason)),
+    }
 }
 
 /// The acting agent's email preferences.

@@ -102,6 +102,9 @@ pub struct Dashboard {
     pub more_at_risk: bool,
     /// Deadlines before this are listed as at risk.
     pub at_risk_until: DateTime<Utc>,
+    /// Agents whose account is not active (listed with their load, never offered as
+    /// assignees).
+    pub inactive: Vec<AgentId>,
 }
 
 fn is_waiting(s: Status) -> bool {
@@ -252,6 +255,7 @@ pub async fn dashboard(p: &Ports, actor: &Actor) -> Result<Dashboard, DomainErro
         at_risk,
         more_at_risk,
         at_risk_until,
+        inactive: p.store.inactive_agents().await?,
     })
 }
 

@@ -7,7 +7,10 @@
 //!   personal response does not exist for anyone else, managers included (`NotFound`);
 //! - every agent creates, edits and deletes their own personal responses;
 //! - shared responses are created, edited, deleted (and made personal or shared) only by
-//!   managers and admins ([`crate::actor::Role::is_manager`]); other agents get `Forbidden`.
+//!   managers and admins ([`crate::actor::Role::is_manager`]); other agents get `Forbidden`;
+//! - a change that touches a shared response (creating, editing, deleting, sharing or
+//!   unsharing one) writes its audit entry in the same store transaction ([`crate::audit`]);
+//!   personal responses are not audited.
 //!
 //! Applying a macro: the composer inserts the rendered text ([`render_for_ticket`]) and the
 //! reply goes out through the ordinary reply path; the actions are applied by
@@ -70,10 +73,11 @@ pub async fn save(
     mut draft: CannedDraft,
 ) -> Result<CannedResponse, DomainError> {
     let (me, role) = agent_of(actor)?;
-    if let Some(id) = id
-        && visible(p, me, id).await?.is_shared()
-        && !role.is_manager()
-    {
+    let before = match id {
+        Some(id) => Some(visible(p, me, id).await?),
+        None => None,
+    };
+    if before.as_ref().is_some_and(CannedResponse::is_shared) && !role.is_manager() {
         return Err(DomainError::Forbidden);
     }
     if draft.shared && !role.is_manager() {
@@ -81,26 +85,68 @@ pub async fn save(
     }
     draft.normalize();
     let mut errs = draft.validate().err().unwrap_or_default();
-    if let Some(AssignTo::Agent(a)) = draft.actions.assign
-        && p.store.agent(a).await?.is_none()
-    {
-        errs.push("actions.assign", "invalid");
+    if let Some(AssignTo::Agent(a)) = draft.actions.assign {
+        match super::accounts::require_assignable(p, a, "actions.assign").await {
+            Ok(()) => {}
+            Err(DomainError::Invalid(e)) => errs.0.extend(e.0),
+            Err(e) => return Err(e),
+        }
     }
     if !errs.is_empty() {
         return Err(DomainError::Invalid(errs));
     }
     let owner = (!draft.shared).then_some(me);
     let now = crate::ports::to_micros(p.clock.now());
-    Ok(p.store.save_canned_response(id, owner, draft, now).await?)
+    if !draft.shared && !before.as_ref().is_some_and(CannedResponse::is_shared) {
+        return Ok(p.store.save_canned_response(id, owner, draft, now).await?);
+    }
+    let audit = crate::audit::entry(
+        now,
+        Some(me),
+        crate::audit::Target::Canned,
+        id.map(|i| i.0.to_string()).unwrap_or_default(),
+        &draft.title,
+        before
+            .as_ref()
+            .map(|b| crate::audit::canned_summary(&as_draft(b))),
+        Some(crate::audit::canned_summary(&draft)),
+    );
+    Ok(p.store
+        .save_canned_response_audited(id, owner, draft, now, audit)
+        .await?)
 }
 
-/// Deletes a response (same permissions as [`save`]).
+/// A stored response as the draft it was saved from (for its audit summary).
+fn as_draft(c: &CannedResponse) -> CannedDraft {
+    CannedDraft {
+        title: c.title.clone(),
+        body: c.body.clone(),
+        shortcut: c.shortcut.clone(),
+        shared: c.is_shared(),
+        actions: c.actions.clone(),
+    }
+}
+
+/// Deletes a response (same permissions as [`save`]); a shared one is audited.
 pub async fn delete(p: &Ports, actor: &Actor, id: CannedId) -> Result<(), DomainError> {
     let (me, role) = agent_of(actor)?;
-    if visible(p, me, id).await?.is_shared() && !role.is_manager() {
+    let before = visible(p, me, id).await?;
+    if !before.is_shared() {
+        return Ok(p.store.delete_canned_response(id).await?);
+    }
+    if !role.is_manager() {
         return Err(DomainError::Forbidden);
     }
-    Ok(p.store.delete_canned_response(id).await?)
+    let audit = crate::audit::entry(
+        crate::ports::to_micros(p.clock.now()),
+        Some(me),
+        crate::audit::Target::Canned,
+        id.0.to_string(),
+        &before.title,
+        Some(crate::audit::canned_summary(&as_draft(&before))),
+        None,
+    );
+    Ok(p.store.delete_canned_response_audited(id, audit).await?)
 }
 
 /// A response rendered for a reply on one ticket.

@@ -81,6 +81,10 @@ pub fn parse_handle(kind: &str, value: &str) -> Option<Handle> {
     match kind {
         "email" => EmailAddress::parse(value).ok().map(Handle::Email),
         "phone" => PhoneE164::parse(value).ok().map(Handle::Phone),
+        // ---- widget: an edit keeps a chat visitor's handle (it is never typed) ----
+        "visitor" => crate::widget::VisitorHandle::parse(value)
+            .ok()
+            .map(Handle::Visitor),
         _ => None,
     }
 }

@@ -69,6 +69,10 @@ pub async fn bulk_change(
     if *change == TicketChange::default() {
         return Err(field("change", "required"));
     }
+    // A switched-off or invited agent refuses the whole batch (422 `assignee`: `inactive`).
+    if let Some(Some(agent)) = change.assignee {
+        super::accounts::require_assignable(p, agent, "assignee").await?;
+    }
     let mut out = Vec::with_capacity(items.len());
     for (id, version) in items {
         let r = super::change_ticket(p, actor, id, version, change).await;

@@ -40,6 +40,12 @@ pub mod visibility;
 pub mod prefs;
 // ---- contacts (issue 6, point 6) ----
 pub mod contacts;
+// ---- customer notices (issue 7, point 6) ----
+pub mod notices;
+// ---- widget (issue 7, widget-backend) ----
+pub mod widget;
+// ---- customer portal (issue 7, point 5) ----
+pub mod portal;
 
 /// The ports a service call needs.
 #[derive(Clone)]
@@ -115,6 +121,9 @@ pub struct TeamDirectory {
     pub agents: Vec<Agent>,
     /// All groups, by name.
     pub groups: Vec<Group>,
+    /// Agents whose account is not active (invited or switched off): named in history, never
+    /// offered as assignees.
+    pub inactive: Vec<AgentId>,
 }
 
 /// Agents and groups, for an agent.
@@ -123,6 +132,7 @@ pub async fn team_directory(p: &Ports, actor: &Actor) -> Result<TeamDirectory, D
     Ok(TeamDirectory {
         agents: p.store.agents().await?,
         groups: p.store.groups().await?,
+        inactive: p.store.inactive_agents().await?,
     })
 }
 
@@ -307,6 +317,8 @@ async fn commit(
     let mut jobs = crate::job::jobs_for_chain(&after, &c.events, now, &chain);
     let alerts = crate::job::alert_jobs(&after, &c.events, c.actor, now);
     jobs.extend(alerts::named(p, c.actor, alerts).await?);
+    // ---- customer notices ----
+    jobs.extend(crate::notices::notice_jobs(before, &after, &c.events, now));
     jobs.extend(c.jobs);
     let stored = p
         .store
@@ -452,11 +464,11 @@ pub async fn change_ticket(
         events.extend(t.move_to_group(g, now));
     }
     if let Some(a) = change.assignee {
-        if let Some(agent) = a {
-            p.store
-                .agent(agent)
-                .await?
-                .ok_or_else(|| invalid("assignee"))?;
+        // A new owner must be an active agent (`assignee`: `invalid` / `inactive`).
+        if let Some(agent) = a
+            && a != t.assignee
+        {
+            accounts::require_assignable(p, agent, "assignee").await?;
         }
         events.extend(t.assign(a, now)?);
     }
@@ -480,12 +492,6 @@ pub async fn change_ticket(
     }
     let change = Change::new(t, actor.as_ref(), events, Vec::new());
     commit(p, &before, change, None).await
-}
-
-fn invalid(field: &str) -> DomainError {
-    let mut e = FieldErrors::default();
-    e.push(field, "invalid");
-    DomainError::Invalid(e)
 }
 
 /// Retries a change that is computed afresh from the current ticket when it lost a race
@@ -543,12 +549,15 @@ pub async fn portal_reply(
 }
 
 /// What running a job left to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobOutcome {
     /// The job's effect and its completion were committed together: nothing left.
     Completed,
     /// The effect is in place (now or from an earlier run); the worker marks the job done.
     Done,
+    /// The effect can never happen (a permanent refusal such as an SMTP 5xx reply): the
+    /// worker marks the job `failed` now, with this reason, and does not retry it.
+    Failed(String),
 }
 
 /// What sending email needs: the installation's signing facts and the SMTP adapter.
@@ -631,6 +640,11 @@ pub async fn run_job_with(
         JobKind::AccountMail { to, subject, body } => {
             accounts::send_mail(email, job, to, subject, body).await
         }
+        JobKind::CustomerNotice {
+            ticket_id,
+            notice,
+            pending_since,
+        } => notices::run(p, job, claim, *ticket_id, *notice, *pending_since).await,
     }
 }
 
@@ -715,7 +729,7 @@ async fn deliver_email(
         );
         let id = mail.message_id.clone();
         email.mailer.send(mail).await?;
-        Ok::<String, String>(id)
+        Ok::<String, outbound::SendError>(id)
     };
     match attempt.await {
         Ok(id) => {
@@ -724,12 +738,19 @@ async fn deliver_email(
                 .await?;
             Ok(JobOutcome::Done)
         }
+        // Refused for good (say "550 user unknown"): failed now, visible, not retried.
+        Err(e) if e.permanent => {
+            p.store
+                .mark_delivery(message_id, DeliveryState::Failed, Some(&e.reason), None)
+                .await?;
+            Ok(JobOutcome::Failed(e.reason))
+        }
         Err(e) => {
             let state = outbound::delivery_after_failure(job);
             p.store
-                .mark_delivery(message_id, state, Some(&e), None)
+                .mark_delivery(message_id, state, Some(&e.reason), None)
                 .await?;
-            Err(DomainError::Unavailable(e))
+            Err(DomainError::Unavailable(e.reason))
         }
     }
 }

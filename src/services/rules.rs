@@ -1,6 +1,10 @@
 //! Rules (issue 4): managing them (list, save, delete, reorder, enable, try) and running them
 //! from jobs (`run_rules`, `rule_timer`).
 //!
+//! Managing: every save, switch and delete writes its audit entry in the same store
+//! transaction ([`crate::audit`]); an "assign to agent" action is refused at save time for an
+//! agent who is not active or may not own tickets of the group the rule moves the ticket to.
+//!
 //! Running (invariants):
 //! - A `run_rules` job is the one place rules run for a stored change. It plans the rules the
 //!   change fires (see [`crate::rules::engine::plan`]) against the ticket as it is now, and
@@ -83,15 +87,93 @@ pub async fn save_rule(
 ) -> Result<Rule, DomainError> {
     actor.require(Permission::ManageTeam)?;
     draft.validate().map_err(DomainError::Invalid)?;
+    check_assignees(p, &draft).await?;
     draft.name = draft.name.trim().to_owned();
+    let before = match id {
+        Some(id) => Some(stored_rule(p, id).await?),
+        None => None,
+    };
+    store_audited(p, actor, id, before.as_ref(), draft).await
+}
+
+/// Refuses (422 on `actions`) an "assign to agent" action whose agent does not exist
+/// (`invalid`), is not active (`inactive`: invited or switched off), or may not own tickets
+/// of the group an earlier "set group" action of the same rule moves the ticket to
+/// (`not_member`: a restricted group the agent is not a member of, see
+/// [`super::visibility::require_may_own`]).
+async fn check_assignees(p: &Ports, draft: &RuleDraft) -> Result<(), DomainError> {
+    use crate::rules::rule::{Action, AssignTo};
+    let mut group: Option<GroupId> = None;
+    for action in &draft.actions {
+        match action {
+            Action::SetGroup { group: g } => group = *g,
+            Action::Assign {
+                to: AssignTo::Agent(agent),
+            } => {
+                super::accounts::require_assignable(p, *agent, "actions").await?;
+                match super::visibility::require_may_own(p, *agent, group).await {
+                    Ok(()) => {}
+                    Err(DomainError::Invalid(_)) => {
+                        let mut e = crate::error::FieldErrors::default();
+                        e.push("actions", "not_member");
+                        return Err(DomainError::Invalid(e));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The stored rule `id` (`NotFound` when there is none).
+async fn stored_rule(p: &Ports, id: RuleId) -> Result<Rule, DomainError> {
+    p.store
+        .rules()
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(DomainError::NotFound)
+}
+
+/// Stores `draft` (as rule `id`, which was `before`) with its audit entry.
+async fn store_audited(
+    p: &Ports,
+    actor: &Actor,
+    id: Option<RuleId>,
+    before: Option<&Rule>,
+    draft: RuleDraft,
+) -> Result<Rule, DomainError> {
+    use crate::audit::{Target, entry, rule_summary};
     let now = crate::ports::to_micros(p.clock.now());
-    Ok(p.store.save_rule(id, draft, now).await?)
+    let audit = entry(
+        now,
+        actor.agent_id(),
+        Target::Rule,
+        id.map(|i| i.0.to_string()).unwrap_or_default(),
+        &draft.name,
+        before.map(|r| rule_summary(&r.draft)),
+        Some(rule_summary(&draft)),
+    );
+    Ok(p.store.save_rule_audited(id, draft, now, audit).await?)
 }
 
 /// Deletes a rule (its history rows stay).
 pub async fn delete_rule(p: &Ports, actor: &Actor, id: RuleId) -> Result<(), DomainError> {
+    use crate::audit::{Target, entry, rule_summary};
     actor.require(Permission::ManageTeam)?;
-    Ok(p.store.delete_rule(id).await?)
+    let before = stored_rule(p, id).await?;
+    let audit = entry(
+        crate::ports::to_micros(p.clock.now()),
+        actor.agent_id(),
+        Target::Rule,
+        id.0.to_string(),
+        &before.draft.name,
+        Some(rule_summary(&before.draft)),
+        None,
+    );
+    Ok(p.store.delete_rule_audited(id, audit).await?)
 }
 
 /// Puts rules in this order (unlisted rules keep their order after them); returns all rules.
@@ -115,20 +197,13 @@ pub async fn set_rule_enabled(
     enabled: bool,
 ) -> Result<Rule, DomainError> {
     actor.require(Permission::ManageTeam)?;
-    let rule = p
-        .store
-        .rules()
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(DomainError::NotFound)?;
+    let rule = stored_rule(p, id).await?;
     if rule.draft.enabled == enabled {
         return Ok(rule);
     }
-    let mut draft = rule.draft;
+    let mut draft = rule.draft.clone();
     draft.enabled = enabled;
-    let now = crate::ports::to_micros(p.clock.now());
-    Ok(p.store.save_rule(Some(id), draft, now).await?)
+    store_audited(p, actor, Some(id), Some(&rule), draft).await
 }
 
 /// Tries a draft on the [`TRY_TICKETS`] most recent tickets: which ones its condition
@@ -322,9 +397,21 @@ pub(super) async fn run_job(
     }
 }
 
-/// The enabled rules, compiled, in running order.
+/// The enabled rules, compiled, in running order. An "assign to agent" action whose agent
+/// is no longer active (switched off after the rule was saved) is left out: the rule's
+/// other actions still run, the ticket is not handed to someone who cannot work it.
 async fn compiled_rules(p: &Ports) -> Result<Vec<CompiledRule>, DomainError> {
-    Ok(engine::compile(p.store.rules().await?))
+    use crate::rules::rule::{Action, AssignTo};
+    let mut rules = p.store.rules().await?;
+    let inactive = p.store.inactive_agents().await?;
+    if !inactive.is_empty() {
+        for r in &mut rules {
+            r.draft.actions.retain(
+                |a| !matches!(a, Action::Assign { to: AssignTo::Agent(x) } if inactive.contains(x)),
+            );
+        }
+    }
+    Ok(engine::compile(rules))
 }
 
 /// The timers a change starts (see the module docs).

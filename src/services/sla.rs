@@ -11,6 +11,9 @@
 //! nodes never both announce a warning. The sweep ([`sweep`]) is the backstop: any record
 //! whose `next_at` has passed gets a job (keyed by that instant, so at most one).
 //!
+//! Policy and calendar saves and deletes (holiday imports too) write their audit entry in
+//! the same store transaction ([`crate::audit`]).
+//!
 //! Invariants: SLA writes never bump a ticket's version; every warning and breach is written
 //! once (history + measurement) and notified once; breach actions run as their own change
 //! (actor: the system), keyed by the breach so they apply once.
@@ -97,7 +100,45 @@ pub async fn save_policy(
         e.push("calendar", "invalid");
         return Err(DomainError::Invalid(e));
     }
-    Ok(p.store.save_sla_policy(id, draft, p.clock.now()).await?)
+    let before = match id {
+        Some(id) => Some(stored_policy(p, id).await?),
+        None => None,
+    };
+    store_policy_audited(p, actor, id, before.as_ref(), draft).await
+}
+
+/// The stored policy `id` (`NotFound` when there is none).
+async fn stored_policy(p: &Ports, id: SlaPolicyId) -> Result<Policy, DomainError> {
+    p.store
+        .sla_policies()
+        .await?
+        .into_iter()
+        .find(|x| x.id == id)
+        .ok_or(DomainError::NotFound)
+}
+
+/// Stores `draft` (as policy `id`, which was `before`) with its audit entry.
+async fn store_policy_audited(
+    p: &Ports,
+    actor: &Actor,
+    id: Option<SlaPolicyId>,
+    before: Option<&Policy>,
+    draft: PolicyDraft,
+) -> Result<Policy, DomainError> {
+    use crate::audit::{Target, entry, policy_summary};
+    let now = crate::ports::to_micros(p.clock.now());
+    let audit = entry(
+        now,
+        actor.agent_id(),
+        Target::SlaPolicy,
+        id.map(|i| i.0.to_string()).unwrap_or_default(),
+        &draft.name,
+        before.map(|x| policy_summary(&x.draft)),
+        Some(policy_summary(&draft)),
+    );
+    Ok(p.store
+        .save_sla_policy_audited(id, draft, now, audit)
+        .await?)
 }
 
 /// Turns a policy on or off.
@@ -108,23 +149,27 @@ pub async fn set_policy_enabled(
     enabled: bool,
 ) -> Result<Policy, DomainError> {
     actor.require(Permission::ManageTeam)?;
-    let mut policy = p
-        .store
-        .sla_policies()
-        .await?
-        .into_iter()
-        .find(|x| x.id == id)
-        .ok_or(DomainError::NotFound)?;
-    policy.draft.enabled = enabled;
-    Ok(p.store
-        .save_sla_policy(Some(id), policy.draft, p.clock.now())
-        .await?)
+    let policy = stored_policy(p, id).await?;
+    let mut draft = policy.draft.clone();
+    draft.enabled = enabled;
+    store_policy_audited(p, actor, Some(id), Some(&policy), draft).await
 }
 
 /// Deletes a policy.
 pub async fn delete_policy(p: &Ports, actor: &Actor, id: SlaPolicyId) -> Result<(), DomainError> {
+    use crate::audit::{Target, entry, policy_summary};
     actor.require(Permission::ManageTeam)?;
-    Ok(p.store.delete_sla_policy(id).await?)
+    let before = stored_policy(p, id).await?;
+    let audit = entry(
+        crate::ports::to_micros(p.clock.now()),
+        actor.agent_id(),
+        Target::SlaPolicy,
+        id.0.to_string(),
+        &before.draft.name,
+        Some(policy_summary(&before.draft)),
+        None,
+    );
+    Ok(p.store.delete_sla_policy_audited(id, audit).await?)
 }
 
 /// Sets the policies' order (ties between equally specific policies).
@@ -163,8 +208,61 @@ pub async fn save_calendar(
     if !errs.is_empty() {
         return Err(DomainError::Invalid(errs));
     }
+    let before = match id {
+        Some(id) => Some(stored_calendar(p, id).await?),
+        None => None,
+    };
+    store_calendar_audited(
+        p,
+        actor,
+        before.as_ref(),
+        name.to_owned(),
+        calendar,
+        is_default,
+    )
+    .await
+}
+
+/// The stored calendar `id` (`NotFound` when there is none).
+async fn stored_calendar(p: &Ports, id: SlaCalendarId) -> Result<StoredCalendar, DomainError> {
+    p.store
+        .sla_calendars()
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or(DomainError::NotFound)
+}
+
+/// Stores a calendar (replacing `before`, or new) with its audit entry.
+async fn store_calendar_audited(
+    p: &Ports,
+    actor: &Actor,
+    before: Option<&StoredCalendar>,
+    name: String,
+    calendar: Calendar,
+    is_default: bool,
+) -> Result<StoredCalendar, DomainError> {
+    use crate::audit::{Target, calendar_summary, entry};
+    let now = crate::ports::to_micros(p.clock.now());
+    let id = before.map(|c| c.id);
+    // A default stays default and the first calendar becomes it (see
+    // `Store::save_sla_calendar`): summarize what is stored.
+    let after_default = is_default
+        || match before {
+            Some(c) => c.is_default,
+            None => p.store.sla_calendars().await?.is_empty(),
+        };
+    let audit = entry(
+        now,
+        actor.agent_id(),
+        Target::SlaCalendar,
+        id.map(|i| i.0.to_string()).unwrap_or_default(),
+        &name,
+        before.map(|c| calendar_summary(&c.name, &c.calendar, c.is_default)),
+        Some(calendar_summary(&name, &calendar, after_default)),
+    );
     Ok(p.store
-        .save_sla_calendar(id, name.to_owned(), calendar, is_default, p.clock.now())
+        .save_sla_calendar_audited(id, name, calendar, is_default, now, audit)
         .await?)
 }
 
@@ -174,8 +272,23 @@ pub async fn delete_calendar(
     actor: &Actor,
     id: SlaCalendarId,
 ) -> Result<(), DomainError> {
+    use crate::audit::{Target, calendar_summary, entry};
     actor.require(Permission::ManageTeam)?;
-    Ok(p.store.delete_sla_calendar(id).await?)
+    let before = stored_calendar(p, id).await?;
+    let audit = entry(
+        crate::ports::to_micros(p.clock.now()),
+        actor.agent_id(),
+        Target::SlaCalendar,
+        id.0.to_string(),
+        &before.name,
+        Some(calendar_summary(
+            &before.name,
+            &before.calendar,
+            before.is_default,
+        )),
+        None,
+    );
+    Ok(p.store.delete_sla_calendar_audited(id, audit).await?)
 }
 
 /// What an import reads.
@@ -199,13 +312,7 @@ pub async fn import_holidays(
     text: &str,
 ) -> Result<(StoredCalendar, usize), DomainError> {
     actor.require(Permission::ManageTeam)?;
-    let stored = p
-        .store
-        .sla_calendars()
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or(DomainError::NotFound)?;
+    let stored = stored_calendar(p, id).await?;
     let now = p.clock.now();
     let year = chrono::Datelike::year(&now);
     let days = match format {
@@ -225,10 +332,9 @@ pub async fn import_holidays(
     let mut calendar = stored.calendar.clone();
     import::apply(&mut calendar, &days);
     calendar.validate().map_err(DomainError::Invalid)?;
-    let saved = p
-        .store
-        .save_sla_calendar(Some(id), stored.name, calendar, stored.is_default, now)
-        .await?;
+    let name = stored.name.clone();
+    let saved =
+        store_calendar_audited(p, actor, Some(&stored), name, calendar, stored.is_default).await?;
     Ok((saved, days.len()))
 }
 

@@ -899,7 +899,7 @@ fn CannedEditor(
         o.push(("me".to_owned(), t.canned_assign_me.to_owned()));
         o.push(("nobody".to_owned(), t.canned_assign_nobody.to_owned()));
         dir.with(|d| {
-            o.extend(d.agents.iter().map(|a| (a.id.to_string(), a.name.clone())));
+            o.extend(d.assignable().map(|a| (a.id.to_string(), a.name.clone())));
         });
         select(
             "actions.assign",

@@ -32,6 +32,7 @@ use lossless::ids::{ContactId, TicketId};
 fn kind_text(t: &Texts, kind: &str) -> &'static str {
     match kind {
         "phone" => t.contact_kind_phone,
+        "visitor" => t.contact_kind_visitor,
         _ => t.contact_kind_email,
     }
 }

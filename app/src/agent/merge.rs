@@ -250,8 +250,7 @@ pub fn BulkBar(
         });
     };
     let agents = dir
-        .agents
-        .iter()
+        .assignable()
         .map(|a| view! { <option value=a.id.to_string()>{a.name.clone()}</option> })
         .collect_view();
     let statuses = Status::ALL

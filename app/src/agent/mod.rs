@@ -21,6 +21,8 @@ mod sla;
 mod suggest;
 mod team;
 mod ticket;
+// ---- widget visitor on the ticket page (issue 7, widget-frame) ----
+mod visitor;
 
 pub use canned::CannedPage;
 pub use contact::ContactPage;
@@ -140,6 +142,8 @@ pub(crate) fn AgentShell(me: Me) -> impl IntoView {
                 // ---- accounts (issue 6, point 1) ----
                 {admin.then(|| view! { <a href="/manage/users" data-testid="nav-users">{t.users_title}</a> })}
                 {manager.then(|| view! { <a href="/manage/audit" data-testid="nav-audit">{t.audit_title}</a> })}
+                // ---- widget sites admin (issue 7, notices) ----
+                {manager.then(|| view! { <a href="/manage/widget" data-testid="nav-widget">{t.ws_title}</a> })}
             </nav>
             <span
                 class="live-dot"

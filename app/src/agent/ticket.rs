@@ -174,6 +174,12 @@ pub fn TicketPage() -> impl IntoView {
                 <div class="flash" data-testid="flash" data-code=e.code()><ErrorNote error=e.clone()/></div>
             })}
             <CollisionBar collision/>
+            // Its own Transition: the bar's refetches (on every viewers hint, i.e. while the
+            // agent types) must not suspend the page around it, which would take the focus
+            // out of the reply box.
+            <Transition fallback=|| ()>
+                <super::visitor::VisitorBar ticket=Signal::derive(move || shown.get().map(|s| s.id))/>
+            </Transition>
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
             <div class="composers" class:hidden=move || shown.get().is_none()>
                 <form
@@ -257,6 +263,8 @@ fn TicketView(
         .map(|c| c.handles.clone())
         .unwrap_or_default()
         .into_iter()
+        // A site visitor's handle is an opaque id: the visitor bar above shows them instead.
+        .filter(|h| h.kind != "visitor")
         .map(|h| {
             let href = if h.kind == "email" {
                 format!("mailto:{}", h.value)
@@ -309,9 +317,11 @@ fn TicketView(
         .map(|p| (p.as_str().to_owned(), t.priority(p).to_owned(), false))
         .collect();
     let mut assignee_opts = vec![(String::new(), t.unassigned.to_owned(), false)];
+    // Active agents only, plus the current owner (shown even when switched off).
     assignee_opts.extend(
         dir.agents
             .iter()
+            .filter(|a| !dir.inactive.contains(&a.id) || tk.assignee == Some(a.id))
             .map(|a| (a.id.to_string(), a.name.clone(), false)),
     );
     let mut group_opts = vec![(String::new(), t.no_group.to_owned(), false)];

@@ -317,7 +317,11 @@ pub async fn audit_screen(
                     let e = r.entry;
                     let target = match (e.target_kind.as_str(), e.target_id.parse::<i64>()) {
                         ("agent", Ok(id)) => name(Some(AgentId(id))),
-                        _ => format!("{} #{}", e.target_kind, e.target_id),
+                        // Configuration changes (`lossless::audit`) carry the name.
+                        _ => match e.details.get("name").and_then(|n| n.as_str()) {
+                            Some(n) => format!("{} #{} {n}", e.target_kind, e.target_id),
+                            None => format!("{} #{}", e.target_kind, e.target_id),
+                        },
                     };
                     AuditRow {
                         id: r.id,

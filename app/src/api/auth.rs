@@ -5,16 +5,20 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 /// Signs an agent in: checks the password, starts a session (cookie), redirects to `/agent`.
-/// Unknown email and wrong password give the same `Unauthenticated`.
+/// Unknown email, wrong password and an invited or deactivated account give the same
+/// `Unauthenticated` (HTTP 401, code `unauthenticated`).
 #[server]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::ssr::{app_context, check_credentials, start_session};
-    let cx = app_context()?;
-    let agent = check_credentials(&cx.ports, &email, &password).await?;
-    start_session(&cx, &agent).await?;
-    crate::display::adopt_lang_at_sign_in(&cx, &agent).await;
-    leptos_axum::redirect("/agent");
-    Ok(())
+    super::with_status(async {
+        use crate::ssr::{app_context, check_credentials, start_session};
+        let cx = app_context()?;
+        let agent = check_credentials(&cx.ports, &email, &password).await?;
+        start_session(&cx, &agent).await?;
+        crate::display::adopt_lang_at_sign_in(&cx, &agent).await;
+        leptos_axum::redirect("/agent");
+        Ok(())
+    })
+    .await
 }
 
 /// Ends the session, deletes the cookie, redirects to the sign-in page.

@@ -107,6 +107,9 @@ pub struct BoardView {
     pub at_risk_minutes: i64,
     /// Rows per list.
     pub list_limit: i64,
+    /// Agents not offered in the reassign picker (invited or switched off).
+    #[serde(default)]
+    pub inactive: Vec<AgentId>,
 }
 
 #[cfg(feature = "ssr")]
@@ -164,6 +167,7 @@ impl BoardView {
             more_at_risk: d.more_at_risk,
             at_risk_minutes: AT_RISK_WITHIN_MINUTES,
             list_limit: LIST_LIMIT,
+            inactive: d.inactive,
         }
     }
 }

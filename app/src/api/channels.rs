@@ -40,11 +40,11 @@ pub async fn list_channels() -> Result<ChannelsScreen, AppError> {
 #[server]
 pub async fn save_mailbox(form: MailboxForm, is_new: bool) -> Result<String, AppError> {
     with_status(async {
-        let (cx, ..) = crate::ssr::require_manager().await?;
+        let (cx, me, _) = crate::ssr::require_manager().await?;
         let settings = form.to_settings(is_new).map_err(invalid)?;
         let name = settings.name.clone();
         cx.channels
-            .save(settings, is_new)
+            .save(Some(me.id), settings, is_new)
             .await
             .map_err(from_channel)?;
         Ok(name)

@@ -79,6 +79,7 @@ pub async fn team_directory() -> Result<Directory, AppError> {
                 name: g.name,
             })
             .collect(),
+        inactive: d.inactive,
     })
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Invariants: the filters and the page live in the query string (`?actor=&action=&page=`),
 //! so a filtered page is a link and works without WASM (a plain GET form); details are shown
-//! as their JSON text, escaped like all user text.
+//! as their JSON text, escaped like all user text. Configuration changes (rules, SLA
+//! policies and calendars, mailboxes; see `lossless::audit`) have their own labels.
 
 use crate::api::accounts::{AuditView, audit_screen};
 use crate::components::{ErrorNote, use_texts};
@@ -27,6 +28,20 @@ pub(crate) fn action_text(t: &Texts, a: AuditAction) -> &'static str {
         AuditAction::PasswordReset => t.audit_password_reset,
         AuditAction::GroupRoutingChanged => t.audit_group_routing_changed,
         AuditAction::AgentProfileChanged => t.audit_agent_profile_changed,
+        AuditAction::RuleCreated => t.audit_rule_created,
+        AuditAction::RuleUpdated => t.audit_rule_updated,
+        AuditAction::RuleDeleted => t.audit_rule_deleted,
+        AuditAction::SlaPolicyCreated => t.audit_sla_policy_created,
+        AuditAction::SlaPolicyUpdated => t.audit_sla_policy_updated,
+        AuditAction::SlaPolicyDeleted => t.audit_sla_policy_deleted,
+        AuditAction::SlaCalendarCreated => t.audit_sla_calendar_created,
+        AuditAction::SlaCalendarUpdated => t.audit_sla_calendar_updated,
+        AuditAction::SlaCalendarDeleted => t.audit_sla_calendar_deleted,
+        AuditAction::MailboxCreated => t.audit_mailbox_created,
+        AuditAction::MailboxUpdated => t.audit_mailbox_updated,
+        AuditAction::CannedCreated => t.audit_canned_created,
+        AuditAction::CannedUpdated => t.audit_canned_updated,
+        AuditAction::CannedDeleted => t.audit_canned_deleted,
     }
 }
 
@@ -138,5 +153,29 @@ pub fn AuditPage() -> impl IntoView {
                 <nav class="pager">{newer}" "{older}</nav>
             </Transition>
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, RU};
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_action_has_its_own_label_in_both_languages() {
+        for t in [&RU, &EN] {
+            let labels: BTreeSet<&str> = AuditAction::ALL
+                .into_iter()
+                .map(|a| action_text(t, a))
+                .collect();
+            assert_eq!(labels.len(), AuditAction::ALL.len());
+            assert!(labels.iter().all(|l| !l.trim().is_empty()));
+        }
+        assert_eq!(
+            action_text(&RU, AuditAction::MailboxUpdated),
+            "Почтовый ящик изменён"
+        );
+        assert_eq!(action_text(&EN, AuditAction::RuleDeleted), "Rule deleted");
     }
 }

@@ -48,6 +48,8 @@ struct Flash {
 struct Names {
     agents: Vec<(AgentId, String)>,
     groups: Vec<(GroupId, String)>,
+    /// Not offered in the reassign picker (invited or switched off).
+    inactive: Vec<AgentId>,
 }
 
 impl Names {
@@ -59,6 +61,7 @@ impl Names {
                 .iter()
                 .filter_map(|g| g.group.map(|id| (id, g.name.clone())))
                 .collect(),
+            inactive: v.inactive.clone(),
         }
     }
     fn agent(&self, id: AgentId) -> String {
@@ -414,6 +417,7 @@ fn TicketRow(
     let options = names
         .agents
         .iter()
+        .filter(|(a, _)| !names.inactive.contains(a) || row.assignee == Some(*a))
         .map(|(a, n)| view! { <option value=a.0.to_string()>{n.clone()}</option> })
         .collect_view();
     let href = format!("/agent/t/{}", row.number);

@@ -1,7 +1,8 @@
 //! The managers' area (`/manage…`): the dashboard (`/manage`: team load, group queues,
 //! unassigned and SLA-at-risk tickets, live), the channel screen (`/manage/channels`), the
 //! automation rules (`/manage/rules`), SLA policies (`/manage/sla`), business calendars
-//! (`/manage/calendars`) and the team screen (`/manage/team`).
+//! (`/manage/calendars`), the team screen (`/manage/team`) and the widget sites
+//! (`/manage/widget`).
 //!
 //! Invariants: every page below [`ManageLayout`] renders only for a signed-in manager or admin.
 //! Signed-out visitors are redirected to `/agent/login` (a real 302 on the server); other
@@ -19,6 +20,9 @@ mod audit;
 mod users;
 pub use audit::AuditPage;
 pub use users::UsersPage;
+// ---- widget sites admin (issue 7, notices) ----
+mod widget;
+pub use widget::WidgetSitesPage;
 
 pub use channels::ChannelsPage;
 pub use dashboard::DashboardPage;

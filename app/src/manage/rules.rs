@@ -789,7 +789,7 @@ fn cond_inputs(
         }),
         "owner" => select_in::<C>(form, key, v, "cond-value", move || {
             let mut o = vec![(String::new(), t.rules_choose.to_owned())];
-            o.extend(agent_options(dir));
+            o.extend(agent_options(dir, true));
             o
         }),
         "older_than" => view! {
@@ -846,10 +846,13 @@ fn status_checks(form: RwSignal<RuleForm>, key: u32, t: &'static Texts) -> AnyVi
         .into_any()
 }
 
-fn agent_options(dir: RwSignal<Directory>) -> Vec<(String, String)> {
+/// Agents for a select: every agent (`all`, e.g. "owner is"), or only those a ticket may be
+/// assigned to (active accounts).
+fn agent_options(dir: RwSignal<Directory>, all: bool) -> Vec<(String, String)> {
     dir.with(|d| {
         d.agents
             .iter()
+            .filter(|a| all || !d.inactive.contains(&a.id))
             .map(|a| (a.id.to_string(), a.name.clone()))
             .collect()
     })
@@ -886,7 +889,7 @@ fn action_inputs(
                 ("strategy".to_owned(), t.rules_assign_strategy.to_owned()),
                 ("nobody".to_owned(), t.rules_assign_nobody.to_owned()),
             ];
-            o.extend(agent_options(dir));
+            o.extend(agent_options(dir, false));
             o
         }),
         "set_status" => select_in::<A>(form, key, v, "action-value", fixed(status_options(t))),

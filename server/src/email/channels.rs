@@ -31,6 +31,7 @@ use lossless::email::admin::{
 };
 use lossless::email::{IngestEmail, IngestOutcome, MailContent, MailboxId, OurIdentity, classify};
 use lossless::error::FieldErrors;
+use lossless::ids::AgentId;
 use lossless::live::LiveEvent;
 use lossless::ports::{BoxFuture, StoreError, StoredMailbox};
 use lossless::services::Ports;
@@ -85,6 +86,7 @@ impl Channels {
 
     async fn save_inner(
         &self,
+        actor: Option<AgentId>,
         mut s: MailboxSettings,
         is_new: bool,
     ) -> Result<MailboxId, ChannelError> {
@@ -106,10 +108,26 @@ impl Channels {
         if is_new && s.smtp.is_some() && s.smtp_password.is_none() {
             s.smtp_password.clone_from(&s.imap_password);
         }
+        // The audit entry compares with the stored settings (passwords only by equality;
+        // the entry names a replaced password, never its value).
+        let stored = if is_new {
+            None
+        } else {
+            self.stored()
+                .await?
+                .into_iter()
+                .find(|m| m.settings.name == s.name)
+        };
+        let audit = lossless::audit::mailbox_entry(
+            lossless::ports::to_micros(self.ports.clock.now()),
+            actor,
+            &s,
+            stored.as_ref().map(|m| (m.id.0, &m.settings)),
+        );
         let id = match self
             .ports
             .store
-            .save_mailbox(s, MailboxSource::Ui, is_new)
+            .save_mailbox_audited(s, MailboxSource::Ui, is_new, audit)
             .await
         {
             Ok(id) => id,
@@ -236,10 +254,11 @@ impl ChannelAdmin for Channels {
 
     fn save(
         &self,
+        actor: Option<AgentId>,
         s: MailboxSettings,
         is_new: bool,
     ) -> BoxFuture<'_, Result<MailboxId, ChannelError>> {
-        Box::pin(self.save_inner(s, is_new))
+        Box::pin(self.save_inner(actor, s, is_new))
     }
 
     fn overview(&self) -> BoxFuture<'_, Result<Vec<MailboxOverview>, ChannelError>> {

@@ -11,8 +11,10 @@
 //!   configuration); `starttls` requires the upgrade, `tls` is implicit TLS (SMTPS). Either
 //!   verifies the server's certificate and name against a [`TlsTrust`] (the webpki roots plus
 //!   the configured `tls_ca_file`).
-//! - `Ok` means the server accepted the mail for delivery; anything else is an error text
-//!   for the message's delivery state and the job's retry.
+//! - `Ok` means the server accepted the mail for delivery; anything else is a [`SendError`]
+//!   for the message's delivery state and the job: permanent for a 5xx reply (RFC 5321
+//!   §4.2.1: "the same command … should not be repeated") and for a mail that cannot be
+//!   built, temporary (retried) for a 4xx reply, a lost connection or a TLS failure.
 
 use crate::email::tls::TlsTrust;
 use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
@@ -22,6 +24,7 @@ use lettre::transport::smtp::client::Tls;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use lossless::email::OutgoingEmail;
 use lossless::email::admin::TransportSecurity;
+use lossless::email::outbound::SendError;
 use lossless::ids::EmailAddress;
 use lossless::ports::{BoxFuture, Mailer};
 use std::sync::Arc;
@@ -282,12 +285,12 @@ impl SmtpMailers {
 }
 
 impl Mailer for SmtpMailers {
-    fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), String>> {
+    fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), SendError>> {
         let mailer = self.pick(mail.mailbox.as_deref());
         Box::pin(async move {
             match mailer {
                 Some(m) => m.send(mail).await,
-                None => Err("no mailbox has an SMTP server".to_owned()),
+                None => Err(SendError::temporary("no mailbox has an SMTP server")),
             }
         })
     }
@@ -297,9 +300,10 @@ impl Mailer for SmtpMailers {
 }
 
 impl Mailer for SmtpMailer {
-    fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), String>> {
+    fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), SendError>> {
         Box::pin(async move {
-            let message = build_message(&self.from, &mail)?;
+            // A mail that cannot be built (a malformed address) never will be.
+            let message = build_message(&self.from, &mail).map_err(SendError::permanent)?;
             self.transport
                 .send(message)
                 .await
@@ -309,11 +313,17 @@ impl Mailer for SmtpMailer {
     }
 }
 
-/// The text of a failed send: lettre's error, or a refused TLS certificate in words.
-fn smtp_failure(host: &str, e: &lettre::transport::smtp::Error) -> String {
-    match tls_failure(host, e) {
+/// A failed send: lettre's error (with the server's reply), or a refused TLS certificate in
+/// words; permanent exactly when the server answered with a 5xx reply.
+fn smtp_failure(host: &str, e: &lettre::transport::smtp::Error) -> SendError {
+    let reason = match tls_failure(host, e) {
         Some(tls) => format!("smtp: {tls}"),
         None => format!("smtp: {e}"),
+    };
+    if e.is_permanent() {
+        SendError::permanent(reason)
+    } else {
+        SendError::temporary(reason)
     }
 }
 

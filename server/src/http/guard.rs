@@ -17,7 +17,16 @@ use std::time::Instant;
 
 /// Paths a cross-site POST may reach.
 fn exempt(path: &str) -> bool {
-    path == "/request" || path.starts_with("/api/v1/")
+    path == "/request" || path.starts_with("/api/v1/") || widget_api(path)
+}
+
+// ---- widget (issue 7, widget-backend) ----
+/// The widget's JSON API (`/widget/v1/{key}/…`): authenticated by the visitor's bearer
+/// token, never by a cookie, so a forged cross-site request carries no authority; the
+/// frame that calls it may sit behind privacy settings that strip `Origin` and
+/// `Sec-Fetch-Site`. Only that prefix: every other `/widget…` path keeps the rule.
+fn widget_api(path: &str) -> bool {
+    path.starts_with("/widget/v1/")
 }
 
 /// Does this request pass the CSRF rule?
@@ -52,15 +61,15 @@ pub async fn csrf(req: Request<Body>, next: Next) -> Response {
 }
 
 /// Rate-limits sign-in attempts per client IP (the server function's URL is
-/// `/api/sign_in<hash>`). Over the limit → `429 {"code":"rate_limited"}`, which the UI shows
-/// as the localized `rate_limited` message.
+/// `/api/sign_in<hash>`; see [`limited`] for the others). Over the limit →
+/// `429 {"code":"rate_limited"}`, which the UI shows as the localized `rate_limited` message.
 pub async fn sign_in_limit(
     axum::extract::State(s): axum::extract::State<super::AppState>,
     req: Request<Body>,
     next: Next,
 ) -> Response {
     if req.method() == Method::POST
-        && req.uri().path().starts_with("/api/sign_in")
+        && limited(req.uri().path())
         && !s
             .sign_in_limiter
             .allow(super::client_ip(&req), Instant::now())
@@ -73,6 +82,15 @@ pub async fn sign_in_limit(
             .into_response();
     }
     next.run(req).await
+}
+
+/// The server functions that guess at credentials: the agents' sign-in and (issue 7,
+/// point 5) the customer portal's link request and ticket lookup by number and email.
+fn limited(path: &str) -> bool {
+    path.starts_with("/api/sign_in")
+        // ---- customer portal (issue 7, point 5) ----
+        || path.starts_with("/api/request_portal_link")
+        || path.starts_with("/api/portal_lookup")
 }
 
 /// A token bucket per client IP. `per_minute == 0` disables limiting.
@@ -168,6 +186,9 @@ mod tests {
             "/request",
             &[("sec-fetch-site", "cross-site")]
         )));
+        // ---- widget (issue 7, widget-backend) ----
+        assert!(csrf_ok(&req(Method::POST, "/widget/v1/shop/messages", &[])));
+        assert!(!csrf_ok(&req(Method::POST, "/widget-admin", &[])));
     }
 
     #[test]

@@ -9,6 +9,12 @@ pub mod attachments;
 pub mod form;
 pub mod guard;
 pub mod live_ws;
+// ---- customer portal (issue 7, point 5) ----
+pub mod portal;
+// ---- widget frame (issue 7, widget-frame) ----
+pub mod widget_frame;
+// ---- widget API (issue 7, widget-backend) ----
+pub mod widget;
 
 use crate::live::Hub;
 use axum::Router;
@@ -44,6 +50,10 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// What the app's server functions get.
     pub app: AppContext,
+    // ---- customer portal (issue 7, point 5) ----
+    /// The largest attachment stored (`attachment_max_bytes`): customer uploads over it are
+    /// refused with 413, the same limit email intake keeps attachments under.
+    pub attachment_max_bytes: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -151,6 +161,12 @@ pub fn router(state: AppState) -> Router {
             "/agent/messages/{id}/original.eml",
             get(attachments::original),
         )
+        // ---- widget frame (issue 7, widget-frame) ----
+        .merge(widget_frame::routes())
+        // ---- customer portal (issue 7, point 5) ----
+        .merge(portal::routes(state.attachment_max_bytes))
+        // ---- widget API (issue 7, widget-backend) ----
+        .merge(widget::routes(state.attachment_max_bytes))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context,

@@ -465,3 +465,15 @@ pub(crate) async fn audit_log(pool: &DbPool, q: AuditQuery) -> StoreResult<Vec<A
         })
         .collect()
 }
+
+// ---- assignable agents (issue 6 follow-up) ----
+
+/// Agents whose account is not active (invited or deactivated), by id.
+pub(crate) async fn inactive_agents(pool: &DbPool) -> StoreResult<Vec<AgentId>> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM agents WHERE status <> 'active' ORDER BY id")
+            .fetch_all(reader(pool))
+            .await
+            .map_err(db_err)?;
+    Ok(ids.into_iter().map(AgentId).collect())
+}

@@ -77,6 +77,19 @@ pub(crate) async fn save_canned_response(
     draft: CannedDraft,
     now: DateTime<Utc>,
 ) -> StoreResult<CannedResponse> {
+    save_canned_response_audited(pool, id, owner, draft, now, None).await
+}
+
+/// [`save_canned_response`] writing `audit` (issue 6 follow-up; its `target_id`: the
+/// response's id) in the same transaction.
+pub(crate) async fn save_canned_response_audited(
+    pool: &DbPool,
+    id: Option<CannedId>,
+    owner: Option<AgentId>,
+    draft: CannedDraft,
+    now: DateTime<Utc>,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<CannedResponse> {
     let actions = codec::to_json(&draft.actions)?;
     let now = to_micros(now);
     let q = match id {
@@ -107,10 +120,22 @@ pub(crate) async fn save_canned_response(
         .map_err(db_err_ref)?
         .ok_or(StoreError::NotFound)?;
     let saved = canned_from_row(&row)?;
+    if let Some(mut a) = audit {
+        a.target_id = saved.id.0.to_string();
+        super::accounts::insert_audit(&mut tx, &a).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(saved)
 }
 
 pub(crate) async fn delete_canned_response(pool: &DbPool, id: CannedId) -> StoreResult<()> {
-    super::routing::delete_row(pool, "canned_responses", id.0).await
+    super::routing::delete_row(pool, "canned_responses", id.0, None).await
+}
+
+pub(crate) async fn delete_canned_response_audited(
+    pool: &DbPool,
+    id: CannedId,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<()> {
+    super::routing::delete_row(pool, "canned_responses", id.0, audit).await
 }

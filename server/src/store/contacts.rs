@@ -99,11 +99,20 @@ pub(crate) async fn contact_tickets(
     })
 }
 
-/// The contact owning a handle, if any (exact normalized value, as intake finds it).
-async fn owner_of(c: &mut Conn, h: &Handle) -> StoreResult<Option<i64>> {
-    sqlx::query_scalar("SELECT contact_id FROM contact_handles WHERE kind = $1 AND value = $2")
+/// A contact other than `me` owning a handle, if any — as intake finds it: the normalized
+/// value, an email address in any letter case (see `lossless::contact`).
+async fn other_owner_of(c: &mut Conn, h: &Handle, me: ContactId) -> StoreResult<Option<i64>> {
+    let sql = if matches!(h, Handle::Email(_)) {
+        "SELECT contact_id FROM contact_handles \
+         WHERE kind = $1 AND lower(value) = lower($2) AND contact_id <> $3 LIMIT 1"
+    } else {
+        "SELECT contact_id FROM contact_handles \
+         WHERE kind = $1 AND value = $2 AND contact_id <> $3 LIMIT 1"
+    };
+    sqlx::query_scalar(sql)
         .bind(h.kind())
         .bind(h.value())
+        .bind(me.0)
         .fetch_optional(&mut *c)
         .await
         .map_err(db_err)
@@ -153,9 +162,7 @@ pub(crate) async fn save_contact(
     let mut tx = begin(pool).await.map_err(db_err)?;
     lock_contact(&mut tx, id).await?;
     for h in &edit.handles {
-        if let Some(owner) = owner_of(&mut tx, h).await?
-            && owner != id.0
-        {
+        if other_owner_of(&mut tx, h, id).await?.is_some() {
             tx.rollback().await.map_err(db_err)?;
             return Err(StoreError::Duplicate("handles"));
         }

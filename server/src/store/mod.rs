@@ -920,6 +920,97 @@ impl Store for SqlStore {
         dispatch!(self.audit_log(q))
     }
 
+    // ---- audit of configuration changes (issue 6 follow-up) ----
+
+    fn save_rule_audited(
+        &self,
+        id: Option<RuleId>,
+        draft: RuleDraft,
+        now: DateTime<Utc>,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<Rule>> {
+        dispatch!(self.save_rule_audited(id, draft, now, Some(audit)))
+    }
+
+    fn delete_rule_audited(
+        &self,
+        id: RuleId,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_rule_audited(id, Some(audit)))
+    }
+
+    fn save_sla_policy_audited(
+        &self,
+        id: Option<SlaPolicyId>,
+        draft: PolicyDraft,
+        now: DateTime<Utc>,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<Policy>> {
+        dispatch!(self.save_sla_policy_audited(id, draft, now, Some(audit)))
+    }
+
+    fn delete_sla_policy_audited(
+        &self,
+        id: SlaPolicyId,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_sla_policy_audited(id, Some(audit)))
+    }
+
+    fn save_sla_calendar_audited(
+        &self,
+        id: Option<SlaCalendarId>,
+        name: String,
+        calendar: Calendar,
+        is_default: bool,
+        now: DateTime<Utc>,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<StoredCalendar>> {
+        dispatch!(self.save_sla_calendar_audited(id, name, calendar, is_default, now, Some(audit)))
+    }
+
+    fn delete_sla_calendar_audited(
+        &self,
+        id: SlaCalendarId,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_sla_calendar_audited(id, Some(audit)))
+    }
+
+    fn save_mailbox_audited(
+        &self,
+        settings: MailboxSettings,
+        source: MailboxSource,
+        is_new: bool,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<MailboxId>> {
+        dispatch!(self.save_mailbox_audited(settings, source, is_new, Some(audit)))
+    }
+
+    fn save_canned_response_audited(
+        &self,
+        id: Option<lossless::ids::CannedId>,
+        owner: Option<AgentId>,
+        draft: lossless::canned::CannedDraft,
+        now: DateTime<Utc>,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<lossless::canned::CannedResponse>> {
+        dispatch!(self.save_canned_response_audited(id, owner, draft, now, Some(audit)))
+    }
+
+    fn delete_canned_response_audited(
+        &self,
+        id: lossless::ids::CannedId,
+        audit: lossless::account::NewAuditEntry,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.delete_canned_response_audited(id, Some(audit)))
+    }
+
+    fn inactive_agents(&self) -> BoxFuture<'_, StoreResult<Vec<AgentId>>> {
+        dispatch!(self.inactive_agents())
+    }
+
     // ---- contacts (issue 6) ----
 
     fn contact_card(
@@ -1043,6 +1134,170 @@ impl Store for SqlStore {
     ) -> BoxFuture<'_, StoreResult<()>> {
         let (a, b) = (a.clone(), b.clone());
         dispatch!(self.unlink_tickets(a, b, actor, now))
+    }
+
+    // ---- widget (issue 7, widget-backend) ----
+
+    fn widget_sites(&self) -> BoxFuture<'_, StoreResult<Vec<lossless::widget::Site>>> {
+        dispatch!(self.widget_sites())
+    }
+
+    fn widget_site(
+        &self,
+        id: lossless::ids::SiteId,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::widget::Site>>> {
+        dispatch!(self.widget_site(id))
+    }
+
+    fn widget_site_by_key(
+        &self,
+        key: &lossless::widget::SiteKey,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::widget::Site>>> {
+        let key = key.clone();
+        dispatch!(self.widget_site_by_key(key))
+    }
+
+    fn save_widget_site(
+        &self,
+        id: Option<lossless::ids::SiteId>,
+        key: lossless::widget::SiteKey,
+        settings: lossless::widget::SiteSettings,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<lossless::widget::Site>> {
+        dispatch!(self.save_widget_site(id, key, settings, now))
+    }
+
+    fn set_widget_site_active(
+        &self,
+        id: lossless::ids::SiteId,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        dispatch!(self.set_widget_site_active(id, active, now))
+    }
+
+    fn widget_visitor(
+        &self,
+        token_hash: &str,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::widget::Visitor>>> {
+        let token_hash = token_hash.to_owned();
+        dispatch!(self.widget_visitor(token_hash))
+    }
+
+    fn create_widget_visitor(
+        &self,
+        token_hash: &str,
+        site: lossless::ids::SiteId,
+        lang: lossless::ids::Lang,
+        page: lossless::widget::Page,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<lossless::widget::Visitor>> {
+        let token_hash = token_hash.to_owned();
+        dispatch!(self.create_widget_visitor(token_hash, site, lang, page, now))
+    }
+
+    fn update_widget_visitor(
+        &self,
+        token_hash: &str,
+        update: lossless::widget::VisitorUpdate,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<lossless::widget::Visitor>> {
+        let token_hash = token_hash.to_owned();
+        dispatch!(self.update_widget_visitor(token_hash, update, now))
+    }
+
+    fn create_widget_ticket(
+        &self,
+        c: lossless::widget::NewWidgetTicket,
+    ) -> BoxFuture<'_, StoreResult<Created>> {
+        dispatch!(self.create_widget_ticket(c))
+    }
+
+    fn message_by_key(
+        &self,
+        ticket: TicketId,
+        dedupe_key: &str,
+    ) -> BoxFuture<'_, StoreResult<Option<Message>>> {
+        let dedupe_key = dedupe_key.to_owned();
+        dispatch!(self.message_by_key(ticket, dedupe_key))
+    }
+
+    fn ticket_site(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::ids::SiteId>>> {
+        dispatch!(self.ticket_site(ticket))
+    }
+
+    fn ticket_visitor(
+        &self,
+        ticket: TicketId,
+    ) -> BoxFuture<'_, StoreResult<Option<lossless::widget::Visitor>>> {
+        dispatch!(self.ticket_visitor(ticket))
+    }
+
+    fn save_widget_upload(
+        &self,
+        token_hash: &str,
+        meta: lossless::message::AttachmentMeta,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<()>> {
+        let token_hash = token_hash.to_owned();
+        dispatch!(self.save_widget_upload(token_hash, meta, now))
+    }
+
+    fn widget_uploads(
+        &self,
+        token_hash: &str,
+        sha256s: Vec<String>,
+    ) -> BoxFuture<'_, StoreResult<Vec<lossless::message::AttachmentMeta>>> {
+        let token_hash = token_hash.to_owned();
+        dispatch!(self.widget_uploads(token_hash, sha256s))
+    }
+
+    // ---- customer portal (issue 7, point 5) ----
+
+    fn issue_portal_link(
+        &self,
+        link: lossless::portal::NewPortalLink,
+        per_hour: i64,
+    ) -> BoxFuture<'_, StoreResult<bool>> {
+        dispatch!(self.issue_portal_link(link, per_hour))
+    }
+
+    fn portal_link_contact(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<ContactId>>> {
+        let hash = hash.to_owned();
+        dispatch!(self.portal_link_contact(hash, now))
+    }
+
+    fn redeem_portal_link(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        session_hash: &str,
+        session_expires: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<ContactId>>> {
+        let hash = hash.to_owned();
+        let session_hash = session_hash.to_owned();
+        dispatch!(self.redeem_portal_link(hash, now, session_hash, session_expires))
+    }
+
+    fn portal_session_contact(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, StoreResult<Option<ContactId>>> {
+        let session_hash = session_hash.to_owned();
+        dispatch!(self.portal_session_contact(session_hash, now))
+    }
+
+    fn delete_portal_session(&self, session_hash: &str) -> BoxFuture<'_, StoreResult<()>> {
+        let session_hash = session_hash.to_owned();
+        dispatch!(self.delete_portal_session(session_hash))
     }
 }
 

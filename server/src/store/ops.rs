@@ -150,9 +150,32 @@ pub(crate) use self::visibility::{
 /// with this file.
 #[path = "accounts.rs"]
 mod accounts;
+// ---- assignable agents (issue 6 follow-up) ----
+pub(crate) use self::accounts::inactive_agents;
 pub(crate) use self::accounts::{
     active_agent_by_email, audit_log, create_invite, issue_token, redeem_token, set_account_status,
     set_agent_role, token_agent, user_accounts,
+};
+
+// ---- customer portal (issue 7, point 5) ----
+/// The issue 7 customer portal queries (sign-in links, portal sessions), compiled with this
+/// file.
+#[path = "portal.rs"]
+mod portal;
+pub(crate) use self::portal::{
+    delete_portal_session, issue_portal_link, portal_link_contact, portal_session_contact,
+    redeem_portal_link,
+};
+
+// ---- widget (issue 7, widget-backend) ----
+/// The issue 7 widget queries (sites, visitors, uploads, widget tickets), compiled with
+/// this file.
+#[path = "widget.rs"]
+mod widget;
+pub(crate) use self::widget::{
+    create_widget_ticket, create_widget_visitor, message_by_key, save_widget_site,
+    save_widget_upload, set_widget_site_active, ticket_site, ticket_visitor, update_widget_visitor,
+    widget_site, widget_site_by_key, widget_sites, widget_uploads, widget_visitor,
 };
 
 type Conn = <Db as sqlx::Database>::Connection;
@@ -336,16 +359,16 @@ async fn insert_jobs(c: &mut Conn, jobs: &[NewJob]) -> StoreResult<()> {
     Ok(())
 }
 
-/// The contact owning the first of `handles` that has an owner.
+/// The contact owning the first of `handles` that has an owner (an email address in any
+/// letter case; see `lossless::contact`).
 async fn find_contact(c: &mut Conn, handles: &BTreeSet<&Handle>) -> StoreResult<Option<ContactId>> {
     for h in handles {
-        let row =
-            sqlx::query("SELECT contact_id FROM contact_handles WHERE kind = $1 AND value = $2")
-                .bind(h.kind())
-                .bind(h.value())
-                .fetch_optional(&mut *c)
-                .await
-                .map_err(db_err)?;
+        let row = sqlx::query(handle_match_sql(h, "contact_id"))
+            .bind(h.kind())
+            .bind(h.value())
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?;
         if let Some(r) = row {
             return Ok(Some(ContactId(r.try_get(0).map_err(db_err)?)));
         }
@@ -353,7 +376,24 @@ async fn find_contact(c: &mut Conn, handles: &BTreeSet<&Handle>) -> StoreResult<
     Ok(None)
 }
 
-/// Gives `contact` those of `handles` nobody owns; returns how many it got.
+// ---- email handles in any letter case (issue 6 follow-up) ----
+/// `SELECT <column> FROM contact_handles` matching handle `h` (`$1` kind, `$2` value): an
+/// email address in any letter case (`lower()` on both sides, served by
+/// `contact_handles_lower_idx`; the oldest row first when old data holds several
+/// spellings), other kinds exactly.
+fn handle_match_sql(h: &Handle, column: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(if matches!(h, Handle::Email(_)) {
+        format!(
+            "SELECT {column} FROM contact_handles WHERE kind = $1 AND lower(value) = lower($2) \
+             ORDER BY id LIMIT 1"
+        )
+    } else {
+        format!("SELECT {column} FROM contact_handles WHERE kind = $1 AND value = $2")
+    })
+}
+
+/// Gives `contact` those of `handles` nobody owns (an email address owned in another letter
+/// case counts as owned); returns how many it got.
 async fn attach_handles(
     c: &mut Conn,
     contact: ContactId,
@@ -361,6 +401,17 @@ async fn attach_handles(
 ) -> StoreResult<usize> {
     let mut attached = 0;
     for h in handles {
+        if matches!(h, Handle::Email(_))
+            && sqlx::query(handle_match_sql(h, "id"))
+                .bind(h.kind())
+                .bind(h.value())
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_err)?
+                .is_some()
+        {
+            continue;
+        }
         let done = sqlx::query(
             "INSERT INTO contact_handles (contact_id, kind, value) VALUES ($1, $2, $3) \
              ON CONFLICT (kind, value) DO NOTHING",
@@ -632,8 +683,10 @@ pub(crate) async fn update_ticket(pool: &DbPool, u: UpdateTicket) -> StoreResult
     let mut jobs = jobs;
     for m in &messages {
         let id = insert_message(&mut tx, stored.id, m, now).await?;
+        // ---- widget: a reply on a widget ticket is mailed when its contact has an address ----
         if let Some(id) = id
-            && outbound::delivers_by_email(&stored, m)
+            && (outbound::delivers_by_email(&stored, m)
+                || widget::emails_reply(&mut tx, &stored, m).await?)
         {
             sqlx::query("UPDATE messages SET delivery = 'pending' WHERE id = $1")
                 .bind(id)
@@ -2105,6 +2158,18 @@ pub(crate) async fn save_mailbox(
     source: MailboxSource,
     is_new: bool,
 ) -> StoreResult<MailboxId> {
+    save_mailbox_audited(pool, s, source, is_new, None).await
+}
+
+/// [`save_mailbox`] writing `audit` (issue 6; its `target_id`: the mailbox's id) in the same
+/// transaction.
+pub(crate) async fn save_mailbox_audited(
+    pool: &DbPool,
+    s: MailboxSettings,
+    source: MailboxSource,
+    is_new: bool,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<MailboxId> {
     // $1 name … $16 source; a NULL password keeps the stored one.
     const VALUES: &str = "($1, $2, 0, $3, $4, $5, $6, COALESCE($7, ''), $8, $9, $10, $11, \
         COALESCE($12, ''), $13, $14, $15, $16)";
@@ -2150,6 +2215,10 @@ pub(crate) async fn save_mailbox(
         .await
         .map_err(db_err_dup("name"))?;
     let id = id.ok_or(StoreError::NotFound)?;
+    if let Some(mut a) = audit {
+        a.target_id = id.to_string();
+        accounts::insert_audit(&mut tx, &a).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(MailboxId(id))
 }

@@ -141,6 +141,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "display_prefs",
         include_str!("../../migrations/postgres/0022_display_prefs.sql"),
     ),
+    // ---- widget (issue 7, widget-backend) ----
+    (
+        23,
+        "widget",
+        include_str!("../../migrations/postgres/0023_widget.sql"),
+    ),
+    // ---- customer portal (issue 7, point 5) ----
+    (
+        24,
+        "portal",
+        include_str!("../../migrations/postgres/0024_portal.sql"),
+    ),
 ];
 
 /// Connects to the server of a `postgres://` URL and migrates the database.

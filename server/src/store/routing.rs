@@ -80,6 +80,17 @@ pub(crate) async fn save_rule(
     draft: RuleDraft,
     now: DateTime<Utc>,
 ) -> StoreResult<Rule> {
+    save_rule_audited(pool, id, draft, now, None).await
+}
+
+/// [`save_rule`] writing `audit` (its `target_id`: the rule's id) in the same transaction.
+pub(crate) async fn save_rule_audited(
+    pool: &DbPool,
+    id: Option<RuleId>,
+    draft: RuleDraft,
+    now: DateTime<Utc>,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<Rule> {
     let activator = codec::to_json(&draft.activator)?;
     let condition = codec::to_json(&draft.condition)?;
     let actions = codec::to_json(&draft.actions)?;
@@ -109,12 +120,24 @@ pub(crate) async fn save_rule(
     let row = q.fetch_optional(&mut *tx).await.map_err(db_err)?;
     let row = row.ok_or(StoreError::NotFound)?;
     let rule = rule_from_row(&row)?;
+    if let Some(mut a) = audit {
+        a.target_id = rule.id.0.to_string();
+        super::accounts::insert_audit(&mut tx, &a).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(rule)
 }
 
 pub(crate) async fn delete_rule(pool: &DbPool, id: RuleId) -> StoreResult<()> {
-    delete_row(pool, "rules", id.0).await
+    delete_row(pool, "rules", id.0, None).await
+}
+
+pub(crate) async fn delete_rule_audited(
+    pool: &DbPool,
+    id: RuleId,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<()> {
+    delete_row(pool, "rules", id.0, audit).await
 }
 
 pub(crate) async fn reorder_rules(pool: &DbPool, ids: Vec<RuleId>) -> StoreResult<()> {
@@ -122,7 +145,13 @@ pub(crate) async fn reorder_rules(pool: &DbPool, ids: Vec<RuleId>) -> StoreResul
 }
 
 /// Deletes row `id` of `table` (a fixed table name, never input); `NotFound` if none.
-pub(super) async fn delete_row(pool: &DbPool, table: &'static str, id: i64) -> StoreResult<()> {
+/// Writes `audit` (its `target_id`: `id`) in the same transaction.
+pub(super) async fn delete_row(
+    pool: &DbPool,
+    table: &'static str,
+    id: i64,
+    audit: Option<lossless::account::NewAuditEntry>,
+) -> StoreResult<()> {
     let mut tx = begin(pool).await.map_err(db_err)?;
     let done = sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM {table} WHERE id = $1"
@@ -134,6 +163,10 @@ pub(super) async fn delete_row(pool: &DbPool, table: &'static str, id: i64) -> S
     if done.rows_affected() != 1 {
         tx.rollback().await.map_err(db_err)?;
         return Err(StoreError::NotFound);
+    }
+    if let Some(mut a) = audit {
+        a.target_id = id.to_string();
+        super::accounts::insert_audit(&mut tx, &a).await?;
     }
     tx.commit().await.map_err(db_err)
 }
@@ -379,7 +412,7 @@ pub(crate) async fn assignment_candidates(
          (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = a.id \
             AND t.status IN ('new', 'open', 'pending')) AS open_tickets \
          FROM group_members m JOIN agents a ON a.id = m.agent_id \
-         WHERE m.group_id = $1 ORDER BY a.id"
+         WHERE m.group_id = $1 AND a.status = 'active' ORDER BY a.id"
     )))
     .bind(group.0)
     .fetch_all(reader(pool))

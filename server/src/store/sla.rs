@@ -28,6 +28,7 @@ use super::{
     mark_job_done, reader, routing,
 };
 use chrono::{DateTime, Utc};
+use lossless::account::NewAuditEntry;
 use lossless::actor::ActorRef;
 use lossless::ids::{GroupId, SlaCalendarId, SlaPolicyId, TicketId};
 use lossless::ports::{StoreError, StoreResult, to_micros};
@@ -85,6 +86,20 @@ pub(crate) async fn save_sla_calendar(
     is_default: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<StoredCalendar> {
+    save_sla_calendar_audited(pool, id, name, calendar, is_default, now, None).await
+}
+
+/// [`save_sla_calendar`] writing `audit` (its `target_id`: the calendar's id) in the same
+/// transaction.
+pub(crate) async fn save_sla_calendar_audited(
+    pool: &DbPool,
+    id: Option<SlaCalendarId>,
+    name: String,
+    calendar: Calendar,
+    is_default: bool,
+    now: DateTime<Utc>,
+    audit: Option<NewAuditEntry>,
+) -> StoreResult<StoredCalendar> {
     let json = codec::to_json(&calendar)?;
     let mut tx = begin(pool).await.map_err(db_err)?;
     let make_default = match id {
@@ -139,11 +154,24 @@ pub(crate) async fn save_sla_calendar(
         .map_err(conflict_on_unique)?
         .ok_or(StoreError::NotFound)?;
     let stored = calendar_from_row(&row)?;
+    if let Some(mut a) = audit {
+        a.target_id = stored.id.0.to_string();
+        super::accounts::insert_audit(&mut tx, &a).await?;
+    }
     tx.commit().await.map_err(conflict_on_unique)?;
     Ok(stored)
 }
 
 pub(crate) async fn delete_sla_calendar(pool: &DbPool, id: SlaCalendarId) -> StoreResult<()> {
+    delete_sla_calendar_audited(pool, id, None).await
+}
+
+/// [`delete_sla_calendar`] writing `audit` (its `target_id`: `id`) in the same transaction.
+pub(crate) async fn delete_sla_calendar_audited(
+    pool: &DbPool,
+    id: SlaCalendarId,
+    audit: Option<NewAuditEntry>,
+) -> StoreResult<()> {
     let mut tx = begin(pool).await.map_err(db_err)?;
     let is_default: Option<bool> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT is_default FROM sla_calendars WHERE id = $1{FOR_UPDATE}"
@@ -163,6 +191,10 @@ pub(crate) async fn delete_sla_calendar(pool: &DbPool, id: SlaCalendarId) -> Sto
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+    if let Some(mut a) = audit {
+        a.target_id = id.0.to_string();
+        super::accounts::insert_audit(&mut tx, &a).await?;
+    }
     tx.commit().await.map_err(db_err)
 }
 
@@ -240,6 +272,18 @@ pub(crate) async fn save_sla_policy(
     draft: PolicyDraft,
     now: DateTime<Utc>,
 ) -> StoreResult<Policy> {
+    save_sla_policy_audited(pool, id, draft, now, None).await
+}
+
+/// [`save_sla_policy`] writing `audit` (its `target_id`: the policy's id) in the same
+/// transaction.
+pub(crate) async fn save_sla_policy_audited(
+    pool: &DbPool,
+    id: Option<SlaPolicyId>,
+    draft: PolicyDraft,
+    now: DateTime<Utc>,
+    audit: Option<NewAuditEntry>,
+) -> StoreResult<Policy> {
     // The calendar lives in its column only (a deleted calendar leaves no stale copy).
     let calendar = draft.calendar.map(|c| c.0);
     let json = codec::to_json(&PolicyDraft {
@@ -275,12 +319,24 @@ pub(crate) async fn save_sla_policy(
         .map_err(db_err)?
         .ok_or(StoreError::NotFound)?;
     let policy = policy_from_row(&row)?;
+    if let Some(mut a) = audit {
+        a.target_id = policy.id.0.to_string();
+        super::accounts::insert_audit(&mut tx, &a).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(policy)
 }
 
 pub(crate) async fn delete_sla_policy(pool: &DbPool, id: SlaPolicyId) -> StoreResult<()> {
-    super::routing::delete_row(pool, "sla_policies", id.0).await
+    super::routing::delete_row(pool, "sla_policies", id.0, None).await
+}
+
+pub(crate) async fn delete_sla_policy_audited(
+    pool: &DbPool,
+    id: SlaPolicyId,
+    audit: Option<NewAuditEntry>,
+) -> StoreResult<()> {
+    super::routing::delete_row(pool, "sla_policies", id.0, audit).await
 }
 
 pub(crate) async fn reorder_sla_policies(pool: &DbPool, ids: Vec<SlaPolicyId>) -> StoreResult<()> {

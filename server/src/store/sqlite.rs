@@ -145,6 +145,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "display_prefs",
         include_str!("../../migrations/sqlite/0022_display_prefs.sql"),
     ),
+    // ---- widget (issue 7, widget-backend) ----
+    (
+        23,
+        "widget",
+        include_str!("../../migrations/sqlite/0023_widget.sql"),
+    ),
+    // ---- customer portal (issue 7, point 5) ----
+    (
+        24,
+        "portal",
+        include_str!("../../migrations/sqlite/0024_portal.sql"),
+    ),
 ];
 
 /// The SQLite pools: concurrent read-only connections and one writer connection.

@@ -501,11 +501,11 @@ async fn mailboxes_from_the_ui_are_fetched_probed_and_replayed() {
     let mut bad = s.clone();
     bad.imap.host = "mail.example.com".into();
     assert!(matches!(
-        admin.save(bad, true).await,
+        admin.save(None, bad, true).await,
         Err(ChannelError::Invalid(_))
     ));
-    admin.save(s.clone(), true).await.unwrap();
-    match admin.save(s.clone(), true).await {
+    admin.save(None, s.clone(), true).await.unwrap();
+    match admin.save(None, s.clone(), true).await {
         Err(ChannelError::Invalid(f)) => {
             assert_eq!(
                 (f.0[0].field.as_str(), f.0[0].code.as_str()),
@@ -578,10 +578,10 @@ async fn mailboxes_from_the_ui_are_fetched_probed_and_replayed() {
     assert!(detail.starts_with(refused), "{detail}");
 
     // Saving a wrong password restarts fetching with it: health shows the error.
-    admin.save(wrong, false).await.unwrap();
+    admin.save(None, wrong, false).await.unwrap();
     let error = pass_error(&node, "sales", 15, "the failed pass shows").await;
     assert!(error.contains("imap"), "readable enough for logs");
-    admin.save(s.clone(), false).await.unwrap();
+    admin.save(None, s.clone(), false).await.unwrap();
     eventually(15, "the error clears", || async {
         health(&node, "sales")
             .await
@@ -663,13 +663,16 @@ async fn mailboxes_from_the_ui_are_fetched_probed_and_replayed() {
         .save_mailbox(cfg.clone(), MailboxSource::Config, false)
         .await
         .unwrap();
-    assert_eq!(admin.save(cfg, false).await, Err(ChannelError::ReadOnly));
+    assert_eq!(
+        admin.save(None, cfg, false).await,
+        Err(ChannelError::ReadOnly)
+    );
 
     // Disabled: fetching stops, new mail stays on the server.
     let mut off = s.clone();
     off.enabled = false;
     off.imap_password = None;
-    admin.save(off, false).await.unwrap();
+    admin.save(None, off, false).await.unwrap();
     eventually(5, "fetching stops promptly", || async {
         admin.supervisor().fetching().await.is_empty().then_some(())
     })
@@ -712,7 +715,7 @@ async fn another_node_picks_up_a_saved_mailbox() {
     // Nothing listens on port 1: the tasks run (and fail their passes) without touching mail.
     let mut s = settings("remote", "remote@lossless.test", "pw");
     s.imap.port = 1;
-    a.channels.save(s.clone(), true).await.unwrap();
+    a.channels.save(None, s.clone(), true).await.unwrap();
     let wait = lossless_server::email::supervisor::REFRESH.as_secs() + 5;
     eventually(wait, "the other node starts fetching", || async {
         (b.channels.supervisor().fetching().await == ["remote"]).then_some(())
@@ -722,7 +725,7 @@ async fn another_node_picks_up_a_saved_mailbox() {
     assert!(error.contains("onnection refused"), "the pass's own error");
     s.enabled = false;
     s.imap_password = None;
-    a.channels.save(s, false).await.unwrap();
+    a.channels.save(None, s, false).await.unwrap();
     eventually(wait, "the other node stops fetching", || async {
         b.channels
             .supervisor()

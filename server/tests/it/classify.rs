@@ -224,8 +224,15 @@ async fn retrain_is_incremental_idempotent_and_feeds_rules() {
         );
 
         // A rule testing the suggestion sees it when it runs from the job table.
+        // A real account: saving a rule writes an audit row naming who saved it.
         let manager = Actor::Agent {
-            id: lossless::ids::AgentId(0),
+            id: support::new_agent(
+                &store,
+                "classify-boss",
+                lossless::actor::Role::Manager,
+                lossless::ids::Lang::En,
+            )
+            .await,
             role: lossless::actor::Role::Manager,
         };
         lossless::services::rules::save_rule(

@@ -174,7 +174,7 @@ async fn tls_and_starttls_with_a_private_ca() {
 
     // Saved, the mailbox is fetched over imaps: a customer's mail sent over smtps (trusting
     // the same CA) becomes a ticket.
-    admin.save(tls.clone(), true).await.unwrap();
+    admin.save(None, tls.clone(), true).await.unwrap();
     eventually(5, "fetching starts", || async {
         (admin.supervisor().fetching().await == ["tls"]).then_some(())
     })
@@ -262,9 +262,11 @@ async fn tls_and_starttls_with_a_private_ca() {
         .await
         .unwrap_err();
     assert!(
-        e.starts_with("smtp: the TLS handshake with localhost failed: its certificate is signed by an authority we do not trust"),
+        e.reason.starts_with("smtp: the TLS handshake with localhost failed: its certificate is signed by an authority we do not trust"),
         "{e}"
     );
+    // A certificate problem can be fixed: retried, not failed for good.
+    assert!(!e.permanent, "{e:?}");
 
     node.stop().await;
     for subject in cleanup {

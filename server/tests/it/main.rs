@@ -37,5 +37,18 @@ mod team;
 mod viewers;
 // ---- group visibility and the permission matrix (issue 6, 1b) ----
 mod permissions;
+// ---- customer portal (issue 7, point 5) ----
+mod portal;
 // ---- display preferences (issue 6, point 10) ----
 mod prefs;
+// ---- customer notices (issue 7, point 6) ----
+mod notices;
+// ---- widget frame (issue 7, widget-frame) ----
+mod widget_frame;
+// ---- widget API (issue 7, widget-backend) ----
+mod widget;
+// ---- audit, sign-in, assignable agents, SMTP failures (issue 6 follow-up, "audit") ----
+mod assignable;
+mod audit;
+mod contact_case;
+mod smtp_reject;

@@ -30,7 +30,10 @@ use std::sync::{Arc, Mutex};
 struct Outbox(Mutex<Vec<OutgoingEmail>>);
 
 impl Mailer for Outbox {
-    fn send(&self, mail: OutgoingEmail) -> BoxFuture<'_, Result<(), String>> {
+    fn send(
+        &self,
+        mail: OutgoingEmail,
+    ) -> BoxFuture<'_, Result<(), lossless::email::outbound::SendError>> {
         self.0.lock().unwrap().push(mail);
         Box::pin(async { Ok(()) })
     }
