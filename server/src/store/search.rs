@@ -339,17 +339,76 @@ fn ticket_filters(b: &mut Built, q: &TicketSearch, skip_first_tag: bool) -> Stri
 const MAX_BATCH: i64 = 4_096;
 
 /// `(ticket, newest matching message)` in order, at most `limit`.
+///
+/// SQLite walks the FTS5 index from the newest message down. PostgreSQL walks only the
+/// newest [`WALK_WINDOW`] messages that way; when they hold fewer than `limit` tickets the
+/// words are rare there, and the older messages are searched through the GIN bitmap — unless
+/// the planner expects more than [`BITMAP_MAX_ROWS`] matches (then the walk goes on).
+///
+/// Why: the walk costs per message stepped over, so a rare or absent word walked the whole
+/// table (2 s at 5 M messages); the bitmap costs per match (and per phrase candidate to
+/// recheck), so a common word or a phrase of common words took seconds that way. The
+/// planner's estimate cannot tell them apart (an absent word and a phrase of common words
+/// both look rare), while a bounded walk does: common words and phrases finish inside the
+/// window.
 async fn walk_matches(
     pool: &DbPool,
     q: &TicketSearch,
     limit: usize,
 ) -> StoreResult<Vec<(i64, Option<i64>)>> {
-    if !sqlite() && matches_are_rare(pool, q, limit).await? {
-        return gather_rare_matches(pool, q, limit).await;
-    }
     let mut out: Vec<(i64, Option<i64>)> = Vec::new();
     let mut seen: HashSet<i64> = HashSet::new();
-    let mut before = i64::MAX;
+    if sqlite() {
+        walk(pool, q, limit, &mut out, &mut seen, i64::MAX, 0).await?;
+        return Ok(out);
+    }
+    let newest: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(message_id), 0) FROM search_messages")
+            .fetch_one(reader(pool))
+            .await
+            .map_err(db_err)?;
+    let floor = newest.saturating_sub(WALK_WINDOW);
+    walk(pool, q, limit, &mut out, &mut seen, i64::MAX, floor).await?;
+    if out.len() == limit || floor <= 0 {
+        return Ok(out);
+    }
+    if planned_matches(pool, q)
+        .await?
+        .is_some_and(|e| e <= BITMAP_MAX_ROWS)
+    {
+        for (ticket, message) in gather_matches_below(pool, q, limit + seen.len(), floor).await? {
+            if seen.insert(ticket) {
+                out.push((ticket, message));
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+    } else {
+        walk(pool, q, limit, &mut out, &mut seen, floor, 0).await?;
+    }
+    Ok(out)
+}
+
+/// PostgreSQL: how many of the newest messages the bounded walk steps over (about 20 ms).
+const WALK_WINDOW: i64 = 50_000;
+
+/// PostgreSQL: the most matches the planner may expect below the window for the GIN bitmap
+/// to be used (each costs a heap visit and recheck, a few microseconds).
+const BITMAP_MAX_ROWS: f64 = 50_000.0;
+
+/// Walks matching messages with ids in `floor..from`, newest first, adding each new ticket
+/// to `out` until it holds `limit`.
+async fn walk(
+    pool: &DbPool,
+    q: &TicketSearch,
+    limit: usize,
+    out: &mut Vec<(i64, Option<i64>)>,
+    seen: &mut HashSet<i64>,
+    from: i64,
+    floor: i64,
+) -> StoreResult<()> {
+    let mut before = from;
     let mut batch = i64::try_from(limit * 2)
         .unwrap_or(MAX_BATCH)
         .clamp(16, MAX_BATCH);
@@ -361,6 +420,7 @@ async fn walk_matches(
             q.text.tsquery()
         }));
         let below = b.param(Arg::Int(before));
+        let floor = b.param(Arg::Int(floor));
         let visibility = if q.include_internal {
             ""
         } else {
@@ -373,8 +433,8 @@ async fn walk_matches(
                 "SELECT m.id AS message_id, m.ticket_id AS ticket_id FROM search_messages \
                  CROSS JOIN messages m ON m.id = search_messages.rowid \
                  CROSS JOIN tickets t ON t.id = m.ticket_id \
-                 WHERE search_messages MATCH {text} AND search_messages.rowid < {below}\
-                 {visibility}{filters} ORDER BY search_messages.rowid DESC LIMIT {n}"
+                 WHERE search_messages MATCH {text} AND search_messages.rowid < {below} \
+                 AND search_messages.rowid >= {floor}{visibility}{filters} ORDER BY search_messages.rowid DESC LIMIT {n}"
             )
         } else {
             // The index row carries the ticket: join only what a condition reads.
@@ -391,8 +451,8 @@ async fn walk_matches(
             format!(
                 "SELECT s.message_id AS message_id, s.ticket_id AS ticket_id \
                  FROM search_messages s{tickets}{messages} \
-                 WHERE s.terms @@ CAST({text} AS tsquery) AND s.message_id < {below}\
-                 {visibility}{filters} ORDER BY s.message_id DESC LIMIT {n}"
+                 WHERE s.terms @@ CAST({text} AS tsquery) AND s.message_id < {below} \
+                 AND s.message_id >= {floor}{visibility}{filters} ORDER BY s.message_id DESC LIMIT {n}"
             )
         };
         let rows = b.query(sql).fetch_all(reader(pool)).await.map_err(db_err)?;
@@ -403,42 +463,19 @@ async fn walk_matches(
             if seen.insert(ticket) {
                 out.push((ticket, Some(message)));
                 if out.len() == limit {
-                    return Ok(out);
+                    return Ok(());
                 }
             }
         }
         if i64::try_from(rows.len()).unwrap_or(i64::MAX) < batch {
-            return Ok(out);
+            return Ok(());
         }
         batch = (batch * 2).min(MAX_BATCH);
     }
 }
 
-/// Microseconds PostgreSQL spends per matching row fetched through the GIN bitmap (heap
-/// visit and recheck), against about one per row stepped over by the backward walk; measured
-/// on 5 M indexed messages (BENCHMARKS.md, console search).
-const BITMAP_ROW_COST: f64 = 6.5;
-
-/// PostgreSQL: whether the text matches so few messages that collecting all of them through
-/// the GIN index beats walking the newest messages backwards until `limit` tickets matched.
-///
-/// The walk is what the planner picks for `ORDER BY message_id DESC LIMIT n` whatever the
-/// words, and it steps over about `rows / matches` messages per hit: a rare or absent word
-/// walks the whole table (seconds at 5 M messages). The bitmap costs per match. With the
-/// planner's estimate `e` of the matches and `rows` in the index, the walk costs about
-/// `rows · limit / e` and the bitmap `e · BITMAP_ROW_COST`; the cheaper one is taken (the
-/// worst case, at the crossover, is about `sqrt(rows · limit · BITMAP_ROW_COST)` row steps).
-async fn matches_are_rare(pool: &DbPool, q: &TicketSearch, limit: usize) -> StoreResult<bool> {
-    let rows: f64 = sqlx::query_scalar(
-        "SELECT reltuples::float8 FROM pg_class WHERE oid = 'search_messages'::regclass",
-    )
-    .fetch_optional(reader(pool))
-    .await
-    .map_err(db_err)?
-    .unwrap_or(-1.0);
-    if rows <= 0.0 {
-        return Ok(false);
-    }
+/// PostgreSQL: the planner's estimate of the messages the text matches (`None`: no estimate).
+async fn planned_matches(pool: &DbPool, q: &TicketSearch) -> StoreResult<Option<f64>> {
     let mut b = Built::default();
     let text = b.param(Arg::Text(q.text.tsquery()));
     let plan: Vec<String> = b
@@ -452,12 +489,7 @@ async fn matches_are_rare(pool: &DbPool, q: &TicketSearch, limit: usize) -> Stor
         .map(|r| r.try_get::<String, _>(0))
         .collect::<Result<_, _>>()
         .map_err(db_err)?;
-    let Some(estimate) = plan.first().and_then(|l| planned_rows(l)) else {
-        return Ok(false);
-    };
-    #[allow(clippy::cast_precision_loss)] // a page size: far below 2^52
-    let wanted = limit as f64;
-    Ok(estimate * estimate * BITMAP_ROW_COST < rows * wanted)
+    Ok(plan.first().and_then(|l| planned_rows(l)))
 }
 
 /// The `rows=` estimate of an `EXPLAIN` line.
@@ -470,15 +502,18 @@ fn planned_rows(line: &str) -> Option<f64> {
     digits.parse().ok()
 }
 
-/// PostgreSQL, rare words: every match through the GIN bitmap, the newest message per ticket,
-/// the newest tickets first — the same answer as the walk.
-async fn gather_rare_matches(
+/// PostgreSQL: the matches among messages older than `below` through the GIN bitmap, the
+/// newest message per ticket, the newest tickets first, at most `limit` — what the walk
+/// would find there.
+async fn gather_matches_below(
     pool: &DbPool,
     q: &TicketSearch,
     limit: usize,
+    below: i64,
 ) -> StoreResult<Vec<(i64, Option<i64>)>> {
     let mut b = Built::default();
     let text = b.param(Arg::Text(q.text.tsquery()));
+    let below = b.param(Arg::Int(below));
     let filters = ticket_filters(&mut b, q, false);
     let n = b.param(Arg::Int(i64::try_from(limit).unwrap_or(MAX_BATCH)));
     let tickets = if filters.is_empty() {
@@ -498,7 +533,7 @@ async fn gather_rare_matches(
         .query(format!(
             "SELECT s.ticket_id AS ticket_id, max(s.message_id) AS message_id \
              FROM search_messages s{tickets}{messages} \
-             WHERE s.terms @@ CAST({text} AS tsquery){visibility}{filters} \
+             WHERE s.terms @@ CAST({text} AS tsquery) AND s.message_id < {below}{visibility}{filters} \
              GROUP BY s.ticket_id ORDER BY message_id DESC LIMIT {n}"
         ))
         .fetch_all(reader(pool))
@@ -612,6 +647,53 @@ pub(crate) async fn search_tickets(pool: &DbPool, q: TicketSearch) -> StoreResul
         .collect())
 }
 
+/// PostgreSQL: the newest contacts the text matches, as [`walk_matches`] does for messages —
+/// the newest [`WALK_WINDOW`] contacts are walked, older ones searched through the GIN
+/// bitmap (its order forced by sorting on an expression, which the index cannot give), so an
+/// absent name costs a bounded walk instead of every contact.
+async fn pg_contact_matches(
+    pool: &DbPool,
+    text: &TextQuery,
+    limit: i64,
+) -> StoreResult<Vec<DbRow>> {
+    let newest: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(contact_id), 0) FROM search_contacts")
+            .fetch_one(reader(pool))
+            .await
+            .map_err(db_err)?;
+    let floor = newest.saturating_sub(WALK_WINDOW);
+    let mut rows = sqlx::query(
+        "SELECT c.id, c.name FROM search_contacts s JOIN contacts c ON c.id = s.contact_id \
+         WHERE s.terms @@ CAST($1 AS tsquery) AND s.contact_id >= $2 \
+         ORDER BY s.contact_id DESC LIMIT $3",
+    )
+    .persistent(false)
+    .bind(text.tsquery())
+    .bind(floor)
+    .bind(limit)
+    .fetch_all(reader(pool))
+    .await
+    .map_err(db_err)?;
+    let found = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    if found < limit && floor > 0 {
+        rows.extend(
+            sqlx::query(
+                "SELECT c.id, c.name FROM search_contacts s JOIN contacts c ON c.id = s.contact_id \
+                 WHERE s.terms @@ CAST($1 AS tsquery) AND s.contact_id < $2 \
+                 ORDER BY s.contact_id + 0 DESC LIMIT $3",
+            )
+            .persistent(false)
+            .bind(text.tsquery())
+            .bind(floor)
+            .bind(limit - found)
+            .fetch_all(reader(pool))
+            .await
+            .map_err(db_err)?,
+        );
+    }
+    Ok(rows)
+}
+
 pub(crate) async fn search_contacts(
     pool: &DbPool,
     text: TextQuery,
@@ -620,25 +702,21 @@ pub(crate) async fn search_contacts(
     if text.is_empty() || limit <= 0 {
         return Ok(Vec::new());
     }
-    let sql = if sqlite() {
-        "SELECT c.id, c.name FROM search_contacts \
-         CROSS JOIN contacts c ON c.id = search_contacts.rowid \
-         WHERE search_contacts MATCH $1 ORDER BY search_contacts.rowid DESC LIMIT $2"
-    } else {
-        "SELECT c.id, c.name FROM search_contacts s JOIN contacts c ON c.id = s.contact_id \
-         WHERE s.terms @@ CAST($1 AS tsquery) ORDER BY s.contact_id DESC LIMIT $2"
-    };
-    let rows = sqlx::query(sql)
+    let rows = if sqlite() {
+        sqlx::query(
+            "SELECT c.id, c.name FROM search_contacts \
+             CROSS JOIN contacts c ON c.id = search_contacts.rowid \
+             WHERE search_contacts MATCH $1 ORDER BY search_contacts.rowid DESC LIMIT $2",
+        )
         .persistent(false)
-        .bind(if sqlite() {
-            text.fts5()
-        } else {
-            text.tsquery()
-        })
+        .bind(text.fts5())
         .bind(limit.min(1_000))
         .fetch_all(reader(pool))
         .await
-        .map_err(db_err)?;
+        .map_err(db_err)?
+    } else {
+        pg_contact_matches(pool, &text, limit.min(1_000)).await?
+    };
     let mut out = Vec::new();
     for r in &rows {
         let id = ContactId(r.try_get("id").map_err(db_err)?);
