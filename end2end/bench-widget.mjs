@@ -123,3 +123,12 @@ console.log(`widget: snippet → first view (session answered): median ${f(pct(s
 for (const s of sizes()) {
   console.log(`widget: ${s.file} ${s.raw} bytes raw, ${s.gzip} bytes gzip -9`);
 }
+// BENCH_WIDGET_OUT: also append the figures as rows of BENCHMARKS.md's table (make bench).
+if (process.env.BENCH_WIDGET_OUT) {
+  const rows = [
+    `| widget iframe: snippet → frame interactive (\`lossless:ready\`), ${RUNS} cold loads from another origin | — | median ${f(pct(ready, 0.5))}, p95 ${f(pct(ready, 0.95))} |`,
+    `| widget iframe: snippet → first usable view (session answered) | — | median ${f(pct(shown, 0.5))}, p95 ${f(pct(shown, 0.95))} |`,
+    ...sizes().map((s) => `| widget file \`${s.file}\` | — | ${s.raw} B raw, ${s.gzip} B gzip -9 |`),
+  ];
+  fs.appendFileSync(process.env.BENCH_WIDGET_OUT, rows.join('\n') + '\n');
+}

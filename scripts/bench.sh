@@ -15,7 +15,9 @@
 #      per view (bench --only-console);
 #   2f. widget chat: 1,000 visitor websockets sending chat messages, messages/s and send → ack
 #      latency on SQLite and PostgreSQL (bench --only-widget);
-#   3. idle RSS of the release server (SQLite, demo data, 5 s after start);
+#   3. idle RSS of the release server (SQLite, demo data, 5 s after start), then the widget
+#      iframe's time to interactive from a host page on another origin (node
+#      end2end/bench-widget.mjs against that server) and the widget files' sizes;
 #   4. WASM size raw and gzip.
 # Everything runs on loopback and stops by itself.
 set -euo pipefail
@@ -118,6 +120,15 @@ idle_rss() {
     log "idle RSS: $RSS_KIB KiB"
 }
 
+# The widget as a visitor meets it: cold loads of a host page on 127.0.0.2 embedding the
+# snippet, against the release server started by idle_rss (end2end/bench-widget.mjs).
+widget_frame() {
+    "$ROOT/scripts/setup.sh" e2e
+    (cd "$ROOT/end2end" && LOSSLESS_URL="$BASE" LOSSLESS_ADMIN_EMAIL=admin@lossless.local \
+        LOSSLESS_ADMIN_PASSWORD=bench-password BENCH_WIDGET_OUT="$TMP/widget-frame-rows.md" \
+        node bench-widget.mjs)
+}
+
 wasm_size() {
     local w="$SITE_DIR/pkg/lossless_bg.wasm"
     WASM_RAW=$(stat -c %s "$w")
@@ -135,6 +146,7 @@ step "bench: SLA (recompute, sweep over 100,000 tickets)" sla_bench
 step "bench: agent console at 1,000,000 tickets (generator, queue page)" console_bench
 step "bench: widget chat (1,000 visitor websockets)" widget_bench
 step "bench: idle RSS" idle_rss
+step "bench: widget iframe (loader, time to interactive)" widget_frame
 step "bench: wasm size" wasm_size
 
 CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
@@ -151,6 +163,7 @@ CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
     cat "$TMP/sla-rows.md"
     cat "$TMP/console-rows.md"
     cat "$TMP/widget-rows.md"
+    cat "$TMP/widget-frame-rows.md"
     echo "| idle RSS of the server (SQLite, demo data, after serving two pages) | — | $((RSS_KIB / 1024)) MiB ($RSS_KIB KiB) |"
     echo "| agent app WASM (wasm-release + wasm-opt -Oz) | — | $((WASM_RAW / 1024)) KiB raw, $((WASM_GZ / 1024)) KiB gzip, $((WASM_BR / 1024)) KiB brotli as served to browsers (+ $((JS_GZ / 1024)) KiB JS loader gzip) |"
 } >"$TMP/BENCHMARKS.md"

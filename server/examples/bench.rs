@@ -38,6 +38,8 @@
 //!   rows) is timed per view: p50/p95/max of 200 calls through the real store.
 //!   The search index of that data is then built by the store's backlog step and the search
 //!   page's search is timed for typical queries (`support/bench_search.rs`).
+//!   `BENCH_CONSOLE_REUSE=1` times the queue and search again on what an earlier run left in
+//!   the `--pg` database (no generating, no indexing: a re-run after a store change).
 //!
 //! - **Widget chat** (with `--widget` / `--only-widget`): 1,000 visitor websockets on an
 //!   in-process node (SQLite, and the `--pg` database), each sending 5 chat messages one
