@@ -270,7 +270,7 @@ pub fn choose(policies: &[CompiledPolicy], facts: &RuleFacts) -> Chosen {
 }
 
 /// The shipped examples (from the seeds), in position order; editable like any policy.
-/// "Chat ≤ 3 min" arrives with the chat channel.
+/// "Chat ≤ 3 min" is the site widget's channel.
 pub fn defaults() -> Vec<PolicyDraft> {
     let draft = |name: &str, condition: Condition, targets: Targets| PolicyDraft {
         name: name.to_owned(),
@@ -324,6 +324,17 @@ pub fn defaults() -> Vec<PolicyDraft> {
             ]),
             Targets {
                 resolution: Some(24 * 60),
+                ..Targets::default()
+            },
+        ),
+        draft(
+            "Chat",
+            Condition::Leaf(Predicate::ChannelIs {
+                channel: Channel::Widget,
+            }),
+            Targets {
+                first_response: Some(3),
+                next_response: Some(3),
                 ..Targets::default()
             },
         ),
@@ -396,6 +407,17 @@ mod tests {
             [
                 Some(("Email", 120)),
                 Some(("Email", 120)),
+                Some(("Any new request", 1620))
+            ]
+        );
+        // A chat on the site widget: three minutes for every answer.
+        let mut chat = f.clone();
+        chat.channel = Channel::Widget;
+        assert_eq!(
+            names(&choose(&ps, &RuleFacts::new(chat))),
+            [
+                Some(("Chat", 3)),
+                Some(("Chat", 3)),
                 Some(("Any new request", 1620))
             ]
         );
