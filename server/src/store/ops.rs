@@ -561,25 +561,11 @@ pub(crate) async fn create_ticket(pool: &DbPool, c: CreateTicket) -> StoreResult
     draft.now = to_micros(draft.now);
     let now = draft.now;
     let mut tx = begin(pool).await.map_err(db_err)?;
-    if let Some(k) = &intake_key {
-        // Inserted first: a concurrent create with the same key waits here for
-        // our commit, then finds the receipt taken and replays our ticket.
-        let fresh = sqlx::query(
-            "INSERT INTO intake_receipts (source, key, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (source, key) DO NOTHING",
-        )
-        .bind(&k.source)
-        .bind(&k.key)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected()
-            == 1;
-        if !fresh {
-            tx.rollback().await.map_err(db_err)?;
-            return replay(pool, k).await;
-        }
+    if let Some(k) = &intake_key
+        && !claim_intake_key(&mut tx, k, now).await?
+    {
+        tx.rollback().await.map_err(db_err)?;
+        return replay(pool, k).await;
     }
     let contact_id = find_or_create_contact(&mut tx, &contact, now).await?;
     let (ticket, events) = insert_ticket(&mut tx, &draft, &prefix, contact_id).await?;
@@ -603,19 +589,43 @@ pub(crate) async fn create_ticket(pool: &DbPool, c: CreateTicket) -> StoreResult
     insert_history(&mut tx, ticket.id, author, &events, now).await?;
     insert_jobs(&mut tx, &jobs_for(&ticket, &events, now)).await?;
     if let Some(k) = &intake_key {
-        sqlx::query("UPDATE intake_receipts SET ticket_id = $3 WHERE source = $1 AND key = $2")
-            .bind(&k.source)
-            .bind(&k.key)
-            .bind(ticket.id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        settle_intake_key(&mut tx, k, ticket.id).await?;
     }
     tx.commit().await.map_err(db_err)?;
     Ok(Created {
         ticket,
         replayed: false,
     })
+}
+
+/// Takes an intake key for a new ticket; `false` when an earlier create holds it (the
+/// caller rolls back and replays that ticket). Inserted first: a concurrent create with the
+/// same key waits here for our commit, then finds the receipt taken.
+async fn claim_intake_key(c: &mut Conn, k: &IntakeKey, now: DateTime<Utc>) -> StoreResult<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO intake_receipts (source, key, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (source, key) DO NOTHING",
+    )
+    .bind(&k.source)
+    .bind(&k.key)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected()
+        == 1)
+}
+
+/// Points a claimed intake key at the ticket it created (what a replay returns).
+async fn settle_intake_key(c: &mut Conn, k: &IntakeKey, ticket: TicketId) -> StoreResult<()> {
+    sqlx::query("UPDATE intake_receipts SET ticket_id = $3 WHERE source = $1 AND key = $2")
+        .bind(&k.source)
+        .bind(&k.key)
+        .bind(ticket.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }
 
 /// Writes `t` if the stored row is still at `expected_version` (bumping it); `None` if not.

@@ -21,8 +21,9 @@
 
 use super::super::super::{db_err, db_err_dup, db_err_ref};
 use super::{
-    Conn, DbPool, DbRow, begin, codec, find_or_create_contact, insert_history, insert_jobs,
-    insert_message_of, insert_ticket, message_from_row, reader, replay, search,
+    Conn, DbPool, DbRow, begin, claim_intake_key, codec, find_or_create_contact, insert_history,
+    insert_jobs, insert_message_of, insert_ticket, message_from_row, reader, replay, search,
+    settle_intake_key,
 };
 use chrono::{DateTime, Utc};
 use lossless::contact::{ContactDraft, Handle};
@@ -275,25 +276,11 @@ pub(crate) async fn create_widget_ticket(
     draft.now = to_micros(draft.now);
     let now = draft.now;
     let mut tx = begin(pool).await.map_err(db_err)?;
-    if let Some(k) = &c.intake_key {
-        // Inserted first, as in `create_ticket`: a concurrent create with the same key waits
-        // for our commit, then replays our ticket.
-        let fresh = sqlx::query(
-            "INSERT INTO intake_receipts (source, key, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (source, key) DO NOTHING",
-        )
-        .bind(&k.source)
-        .bind(&k.key)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected()
-            == 1;
-        if !fresh {
-            tx.rollback().await.map_err(db_err)?;
-            return replay(pool, k).await;
-        }
+    if let Some(k) = &c.intake_key
+        && !claim_intake_key(&mut tx, k, now).await?
+    {
+        tx.rollback().await.map_err(db_err)?;
+        return replay(pool, k).await;
     }
     if let Some(l) = &link {
         let sql = if search::sqlite() {
@@ -336,13 +323,7 @@ pub(crate) async fn create_widget_ticket(
     insert_history(&mut tx, ticket.id, author, &events, now).await?;
     insert_jobs(&mut tx, &jobs_for(&ticket, &events, now)).await?;
     if let Some(k) = &c.intake_key {
-        sqlx::query("UPDATE intake_receipts SET ticket_id = $3 WHERE source = $1 AND key = $2")
-            .bind(&k.source)
-            .bind(&k.key)
-            .bind(ticket.id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        settle_intake_key(&mut tx, k, ticket.id).await?;
     }
     if let Some(l) = &link {
         sqlx::query(
